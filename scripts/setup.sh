@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for crossmusim: Debian's Chromium (for `crawl --render js`), a virtual
+# environment in .venv, and crossmusim with its development extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium (used by crawl --render js)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "setup: warning: chromium could not be installed; JS-rendering tests will be skipped"
+  else
+    echo "setup: note: install chromium (Debian package) to use crawl --render js"
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# torch: the range in pyproject.toml is met by a CPU wheel; pip takes a local one where configured.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+echo "setup: done. Activate with: source .venv/bin/activate"

@@ -1,0 +1,62 @@
+"""The `crossmusim` command: one typer app, one module per command.
+
+A user error prints one line and exits 1 (the traceback only with --debug); a crawl stopped by
+persistent blocking exits 3 with its output intact.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from crossmusim import __version__
+from crossmusim.cli import crawl
+from crossmusim.errors import CrawlBlockedError, CrossmusimError
+from crossmusim.logs import setup_logging
+
+app = typer.Typer(
+    name="crossmusim",
+    help="CrossMuSim: learn music-to-music similarity from text descriptions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crossmusim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    debug: bool = typer.Option(False, "--debug", help="Debug logging and full tracebacks."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    setup_logging(verbose=verbose, debug=debug)
+
+
+app.command(name="crawl", help=crawl.__doc__)(crawl.crawl)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="crossmusim")
+    except CrawlBlockedError as exc:
+        typer.echo(f"crossmusim: crawl stopped: {exc}", err=True)
+        sys.exit(3)
+    except CrossmusimError as exc:
+        if "--debug" in args:
+            raise
+        typer.echo(f"crossmusim: error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

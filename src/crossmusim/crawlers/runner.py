@@ -1,0 +1,106 @@
+"""Run one crawl in this process and write its statistics; the CLI and the demo call this."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crossmusim.config import CrawlConfig
+from crossmusim.crawlers.settings import build_settings
+from crossmusim.crawlers.spiders.baike import BaikeSpider
+from crossmusim.crawlers.state import SONGS_FILE, STATS_FILE, CrawlState
+from crossmusim.errors import CrawlBlockedError, UserError
+from crossmusim.extras import require
+from crossmusim.io import atomic_write_json, read_jsonl
+from crossmusim.logs import quiet_third_party_loggers
+
+SPIDERS = {"baike": BaikeSpider}
+
+
+def _grouped(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def summarise(stats: dict[str, Any], config: CrawlConfig, state: CrawlState, duration: float,
+              songs_total: int) -> dict[str, Any]:
+    return {
+        "site": config.site,
+        "base_url": config.base_url,
+        "finish_reason": stats.get("finish_reason"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(duration, 3),
+        "resumed": config.resume,
+        "pages_fetched": int(stats.get("downloader/response_count", 0)),
+        "search_pages": int(stats.get("crossmusim/search_pages", 0)),
+        "search_pages_replayed": int(stats.get("crossmusim/search_pages_replayed", 0)),
+        "item_pages": int(stats.get("crossmusim/item_pages", 0)),
+        "items": int(stats.get("crossmusim/songs_written", 0)),
+        "songs_before": state.songs_before,
+        "songs_total": songs_total,
+        "skipped": _grouped(stats, "crossmusim/skipped/"),
+        "dropped": _grouped(stats, "crossmusim/dropped/"),
+        "failed": _grouped(stats, "crossmusim/failed/"),
+        "blocked": int(stats.get("crossmusim/blocked", 0)),
+        "blocked_by_reason": _grouped(stats, "crossmusim/blocked/"),
+        "throttled": int(stats.get("crossmusim/throttled", 0)),
+        "retries": int(stats.get("retry/count", 0)),
+        "retry_reasons": _grouped(stats, "retry/reason_count/"),
+        "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
+        "offsite_refused": int(stats.get("offsite/filtered", 0)),
+        "http_status": _grouped(stats, "downloader/response_status_count/"),
+    }
+
+
+def check_output_dir(config: CrawlConfig) -> None:
+    songs = config.out_dir / SONGS_FILE
+    if songs.exists() and songs.stat().st_size > 0 and not config.resume:
+        raise UserError(
+            f"{songs} already holds a crawl: add --resume to continue it, or choose another --out"
+        )
+
+
+def check_render(config: CrawlConfig) -> None:
+    if not config.render_js:
+        return
+    require("scrapy_playwright", "render")
+    if not Path(config.chromium_path).exists():
+        raise UserError(
+            f"no Chromium at {config.chromium_path}: install it (Debian: apt-get install chromium) "
+            "or pass --chromium PATH"
+        )
+
+
+def run_crawl(config: CrawlConfig) -> dict[str, Any]:
+    """Crawl, append songs to `out_dir/songs.jsonl`, write `crawl-stats.json`; return the stats."""
+    if config.site not in SPIDERS:
+        raise UserError(f"unknown site {config.site!r}: choose one of {', '.join(SPIDERS)}")
+    check_output_dir(config)
+    check_render(config)
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    state = CrawlState.load(config.out_dir, resume=config.resume)
+    state.open()
+    process = CrawlerProcess(build_settings(config))
+    quiet_third_party_loggers()  # Scrapy reset the levels while configuring its logging
+    crawler = process.create_crawler(SPIDERS[config.site])
+    started = time.monotonic()
+    try:
+        process.crawl(crawler, config=config, state=state)
+        process.start()
+    finally:
+        state.close()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    songs_path = config.out_dir / SONGS_FILE
+    songs_total = sum(1 for _ in read_jsonl(songs_path)) if songs_path.exists() else 0
+    summary = summarise(stats, config, state, time.monotonic() - started, songs_total)
+    atomic_write_json(config.out_dir / STATS_FILE, summary)
+    if summary["finish_reason"] == "blocked":
+        raise CrawlBlockedError(
+            f"the site kept answering with challenge pages ({summary['blocked']} blocked); "
+            f"stopped cleanly with {songs_total} songs kept in {songs_path}: wait a while, "
+            "then rerun with --resume"
+        )
+    return summary

@@ -1,0 +1,97 @@
+"""Crawl state that survives Ctrl-C and `kill -9`, kept beside the output.
+
+Scrapy's JOBDIR loses queued requests when the process is killed, so the output itself is the
+ledger: `songs.jsonl` says which items are done (by canonical URL and request URL), and an
+append-only `frontier.jsonl` says which search pages were read (with the links they listed) and
+which items were final skips. A resumed crawl replays that and fetches only what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossmusim.crawlers.parsing.baike import item_key
+from crossmusim.io import JsonlAppender, read_jsonl
+
+SONGS_FILE = "songs.jsonl"
+STATS_FILE = "crawl-stats.json"
+STATE_DIR = ".crawl-state"
+FRONTIER_FILE = "frontier.jsonl"
+
+
+@dataclass
+class SearchRecord:
+    url: str
+    term: str
+    category: str
+    items: list[str]
+    next_url: str | None
+
+
+@dataclass
+class CrawlState:
+    out_dir: Path
+    done_keys: set[str] = field(default_factory=set)  # item keys already in songs.jsonl
+    skipped_keys: set[str] = field(default_factory=set)  # item keys that are not songs
+    searches: dict[str, SearchRecord] = field(default_factory=dict)  # by search URL key
+    songs_before: int = 0
+    _frontier: JsonlAppender | None = None
+
+    @property
+    def songs_path(self) -> Path:
+        return self.out_dir / SONGS_FILE
+
+    @classmethod
+    def load(cls, out_dir: Path, *, resume: bool) -> CrawlState:
+        """Read what earlier runs left (only with `resume`; a fresh crawl starts empty)."""
+        state = cls(out_dir=out_dir)
+        if not resume:
+            return state
+        if state.songs_path.exists():
+            for record in read_jsonl(state.songs_path):
+                state.songs_before += 1
+                for url in (record.get("canonical_url"), record.get("url")):
+                    if url:
+                        state.done_keys.add(item_key(url))
+        frontier = out_dir / STATE_DIR / FRONTIER_FILE
+        if frontier.exists():
+            for event in read_jsonl(frontier):
+                if event.get("kind") == "search":
+                    rec = SearchRecord(event["url"], event["term"], event["category"],
+                                       event.get("items", []), event.get("next_url"))
+                    state.searches[search_key(rec.url)] = rec
+                elif event.get("kind") == "skip":
+                    state.skipped_keys.add(event["key"])
+        return state
+
+    def open(self) -> None:
+        self._frontier = JsonlAppender(self.out_dir / STATE_DIR / FRONTIER_FILE)
+
+    def close(self) -> None:
+        if self._frontier is not None:
+            self._frontier.close()
+
+    def is_known(self, url: str) -> bool:
+        key = item_key(url)
+        return key in self.done_keys or key in self.skipped_keys
+
+    def record_search(self, rec: SearchRecord) -> None:
+        self.searches[search_key(rec.url)] = rec
+        if self._frontier is not None:
+            self._frontier.write({"kind": "search", "url": rec.url, "term": rec.term,
+                                  "category": rec.category, "items": rec.items, "next_url": rec.next_url})
+
+    def record_skip(self, url: str, reason: str) -> None:
+        key = item_key(url)
+        self.skipped_keys.add(key)
+        if self._frontier is not None:
+            self._frontier.write({"kind": "skip", "key": key, "reason": reason})
+
+
+def search_key(url: str) -> str:
+    """Host-independent identity of a search page URL (path and query)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    return unquote(parts.path) + "?" + unquote(parts.query)

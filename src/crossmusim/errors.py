@@ -1,0 +1,39 @@
+"""Error types. A `UserError` is something the user can fix: the CLI prints its one line and exits 1."""
+
+from __future__ import annotations
+
+
+class CrossmusimError(Exception):
+    """Base class of every error crossmusim raises on purpose."""
+
+
+class UserError(CrossmusimError):
+    """Bad input or configuration; the message names the file/record and the fix."""
+
+
+class InputFormatError(UserError):
+    """A malformed record in an input file."""
+
+    def __init__(self, path: object, line: int | None, problem: str, fix: str = "") -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        message = f"{where}: {problem}"
+        if fix:
+            message += f" ({fix})"
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class MissingExtraError(UserError):
+    """An optional dependency is not installed."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(
+            f"this needs the optional package '{module}': pip install \"crossmusim[{extra}]\""
+        )
+        self.module = module
+        self.extra = extra
+
+
+class CrawlBlockedError(CrossmusimError):
+    """The site kept answering with challenge pages; the crawl stopped with its output intact."""

@@ -1,0 +1,27 @@
+"""Logging setup shared by every command: one format, quiet third-party loggers."""
+
+from __future__ import annotations
+
+import logging
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(verbose: bool = False, debug: bool = False) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    root = logging.getLogger()
+    if not any(getattr(h, "_crossmusim", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%H:%M:%S"))
+        handler._crossmusim = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("crossmusim").setLevel(logging.DEBUG if debug else logging.INFO)
+    quiet_third_party_loggers()
+
+
+def quiet_third_party_loggers() -> None:
+    """Scrapy and Twisted are chatty at INFO; their detail is only useful with --debug."""
+    debug = logging.getLogger().level <= logging.DEBUG
+    for noisy in ("scrapy", "twisted", "asyncio", "filelock", "urllib3", "playwright", "scrapy_playwright"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)

@@ -1,0 +1,73 @@
+"""Record types that flow between stages, one small dataclass per thing.
+
+Stages consume and yield iterators of these; `io.dumps_line` writes them as JSONL and `from_dict`
+reads them back, ignoring keys a newer version added.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """A search term with the facet it stands for (genre, mood, theme, language, timbre, tempo...)."""
+
+    term: str
+    category: str = "custom"
+    gloss: str = ""
+
+
+@dataclass
+class Provenance:
+    """How a page was reached: the query term, its category and the search page that listed it."""
+
+    query_term: str
+    query_category: str
+    search_url: str
+
+
+@dataclass
+class SongPage:
+    """One music-work page of a web encyclopedia, parsed and normalised."""
+
+    title: str
+    canonical_url: str
+    url: str
+    page_id: str | None = None
+    artists: list[str] = field(default_factory=list)
+    lyricists: list[str] = field(default_factory=list)
+    composers: list[str] = field(default_factory=list)
+    arrangers: list[str] = field(default_factory=list)
+    album: str | None = None
+    release_date: str | None = None  # ISO 8601: YYYY, YYYY-MM or YYYY-MM-DD
+    languages: list[str] = field(default_factory=list)
+    genres: list[str] = field(default_factory=list)
+    duration_s: int | None = None
+    foreign_title: str | None = None
+    summary: str = ""
+    background: str = ""  # 创作背景
+    review: str = ""  # 歌曲鉴赏 and its synonyms
+    lyrics: str = ""  # 歌曲歌词 / 歌词内容
+    sections: dict[str, str] = field(default_factory=dict)  # other sections by (simplified) heading
+    infobox: dict[str, str] = field(default_factory=dict)  # normalised key -> raw value
+    categories: list[str] = field(default_factory=list)
+    layout: str = ""
+    fetched_at: str = ""
+    provenance: Provenance | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SongPage:
+        page = _from_dict(cls, data)
+        if isinstance(page.provenance, dict):
+            page.provenance = _from_dict(Provenance, page.provenance)
+        return page

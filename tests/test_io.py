@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+from crossmusim.errors import InputFormatError
+from crossmusim.io import JsonlAppender, atomic_write_json, cut_torn_tail, dumps_line, read_jsonl
+from crossmusim.records import Provenance, SongPage
+
+
+def test_jsonl_keeps_chinese_readable_and_round_trips(tmp_path):
+    path = tmp_path / "songs.jsonl"
+    song = SongPage(title="晴天", canonical_url="u", url="u", artists=["周杰伦"],
+                    provenance=Provenance("流行", "genre", "s"))
+    with JsonlAppender(path) as out:
+        out.write(song)
+    raw = path.read_text(encoding="utf-8")
+    assert "晴天" in raw and "\\u" not in raw
+    (record,) = list(read_jsonl(path))
+    assert SongPage.from_dict(record) == song
+
+
+def test_from_dict_ignores_keys_of_newer_versions():
+    song = SongPage.from_dict({"title": "a", "canonical_url": "c", "url": "u", "added_later": 1})
+    assert song.title == "a"
+
+
+def test_appender_cuts_a_torn_last_line_and_appends(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text(dumps_line({"a": 1}) + '{"a": 2, "b', encoding="utf-8")  # killed mid-write
+    assert [r["a"] for r in read_jsonl(path)] == [1]  # the torn tail is not a record
+    with JsonlAppender(path) as out:
+        assert out.repaired_bytes == len('{"a": 2, "b')
+        out.write({"a": 3})
+    assert [r["a"] for r in read_jsonl(path)] == [1, 3]
+
+
+def test_cut_torn_tail_without_any_newline_empties_the_file(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"half')
+    assert cut_torn_tail(path) == 6
+    assert path.read_bytes() == b""
+
+
+def test_malformed_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"a": 1}\nnot json\n{"a": 2}\n', encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"bad\.jsonl:2: not valid UTF-8 JSON"):
+        list(read_jsonl(path))
+
+
+def test_non_object_line_is_an_error(tmp_path):
+    path = tmp_path / "list.jsonl"
+    path.write_text("[1, 2]\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"list\.jsonl:1: expected a JSON object"):
+        list(read_jsonl(path))
+
+
+def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
+    path = tmp_path / "stats.json"
+    atomic_write_json(path, {"n": 1, "名": "值"})
+    atomic_write_json(path, {"n": 2})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"n": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["stats.json"]
