@@ -111,6 +111,7 @@ class LocalSite:
         self._by_path = {e.path: e for e in spec.entries}
         self._lock = threading.Lock()
         self.hits: Counter[str] = Counter()
+        self.user_agents: set[str] = set()
         self._requests = 0
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -124,6 +125,7 @@ class LocalSite:
     def reset(self) -> None:
         with self._lock:
             self.hits.clear()
+            self.user_agents.clear()
             self._requests = 0
 
     def start(self) -> str:
@@ -142,14 +144,16 @@ class LocalSite:
         self.stop()
 
     # -- request handling -------------------------------------------------------------------------
-    def _answer(self, raw_path: str) -> tuple[int, dict[str, str], bytes, float]:
+    def _answer(self, raw_path: str, user_agent: str = "") -> tuple[int, dict[str, str], bytes, float]:
         """(status, headers, body, delay) for a request path; counts the hit."""
         parts = urlsplit(raw_path)
         path = unquote(parts.path)
+        hit_key = path + (f"?{unquote(parts.query)}" if parts.query else "")
         with self._lock:
-            self.hits[path] += 1
+            self.user_agents.add(user_agent)
+            self.hits[hit_key] += 1
             self._requests += 1
-            nth_hit, nth_request = self.hits[path], self._requests
+            nth_hit, nth_request = self.hits[hit_key], self._requests
         html_type = {"Content-Type": "text/html; charset=utf-8"}
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, self.spec.robots.encode(), 0.0
@@ -191,7 +195,7 @@ class LocalSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                status, headers, body, delay = site._answer(self.path)
+                status, headers, body, delay = site._answer(self.path, self.headers.get("User-Agent", ""))
                 if delay:
                     time.sleep(delay)
                 try:
