@@ -31,6 +31,9 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "RETRY_ENABLED": True,
         "RETRY_TIMES": config.retry_times,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        # A callback yields at most a page of links or one song; Scrapy's default of 100 starts 100
+        # asyncio workers per response, which costs more than the parsing itself.
+        "CONCURRENT_ITEMS": 16,
         "COOKIES_ENABLED": False,  # sessions are not needed and make blocking likelier
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,  # our root handler shows Scrapy records at the levels crossmusim.logs sets

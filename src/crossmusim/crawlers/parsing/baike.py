@@ -142,14 +142,17 @@ def _infobox(sel: Selector) -> list[tuple[str, str]]:
         "//dl[contains(concat(' ',normalize-space(@class),' '),' basicInfo-block ')"
         " or starts-with(@class,'basicInfoBlock_') or contains(@class,' basicInfoBlock_')]"
     )
-    for dt in blocks.xpath(".//dt"):
-        dd = dt.xpath("following-sibling::dd[1]")
-        if not dd:
-            continue
-        key = node_text(dt.root)
-        value = ib.clean_text(node_text(dd[0].root))
-        if ib.clean_key(key) and value:
-            pairs.append((ib.clean_key(key), value))
+    for block in blocks:
+        # Plain lxml here: this loop runs for every key of every page.
+        for dt in block.root.iter("dt"):
+            dd = dt.getnext()
+            while dd is not None and dd.tag != "dd":
+                dd = dd.getnext()
+            if dd is None:
+                continue
+            key, value = ib.clean_key(node_text(dt)), ib.clean_text(node_text(dd))
+            if key and value:
+                pairs.append((key, value))
     return pairs
 
 

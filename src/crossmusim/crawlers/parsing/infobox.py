@@ -69,6 +69,7 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_key(raw: str) -> str:
     """`填&nbsp;&nbsp;词：` -> `填词`, Traditional folded to Simplified."""
     key = _SPACES.sub("", raw).strip(":：")
