@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from pathlib import Path
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -25,3 +28,18 @@ def quiet_third_party_loggers() -> None:
     debug = logging.getLogger().level <= logging.DEBUG
     for noisy in ("scrapy", "twisted", "asyncio", "filelock", "urllib3", "playwright", "scrapy_playwright"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+@contextlib.contextmanager
+def log_to_file(path: Path, level: int = logging.INFO) -> Iterator[None]:
+    """Also append crossmusim's and Scrapy's warnings to `path` (INFO for crossmusim) while inside."""
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()

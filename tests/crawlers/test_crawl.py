@@ -125,3 +125,25 @@ def test_cache_keeps_only_real_pages(site, tmp_path):
     assert statuses == {200}  # no 429, 500 or 302
     bodies = [gzip.decompress(m.with_name("response_body").read_bytes()) for m in metas]
     assert not any("百度安全验证".encode() in body for body in bodies)  # no challenge page
+
+
+def test_retry_after_is_honoured_and_the_crawl_pauses(site, tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("流行\n", encoding="utf-8")
+    proc = crawl(site, tmp_path / "out", terms=terms)
+    assert proc.returncode == 0, proc.stderr
+    times = [t for t, key in site.log if key == "/item/稻香/7890"]
+    assert len(times) == 2 and times[1] - times[0] >= 0.95  # Retry-After: 1
+    # The whole crawl waits, not only the throttled page: nothing else starts during the pause.
+    during = [key for t, key in site.log if times[0] + 0.2 < t < times[0] + 0.9]
+    assert during == []
+
+
+def test_scrapy_settings_pass_through(site, tmp_path):
+    proc = crawl(site, tmp_path / "out", "-s", "ROBOTSTXT_OBEY=false", "-s", "USER_AGENT=via-set")
+    assert proc.returncode == 0, proc.stderr
+    assert site.hits["/item/Forbidden Song/9009"] == 1 and site.user_agents == {"via-set"}
+    bad = crawl(site, tmp_path / "out2", "-s", "NOEQUALS")
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == (
+        "crossmusim: error: --set 'NOEQUALS': expected KEY=VALUE, e.g. --set DOWNLOAD_DELAY=2")

@@ -86,3 +86,30 @@ def test_resume_of_a_finished_crawl_fetches_no_item_again(site, tmp_path):
     assert _lines(out / "songs.jsonl") == before
     fetched = {p for p in site.hits if p.startswith("/item/")}
     assert fetched == {"/item/小幸运/1888"}  # only the JS page, whose emptiness is no final verdict
+
+
+def test_resume_keeps_run_history_and_log(site, tmp_path):
+    from tests.crawlers.test_crawl import crawl
+
+    out = tmp_path / "out"
+    assert crawl(site, out, "--max-pages", "2").returncode == 0
+    assert crawl(site, out, "--resume").returncode == 0
+    runs = list(read_jsonl(out / ".crawl-state" / "runs.jsonl"))
+    assert [r["resumed"] for r in runs] == [False, True]
+    assert runs[1]["songs_before"] == runs[0]["songs_total"] and runs[1]["songs_total"] == 11
+    log = (out / "crawl.log").read_text(encoding="utf-8")  # appended by both runs
+    assert "Forbidden by robots.txt" in log and "challenge page (challenge_page)" in log
+
+
+def test_corrupt_output_stops_resume_with_file_and_line(site, tmp_path):
+    from tests.crawlers.test_crawl import crawl
+
+    out = tmp_path / "out"
+    assert crawl(site, out, "--max-pages", "3").returncode == 0
+    lines = (out / "songs.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = "{broken\n"
+    (out / "songs.jsonl").write_text("".join(lines), encoding="utf-8")
+    proc = crawl(site, out, "--resume")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith(f"crossmusim: error: {out / 'songs.jsonl'}:2: not valid UTF-8 JSON")
+    assert "fix or delete that line" in proc.stderr

@@ -1,10 +1,11 @@
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 
 from crossmusim.config import CrawlConfig
 from crossmusim.crawlers.localsite import demo_site_dir
@@ -12,7 +13,6 @@ from crossmusim.crawlers.middlewares import SuccessOnlyCachePolicy, retry_after_
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.terms import CATEGORIES, builtin_terms, load_terms
 from crossmusim.errors import InputFormatError, UserError
-from scrapy.settings import Settings
 
 
 def test_defaults_are_polite(tmp_path):

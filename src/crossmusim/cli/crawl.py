@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -31,9 +32,13 @@ def crawl(
     user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
     delay: float = typer.Option(1.0, "--delay", min=0.0, help="Seconds between requests to the site."),
     timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
-    retry_backoff: float = typer.Option(2.0, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."),
-    block_backoff: float = typer.Option(60.0, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."),
+    retry_backoff: float = typer.Option(
+        2.0, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."),
+    block_backoff: float = typer.Option(
+        60.0, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."),
     max_blocked: int = typer.Option(4, "--max-blocked", min=1, help="Stop after this many challenge pages in a row."),
+    scrapy_settings: list[str] = typer.Option(
+        None, "--set", "-s", help="Any Scrapy setting, KEY=VALUE (repeatable; VALUE parsed as JSON when it is)."),
     demo: bool = typer.Option(False, "--demo", help="Serve the bundled demo site on loopback and crawl it."),
 ) -> None:
     if render not in (None, "js"):
@@ -45,6 +50,7 @@ def crawl(
         resume=resume, cache=cache, render_js=render == "js", chromium_path=chromium,
         download_delay=delay, timeout_s=timeout, backoff_base_s=retry_backoff,
         block_backoff_s=block_backoff, max_consecutive_blocks=max_blocked,
+        extra_settings=parse_settings(scrapy_settings or []),
     )
     if user_agent:
         config.user_agent = user_agent
@@ -53,6 +59,20 @@ def crawl(
     else:
         summary = run_crawl(config)
     _print_summary(summary, out)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, object]:
+    """`-s DOWNLOAD_DELAY=2 -s HTTPCACHE_DIR=/tmp/c` -> {"DOWNLOAD_DELAY": 2, "HTTPCACHE_DIR": "/tmp/c"}."""
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set DOWNLOAD_DELAY=2")
+        try:
+            settings[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key.strip()] = value
+    return settings
 
 
 def _crawl_demo(config: CrawlConfig, *, terms_given: bool) -> dict:

@@ -112,6 +112,7 @@ class LocalSite:
         self._lock = threading.Lock()
         self.hits: Counter[str] = Counter()
         self.user_agents: set[str] = set()
+        self.log: list[tuple[float, str]] = []  # (arrival time, hit key), in arrival order
         self._requests = 0
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -126,6 +127,7 @@ class LocalSite:
         with self._lock:
             self.hits.clear()
             self.user_agents.clear()
+            self.log.clear()
             self._requests = 0
 
     def start(self) -> str:
@@ -152,6 +154,7 @@ class LocalSite:
         with self._lock:
             self.user_agents.add(user_agent)
             self.hits[hit_key] += 1
+            self.log.append((time.monotonic(), hit_key))
             self._requests += 1
             nth_hit, nth_request = self.hits[hit_key], self._requests
         html_type = {"Content-Type": "text/html; charset=utf-8"}

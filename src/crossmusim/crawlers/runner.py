@@ -12,13 +12,15 @@ from scrapy.crawler import CrawlerProcess
 from crossmusim.config import CrawlConfig
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.spiders.baike import BaikeSpider
-from crossmusim.crawlers.state import SONGS_FILE, STATS_FILE, CrawlState
+from crossmusim.crawlers.state import SONGS_FILE, STATE_DIR, STATS_FILE, CrawlState
 from crossmusim.errors import CrawlBlockedError, UserError
 from crossmusim.extras import require
-from crossmusim.io import atomic_write_json, read_jsonl
-from crossmusim.logs import quiet_third_party_loggers
+from crossmusim.io import JsonlAppender, atomic_write_json, read_jsonl
+from crossmusim.logs import log_to_file, quiet_third_party_loggers
 
 SPIDERS = {"baike": BaikeSpider}
+LOG_FILE = "crawl.log"
+RUNS_FILE = "runs.jsonl"
 
 
 def _grouped(stats: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -88,8 +90,9 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     crawler = process.create_crawler(SPIDERS[config.site])
     started = time.monotonic()
     try:
-        process.crawl(crawler, config=config, state=state)
-        process.start()
+        with log_to_file(config.out_dir / LOG_FILE):
+            process.crawl(crawler, config=config, state=state)
+            process.start()
     finally:
         state.close()
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -97,6 +100,8 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     songs_total = sum(1 for _ in read_jsonl(songs_path)) if songs_path.exists() else 0
     summary = summarise(stats, config, state, time.monotonic() - started, songs_total)
     atomic_write_json(config.out_dir / STATS_FILE, summary)
+    with JsonlAppender(config.out_dir / STATE_DIR / RUNS_FILE) as runs:
+        runs.write(summary)  # one line per run: resumed crawls keep the history of earlier runs
     if summary["finish_reason"] == "blocked":
         raise CrawlBlockedError(
             f"the site kept answering with challenge pages ({summary['blocked']} blocked); "
