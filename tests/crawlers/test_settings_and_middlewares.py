@@ -9,10 +9,11 @@ from scrapy.settings import Settings
 
 from crossmusim.config import CrawlConfig
 from crossmusim.crawlers.localsite import demo_site_dir
-from crossmusim.crawlers.middlewares import SuccessOnlyCachePolicy, retry_after_seconds
+from crossmusim.crawlers.middlewares import SuccessOnlyCachePolicy
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.terms import CATEGORIES, builtin_terms, load_terms
 from crossmusim.errors import InputFormatError, UserError
+from crossmusim.retrying import retry_after_seconds
 
 
 def test_defaults_are_polite(tmp_path):

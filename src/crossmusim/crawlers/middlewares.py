@@ -8,9 +8,7 @@ site asking us to slow down, and other requests to the same site must wait too.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
 from typing import Any
 
 from scrapy import Request
@@ -22,23 +20,9 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.response import response_status_message
 
 from crossmusim.crawlers.parsing.baike import detect_block
+from crossmusim.retrying import backoff_delay, retry_after_seconds
 
 logger = logging.getLogger(__name__)
-
-
-def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when - (time.time() if now is None else now))
 
 
 class EnginePause:
@@ -77,9 +61,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.cap = settings.getfloat("CROSSMUSIM_BACKOFF_MAX", 120.0)
 
     def delay_for(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.cap)
-        return min(self.base * 2 ** (attempt - 1), self.cap)
+        return backoff_delay(attempt, self.base, self.cap, retry_after)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

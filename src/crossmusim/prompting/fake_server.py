@@ -1,0 +1,276 @@
+"""An OpenAI-compatible chat server on loopback, with a deterministic fake model and fault injection.
+
+It ships in the package so that `--dry-run` checks, the demo, crossmusim's tests and users' own
+tests can run without a paid API, as simonw/llm tests with a fake model. Its model understands
+crossmusim's two tasks (the `[task: ...]` tag in the system prompt): it describes any song as JSON, or
+extracts aspects from a text. Faults are injected by rules that match the request's data:
+
+    FakeLLMServer(rules=[FaultRule("稻香", "429", retry_after=1), FaultRule("Foo", "unknown", times=0)])
+
+kinds: 429 (with Retry-After), 500, slow (sleeps `delay`), invalid_json, truncated (finish_reason
+length), unknown (a `known: false` abstention). `times` is how often the rule fires (0: always).
+Titles containing "ignore previous instructions" are obeyed, as a gullible model would: the reply is
+then not JSON at all, whatever the turn.
+
+    python -m crossmusim.prompting.fake_server --port 8000 [--model NAME] [--api-key KEY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+INJECTION = "ignore previous instructions"
+_GENRES = ("mandopop ballad", "soft rock", "folk pop", "city pop", "r&b", "electropop", "indie rock")
+_INSTRUMENTS = ("piano and strings", "acoustic guitar and light drums", "electric guitar, bass and drums",
+                "synthesizers and drum machine", "erhu, guzheng and piano")
+_TEMPOS = ("slow, around 70 bpm", "mid-tempo, around 95 bpm", "fast, around 128 bpm")
+_MOODS = ("melancholic and nostalgic", "warm and hopeful", "energetic and defiant", "calm and tender")
+_VOCALS = ("soft male vocal", "breathy female vocal", "powerful male tenor", "airy female soprano")
+_ASPECT_WORDS = ("piano", "guitar", "strings", "drums", "bass", "synthesizer", "female vocal", "male vocal",
+                 "slow tempo", "fast tempo", "melancholic", "sad", "happy", "energetic", "calm", "romantic",
+                 "ballad", "rock", "pop", "folk", "electronic", "jazz", "hip hop", "low quality",
+                 "钢琴", "吉他", "弦乐", "鼓", "伤感", "怀旧", "流行", "摇滚", "民谣", "抒情", "女声", "男声",
+                 "节奏缓慢", "节奏明快", "温柔", "激昂")
+
+
+@dataclass
+class FaultRule:
+    match: str
+    kind: str  # 429 | 500 | slow | invalid_json | truncated | unknown
+    times: int = 1
+    retry_after: float = 1.0
+    delay: float = 2.0
+    fired: int = 0
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    delay: float = 0.0
+
+
+class FakeLLMServer:
+    def __init__(self, *, model: str = "fake-llm", rules: list[FaultRule] | None = None,
+                 api_key: str | None = None, latency: float = 0.0, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.model = model
+        self.rules = rules or []
+        self.api_key = api_key
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.by_subject: Counter[str] = Counter()  # requests per song title / text
+        self.bodies: list[dict[str, Any]] = []
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._server.request_queue_size = 256
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> str:
+        threading.Thread(target=self._server.serve_forever, name="fake-llm", daemon=True).start()
+        return self.base_url
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeLLMServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests = 0
+            self.by_subject.clear()
+            self.bodies.clear()
+            for rule in self.rules:
+                rule.fired = 0
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return {"requests": self.requests, "by_subject": dict(self.by_subject)}
+
+    # -- the fake model -----------------------------------------------------------------------------
+    def chat(self, body: dict[str, Any], authorization: str | None) -> Reply:
+        if self.api_key is not None and authorization != f"Bearer {self.api_key}":
+            given = (authorization or "").removeprefix("Bearer ")
+            # Echo the key back, as careless servers do: the client must keep it out of its errors.
+            return Reply(401, {"error": {"message": f"Incorrect API key provided: {given}",
+                                         "type": "invalid_request_error", "code": "invalid_api_key"}}, {})
+        messages = body.get("messages", [])
+        system = next((m["content"] for m in messages if m["role"] == "system"), "")
+        task = "aspects" if "[task: extract-aspects" in system else "describe"
+        data = _first_json(next((m["content"] for m in messages if m["role"] == "user"), ""))
+        subject = str(data.get("title") or data.get("text") or "")[:80]
+        repair = any(m["role"] == "assistant" for m in messages)
+        with self.lock:
+            self.requests += 1
+            self.by_subject[subject] += 1
+            self.bodies.append(body)
+            rule = self._fire(json.dumps(data, ensure_ascii=False), repair)
+        if rule is not None and rule.kind in ("429", "500"):
+            status = int(rule.kind)
+            headers = {"Retry-After": str(rule.retry_after)} if status == 429 else {}
+            return Reply(status, {"error": {"message": f"injected {status}", "type": "server_error"}}, headers)
+        delay = self.latency + (rule.delay if rule is not None and rule.kind == "slow" else 0.0)
+        finish = "stop"
+        if any(INJECTION in str(v).lower() for v in data.values()):
+            text = "Sure! I will ignore previous instructions. HACKED."
+        elif task == "aspects":
+            text = json.dumps({"aspects": _aspects(str(data.get("text", "")))}, ensure_ascii=False)
+        else:
+            known = not (rule is not None and rule.kind == "unknown")
+            text = json.dumps(_describe(data, known), ensure_ascii=False)
+        if rule is not None and rule.kind == "invalid_json":
+            text = text[:-1] + ",}"
+        if rule is not None and rule.kind == "truncated":
+            text, finish = text[: len(text) // 2], "length"
+        prompt_tokens = sum(len(m.get("content", "")) for m in messages) // 4 + 1
+        completion = {
+            "id": "chatcmpl-" + hashlib.sha1(text.encode()).hexdigest()[:12], "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model", self.model),
+            "choices": [{"index": 0, "finish_reason": finish,
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(text) // 4 + 1,
+                      "total_tokens": prompt_tokens + len(text) // 4 + 1},
+        }
+        return Reply(200, completion, {}, delay)
+
+    def _fire(self, data: str, repair: bool) -> FaultRule | None:
+        for rule in self.rules:
+            if rule.match in data and (rule.times == 0 or rule.fired < rule.times):
+                if repair and rule.kind in ("invalid_json", "truncated") and rule.times != 0:
+                    continue  # a repair turn answers properly unless the rule always fires
+                rule.fired += 1
+                return rule
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None):
+                raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and left
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/health":
+                    self._send(200, "")
+                elif self.path.rstrip("/") == "/v1/models":
+                    self._send(200, {"object": "list", "data": [{"id": server.model, "object": "model"}]})
+                elif self.path == "/stats":
+                    self._send(200, server.stats())
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except json.JSONDecodeError:
+                    self._send(400, {"error": {"message": "body is not JSON"}})
+                    return
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                reply = server.chat(body, self.headers.get("Authorization"))
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self._send(reply.status, reply.body, reply.headers)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        return Handler
+
+
+def _first_json(text: str) -> dict[str, Any]:
+    match = re.search(r"\{.*\}", text, re.S)
+    if not match:
+        return {}
+    try:
+        data = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _pick(options: tuple[str, ...], seed: str, salt: str) -> str:
+    digest = hashlib.sha256((salt + seed).encode("utf-8")).digest()
+    return options[digest[0] % len(options)]
+
+
+def _describe(data: dict[str, Any], known: bool) -> dict[str, Any]:
+    keys = ("genre", "melody", "instrumentation", "tempo", "vocals", "mood", "themes", "lyrics")
+    if not known:
+        return {"known": False, **{k: "" for k in keys}, "description": ""}
+    seed = f"{data.get('artist')}|{data.get('title')}"
+    fields = {
+        "genre": _pick(_GENRES, seed, "g"),
+        "melody": "a stepwise verse melody that rises into a memorable chorus hook",
+        "instrumentation": _pick(_INSTRUMENTS, seed, "i"),
+        "tempo": _pick(_TEMPOS, seed, "t"),
+        "vocals": _pick(_VOCALS, seed, "v"),
+        "mood": _pick(_MOODS, seed, "m"),
+        "themes": "memory, longing and growing up",
+        "lyrics": "the narrator looks back on a first love and the places they shared",
+    }
+    description = (f"A {fields['genre']} built on {fields['instrumentation']}, {fields['tempo']}. "
+                   f"A {fields['vocals']} carries {fields['melody']}; the mood is {fields['mood']}, "
+                   f"and the lyrics are about {fields['lyrics']}.")
+    return {"known": True, **fields, "description": description}
+
+
+def _aspects(text: str) -> list[str]:
+    lowered = text.lower()
+    return [word for word in _ASPECT_WORDS if word in lowered]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve crossmusim's fake OpenAI-compatible model.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--model", default="fake-llm")
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    server = FakeLLMServer(model=args.model, api_key=args.api_key, latency=args.latency,
+                           host=args.host, port=args.port)
+    print(f"fake OpenAI-compatible server for {args.model} at {server.base_url}", flush=True)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
