@@ -71,3 +71,48 @@ class SongPage:
         if isinstance(page.provenance, dict):
             page.provenance = _from_dict(Provenance, page.provenance)
         return page
+
+
+@dataclass
+class SongRef:
+    """A song to describe: only what the LLM may see (artist, title; album and year when known)."""
+
+    id: str
+    title: str
+    artist: str
+    album: str | None = None
+    year: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SongRef:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Description:
+    """One song's generated description, or its abstention, or the raw reply that failed."""
+
+    song_id: str
+    title: str
+    artist: str
+    status: str  # described | abstained | failed
+    model: str  # the name the user typed
+    provider: str
+    model_id: str
+    prompt_version: str
+    lang: str
+    album: str | None = None
+    year: int | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # genre, melody, ... lyrics
+    description: str = ""
+    usage: dict[str, int] = field(default_factory=dict)
+    cost_usd: float = 0.0
+    cached: bool = False
+    repaired: bool = False
+    finish_reason: str = ""
+    error: str | None = None
+    raw: str | None = None  # the unusable reply, kept for audit
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Description:
+        return _from_dict(cls, data)

@@ -40,6 +40,7 @@ class Completion:
     finish_reason: str
     usage: Usage = field(default_factory=Usage)
     model: str = ""
+    batch: bool = False  # answered through a batch API (billed at the batch discount)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,7 +48,8 @@ class Completion:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Completion:
         return cls(text=data["text"], finish_reason=data["finish_reason"],
-                   usage=Usage(**data.get("usage", {})), model=data.get("model", ""))
+                   usage=Usage(**data.get("usage", {})), model=data.get("model", ""),
+                   batch=bool(data.get("batch", False)))
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,11 @@ class OpenAICompatibleClient(LLMClient):
             base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout,
         )
 
-    def response_format(self, params: RequestParams) -> dict | None:
-        if params.json_schema is None or self.json_mode == "none":
+    @staticmethod
+    def response_format_for(json_mode: str, params: RequestParams) -> dict | None:
+        if params.json_schema is None or json_mode == "none":
             return None
-        if self.json_mode == "json_object":
+        if json_mode == "json_object":
             return {"type": "json_object"}
         return {"type": "json_schema",
                 "json_schema": {"name": "reply", "schema": params.json_schema, "strict": True}}
@@ -46,7 +47,7 @@ class OpenAICompatibleClient(LLMClient):
                         "temperature": params.temperature, "max_tokens": params.max_tokens}
         if params.seed is not None:
             kwargs["seed"] = params.seed
-        response_format = self.response_format(params)
+        response_format = self.response_format_for(self.json_mode, params)
         if response_format is not None:
             kwargs["response_format"] = response_format
         try:

@@ -1,0 +1,94 @@
+"""Songs to describe, from CSV, JSONL or a crawl's songs.jsonl, checked and deduplicated.
+
+Guards against hallucination start here: a song needs a title and an artist, and songs released
+after `max_year` are left out (the method keeps to well-known songs up to 2020).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crossmusim.errors import InputFormatError, UserError
+from crossmusim.io import read_jsonl
+from crossmusim.records import SongRef
+
+
+@dataclass
+class SongLoad:
+    songs: list[SongRef]
+    dropped: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)  # "file:line: reason" of dropped rows
+
+
+def song_key(title: str, artist: str) -> str:
+    """Duplicate detection: width, case and spacing do not make another song."""
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+    return f"{norm(artist)}\t{norm(title)}"
+
+
+def _year(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    match = re.match(r"\s*(\d{4})", str(value))
+    return int(match.group(1)) if match else None
+
+
+def _first(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value if v)
+    return str(value or "").strip()
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames or "title" not in reader.fieldnames:
+                raise InputFormatError(path, 1, "the CSV header needs at least title and artist columns")
+            for lineno, row in enumerate(reader, start=2):
+                yield lineno, row
+    elif path.suffix.lower() in (".jsonl", ".json"):
+        for lineno, row in enumerate(read_jsonl(path), start=1):
+            yield lineno, row
+    else:
+        raise UserError(f"{path}: songs must be a .csv or .jsonl file (title, artist, optional album, year, id)")
+
+
+def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = None) -> SongLoad:
+    """Read songs; crawl records (artists list, release_date, page_id) are understood as they are."""
+    if not path.is_file():
+        raise UserError(f"{path}: songs file not found")
+    load = SongLoad(songs=[])
+    seen: set[str] = set()
+    for lineno, row in _rows(path):
+        title = _first(row.get("title"))
+        artist = _first(row.get("artist") or row.get("artists"))
+        if not title or not artist:
+            load.dropped["missing_title_or_artist"] += 1
+            load.problems.append(f"{path}:{lineno}: needs both title and artist")
+            continue
+        year = _year(row.get("year") or row.get("release_date"))
+        if max_year is not None and year is not None and year > max_year:
+            load.dropped["after_max_year"] += 1
+            continue
+        key = song_key(title, artist)
+        if key in seen:
+            load.dropped["duplicate"] += 1
+            continue
+        seen.add(key)
+        song_id = str(row.get("id") or row.get("page_id") or "") or hashlib.sha1(key.encode()).hexdigest()[:12]
+        load.songs.append(SongRef(id=song_id, title=title, artist=artist,
+                                  album=_first(row.get("album")) or None, year=year))
+        if limit is not None and len(load.songs) >= limit:
+            break
+    return load
