@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crossmusim.crawlers.localsite import LocalSite, SiteSpec, demo_site_dir
+from crossmusim.prompting.fake_server import FakeLLMServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REALDATA = REPO_ROOT.parent / "shared" / "realdata"
@@ -45,9 +46,27 @@ def site(_site_server: LocalSite) -> LocalSite:
     return _site_server
 
 
-def run_cli(*args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="session")
+def _llm_server() -> Iterator[FakeLLMServer]:
+    server = FakeLLMServer(model="fake-llm")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm(_llm_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
+    """The fake OpenAI-compatible server, counters reset; set `llm.rules` to inject faults."""
+    _llm_server.reset()
+    yield _llm_server
+    _llm_server.rules = []
+    _llm_server.latency = 0.0
+
+
+def run_cli(*args: str, timeout: float = 120, check: bool = False,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed command line exactly as a user would."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     proc = subprocess.run(
         [sys.executable, "-m", "crossmusim.cli.app", *args],
         capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO_ROOT,

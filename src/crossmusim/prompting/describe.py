@@ -49,5 +49,5 @@ async def describe_song(caller: LLMCaller, template: PromptTemplate, song: SongR
             record.description = parsed.description
         record.finish_reason = completion.finish_reason
     record.usage = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
-    record.cost_usd = round(cost, 8)
+    record.cost_usd = round(cost, 10)
     return record
