@@ -23,8 +23,9 @@ def songs_file(tmp_path: Path, songs=SONGS) -> Path:
 
 
 def generate(llm, songs: Path, out: Path, *extra: str, env=None, llm_name: str = "qwen2-7b", debug=False):
-    return run_cli(*(["--debug"] if debug else []), "generate", "--llm", llm_name, "--base-url", llm.base_url, "--songs", str(songs),
-                   "--out", str(out), "--timeout", "1", "--retry-backoff", "0.1", *extra, env=env)
+    return run_cli(*(["--debug"] if debug else []), "generate", "--llm", llm_name, "--base-url", llm.base_url,
+                   "--songs", str(songs), "--out", str(out), "--timeout", "1", "--retry-backoff", "0.1", *extra,
+                   env=env)
 
 
 def records(out: Path) -> dict[str, dict]:
@@ -147,4 +148,5 @@ def test_bad_inputs_are_one_line_errors(llm, tmp_path):
     proc = run_cli("generate", "--llm", "gpt-4o-mini", "--songs", str(songs_file(tmp_path)), "--out",
                    str(tmp_path / "o"), env={"OPENAI_API_KEY": ""})
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "crossmusim: error: openai needs an API key: set the environment variable OPENAI_API_KEY"
+    assert proc.stderr.strip() == (
+        "crossmusim: error: openai needs an API key: set the environment variable OPENAI_API_KEY")

@@ -26,7 +26,8 @@ def open_client(model: ResolvedModel, base_url: str | None, *, timeout: float,
         raise UserError(f"provider {provider.name} has no default endpoint: pass --base-url http://HOST:PORT/v1")
     key = key_from_env(provider.key_env, required=provider.key_required and base_url is None,
                        provider=provider.name)
-    client = OpenAICompatibleClient(provider.name, url, key, timeout=timeout, json_mode=provider.json_mode)
+    client = OpenAICompatibleClient(provider.name, url, key, timeout=timeout, json_mode=provider.json_mode,
+                                    health_check=server.check_alive if server is not None else None)
     try:
         yield client
     finally:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -63,7 +64,8 @@ class Reply:
 class FakeLLMServer:
     def __init__(self, *, model: str = "fake-llm", rules: list[FaultRule] | None = None,
                  api_key: str | None = None, latency: float = 0.0, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, exit_after: int | None = None) -> None:
+        self.exit_after = exit_after
         self.model = model
         self.rules = rules or []
         self.api_key = api_key
@@ -123,6 +125,8 @@ class FakeLLMServer:
         repair = any(m["role"] == "assistant" for m in messages)
         with self.lock:
             self.requests += 1
+            if self.exit_after is not None and self.requests > self.exit_after:
+                os._exit(3)
             self.by_subject[subject] += 1
             self.bodies.append(body)
             rule = self._fire(json.dumps(data, ensure_ascii=False), repair)
@@ -262,9 +266,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="fake-llm")
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--latency", type=float, default=0.0)
-    args = parser.parse_args(argv)
+    parser.add_argument("--exit-after", type=int, default=None,
+                        help="die (exit code 3) after this many chat requests: a crash for tests")
+    args, _ = parser.parse_known_args(argv)  # a stand-in for `vllm serve` gets vLLM's flags too
     server = FakeLLMServer(model=args.model, api_key=args.api_key, latency=args.latency,
-                           host=args.host, port=args.port)
+                           host=args.host, port=args.port, exit_after=args.exit_after)
     print(f"fake OpenAI-compatible server for {args.model} at {server.base_url}", flush=True)
     try:
         server._server.serve_forever()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import openai
 from openai import AsyncOpenAI
@@ -24,8 +25,9 @@ class OpenAICompatibleClient(LLMClient):
     """`AsyncOpenAI` with the SDK's own retries off: the runner retries, honouring Retry-After."""
 
     def __init__(self, provider: str, base_url: str, api_key: str | None, *, timeout: float = 60.0,
-                 json_mode: str = "json_schema", max_connections: int = 100) -> None:
+                 json_mode: str = "json_schema", health_check: Callable[[], None] | None = None) -> None:
         self.provider = provider
+        self.health_check = health_check  # raises when a server we started has died
         self.base_url = base_url
         self.json_mode = json_mode  # json_schema | json_object | none
         self._secret = api_key
@@ -60,6 +62,8 @@ class OpenAICompatibleClient(LLMClient):
                 raise RetryableLLMError(message, retry_after=retry_after, status=status) from None
             raise FatalLLMError(message) from None
         except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            if self.health_check is not None:
+                self.health_check()
             raise RetryableLLMError(self._describe(exc)) from None
         choice = reply.choices[0]
         usage = Usage(reply.usage.prompt_tokens, reply.usage.completion_tokens) if reply.usage else Usage()
