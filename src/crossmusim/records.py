@@ -116,3 +116,31 @@ class Description:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Description:
         return _from_dict(cls, data)
+
+
+@dataclass
+class TextUnit:
+    """One text to extract aspects from: a generated description, a scraped review, any text."""
+
+    id: str
+    field: str  # description | review | background | text
+    text: str
+
+
+@dataclass
+class AspectRecord:
+    id: str
+    field: str
+    lang: str
+    extractor: str  # lexicon | llm:<model>
+    status: str = "ok"  # ok | failed
+    aspects: list[str] = field(default_factory=list)
+    prompt_version: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    cost_usd: float = 0.0
+    error: str | None = None
+    raw: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AspectRecord:
+        return _from_dict(cls, data)

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import crawl, generate
+from crossmusim.cli import aspects, crawl, generate
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -43,6 +43,7 @@ def main_options(
 
 app.command(name="crawl", help=crawl.__doc__)(crawl.crawl)
 app.command(name="generate", help=generate.__doc__)(generate.generate)
+app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -256,7 +256,7 @@ def _describe(data: dict[str, Any], known: bool) -> dict[str, Any]:
 
 def _aspects(text: str) -> list[str]:
     lowered = text.lower()
-    return [word for word in _ASPECT_WORDS if word in lowered]
+    return [word for word in _ASPECT_WORDS if re.search(rf"(?<![a-z]){re.escape(word)}", lowered)]
 
 
 def main(argv: list[str] | None = None) -> None:

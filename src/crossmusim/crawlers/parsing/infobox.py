@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-import opencc
+from crossmusim.chinese import to_simplified
 
 # Canonical field -> infobox keys (Simplified) that mean it.
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -58,15 +58,6 @@ SECTION_FIELDS: dict[str, str] = {
 }
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u200b]+")
-
-
-@functools.lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    return _t2s().convert(text)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,17 @@
+"""Chinese script helpers shared by the crawler, the aspect extractors and curation."""
+
+from __future__ import annotations
+
+import functools
+
+import opencc
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified (OpenCC t2s); other text passes through unchanged."""
+    return _t2s().convert(text)
