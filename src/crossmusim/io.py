@@ -18,8 +18,9 @@ from crossmusim.errors import InputFormatError
 
 
 def to_jsonable(obj: Any) -> Any:
+    """A record as JSON-ready data; shallow except for nested records (asdict deep-copies everything)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     return obj
 
 

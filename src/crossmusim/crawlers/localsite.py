@@ -24,6 +24,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 CAPTCHA_URL = "https://wappass.baidu.com/static/captcha/tuxing.html?ak=demo&backurl={back}"
 
 
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # bursts of concurrent clients must not overflow the listen backlog
+
 @dataclass
 class Entry:
     path: str  # decoded, e.g. /item/晴天/3053
@@ -114,8 +119,7 @@ class LocalSite:
         self.user_agents: set[str] = set()
         self.log: list[tuple[float, str]] = []  # (arrival time, hit key), in arrival order
         self._requests = 0
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property

@@ -43,6 +43,11 @@ _ASPECT_WORDS = ("piano", "guitar", "strings", "drums", "bass", "synthesizer", "
                  "节奏缓慢", "节奏明快", "温柔", "激昂")
 
 
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # bursts of concurrent clients must not overflow the listen backlog
+
 @dataclass
 class FaultRule:
     match: str
@@ -74,9 +79,7 @@ class FakeLLMServer:
         self.requests = 0
         self.by_subject: Counter[str] = Counter()  # requests per song title / text
         self.bodies: list[dict[str, Any]] = []
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
+        self._server = _Server((host, port), self._handler())
 
     @property
     def base_url(self) -> str:

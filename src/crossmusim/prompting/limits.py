@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import deque
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def estimate_tokens(text: str) -> int:
     """Rough token count without a tokenizer: a CJK character is about one token, English ~4 chars."""
-    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    cjk = len(_CJK.findall(text))
     return cjk + (len(text) - cjk) // 4 + 1
 
 
