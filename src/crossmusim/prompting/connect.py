@@ -17,6 +17,11 @@ from crossmusim.prompting.vllm_launcher import VllmServer
 def open_client(model: ResolvedModel, base_url: str | None, *, timeout: float,
                 log_dir: Path) -> Iterator[LLMClient]:
     provider = model.provider
+    if provider.name == "vllm-offline":
+        from crossmusim.prompting.vllm_offline import VllmOfflineClient
+
+        yield VllmOfflineClient(model.model_id)
+        return
     server: VllmServer | None = None
     url = base_url or provider.default_base_url
     if url is None and provider.name == "vllm":

@@ -7,7 +7,6 @@ import re
 import time
 from collections import deque
 
-
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 

@@ -64,11 +64,13 @@ BUILTIN: dict[str, ModelEntry] = {
         ModelEntry("gpt-4.1-mini", "openai", {"openai": Offer("gpt-4.1-mini", 0.40, 1.60)}),
         ModelEntry("qwen2-7b", "vllm", {
             "vllm": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
+            "vllm-offline": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
             "dashscope": Offer("qwen2-7b-instruct", 0.14, 0.28),
             "openai-compatible": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
         }),
         ModelEntry("qwen2.5-7b", "vllm", {
             "vllm": Offer("Qwen/Qwen2.5-7B-Instruct", 0.0, 0.0),
+            "vllm-offline": Offer("Qwen/Qwen2.5-7B-Instruct", 0.0, 0.0),
             "dashscope": Offer("qwen2.5-7b-instruct", 0.07, 0.14),
         }),
         ModelEntry("qwen-plus", "dashscope", {"dashscope": Offer("qwen-plus", 0.40, 1.20)}),

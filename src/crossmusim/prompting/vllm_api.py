@@ -16,3 +16,8 @@ OPENAI_COMPATIBLE = register(Provider(
     name="openai-compatible", default_base_url=None, key_env="OPENAI_COMPATIBLE_API_KEY",
     key_required=False, json_mode="json_object", batch_discount=1.0,
 ))
+# In-process `vllm.LLM` batch inference on the machine itself (see vllm_offline.py).
+VLLM_OFFLINE = register(Provider(
+    name="vllm-offline", default_base_url=None, key_env=None, key_required=False,
+    json_mode="json_schema", batch_discount=1.0,
+))
