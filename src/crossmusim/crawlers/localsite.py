@@ -15,19 +15,17 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from crossmusim.loopback import LoopbackHTTPServer, send
+
 CAPTCHA_URL = "https://wappass.baidu.com/static/captcha/tuxing.html?ak=demo&backurl={back}"
 
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # bursts of concurrent clients must not overflow the listen backlog
 
 @dataclass
 class Entry:
@@ -119,7 +117,7 @@ class LocalSite:
         self.user_agents: set[str] = set()
         self.log: list[tuple[float, str]] = []  # (arrival time, hit key), in arrival order
         self._requests = 0
-        self._server = _Server((host, port), self._handler_class())
+        self._server = LoopbackHTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
@@ -205,15 +203,7 @@ class LocalSite:
                 status, headers, body, delay = site._answer(self.path, self.headers.get("User-Agent", ""))
                 if delay:
                     time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test); nothing to answer
+                send(self, status, headers, body)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
@@ -228,10 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     site = LocalSite(SiteSpec.from_dir(args.site or demo_site_dir()), port=args.port)
     print(f"serving {site.spec.name} on {site.url} (Ctrl-C to stop)", flush=True)
-    try:
-        site._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    site._server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

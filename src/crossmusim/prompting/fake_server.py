@@ -26,8 +26,10 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from crossmusim.loopback import LoopbackHTTPServer, send
 
 INJECTION = "ignore previous instructions"
 _GENRES = ("mandopop ballad", "soft rock", "folk pop", "city pop", "r&b", "electropop", "indie rock")
@@ -43,10 +45,6 @@ _ASPECT_WORDS = ("piano", "guitar", "strings", "drums", "bass", "synthesizer", "
                  "节奏缓慢", "节奏明快", "温柔", "激昂")
 
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # bursts of concurrent clients must not overflow the listen backlog
 
 @dataclass
 class FaultRule:
@@ -79,7 +77,7 @@ class FakeLLMServer:
         self.requests = 0
         self.by_subject: Counter[str] = Counter()  # requests per song title / text
         self.bodies: list[dict[str, Any]] = []
-        self._server = _Server((host, port), self._handler())
+        self._server = LoopbackHTTPServer((host, port), self._handler())
 
     @property
     def base_url(self) -> str:
@@ -178,16 +176,7 @@ class FakeLLMServer:
 
             def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None):
                 raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(raw)))
-                    self.end_headers()
-                    self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client timed out and left
+                send(self, status, {"Content-Type": "application/json", **(headers or {})}, raw)
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/health":
@@ -275,10 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     server = FakeLLMServer(model=args.model, api_key=args.api_key, latency=args.latency,
                            host=args.host, port=args.port, exit_after=args.exit_after)
     print(f"fake OpenAI-compatible server for {args.model} at {server.base_url}", flush=True)
-    try:
-        server._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    server._server.serve_until_interrupted()
 
 
 if __name__ == "__main__":
