@@ -144,3 +144,23 @@ class AspectRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AspectRecord:
         return _from_dict(cls, data)
+
+
+@dataclass
+class TextRecord:
+    """One text about one song, as it flows through curation."""
+
+    source: str  # cwe | llm:<model> | musiccaps | wikimute | song-describer | muchin | aspects:<extractor>
+    source_id: str  # the source's own id of the song (page id, ytid, track id...)
+    text_type: str  # caption | aspects | lyrics
+    text: str
+    title: str = ""
+    artist: str = ""
+    album: str = ""
+    aliases: list[str] = field(default_factory=list)  # other names: foreign titles, English artist names
+    aspects: list[str] = field(default_factory=list)
+    language: str = ""
+    status: str = ""  # generate's status for LLM texts
+    origin: str = ""  # file:line, for audit
+    masked: bool = False
+    sentences: list[str] = field(default_factory=list)

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import aspects, crawl, generate
+from crossmusim.cli import aspects, build_dataset, crawl, generate
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -44,6 +44,7 @@ def main_options(
 app.command(name="crawl", help=crawl.__doc__)(crawl.crawl)
 app.command(name="generate", help=generate.__doc__)(generate.generate)
 app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
+app.command(name="build-dataset", help=build_dataset.__doc__)(build_dataset.build)
 
 
 def main(argv: list[str] | None = None) -> None:

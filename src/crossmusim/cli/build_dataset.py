@@ -1,0 +1,43 @@
+"""Build a Hugging Face dataset of text-audio pairs: clean, language-id, mask, dedup, pair, split."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from crossmusim.cli.options import OutDir
+from crossmusim.curation.pipeline import BuildConfig, build_dataset
+
+
+def build(
+    out: Path = OutDir,
+    crawl: list[Path] = typer.Option(None, "--crawl", help="A crawl's output folder or songs.jsonl (repeatable)."),
+    generated: list[Path] = typer.Option(None, "--generated", help="A generate output folder or descriptions.jsonl."),
+    aspects: list[Path] = typer.Option(None, "--aspects", help="An aspects output folder or aspects.jsonl."),
+    open_sets: list[str] = typer.Option(
+        None, "--open", help="Open dataset NAME=FILE: musiccaps, wikimute, song-describer, muchin (repeatable)."),
+    audio: Path = typer.Option(None, "--audio", help="Audio manifest (CSV/JSONL: path,title,artist,id) or folder."),
+    tags: Path = typer.Option(None, "--tags", help="Evaluation tags CSV/TSV: song_id or title+artist, level, tag."),
+    mask: bool = typer.Option(True, "--mask/--no-mask", help="Replace title/artist/album mentions by placeholders."),
+    dedup: str = typer.Option("near", "--dedup", help="near | exact | off."),
+    near_threshold: float = typer.Option(0.8, "--near-threshold", min=0.1, max=1.0),
+    seed: int = typer.Option(0, "--seed", help="Seed of the artist-disjoint split."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed row instead of skipping it."),
+    embed_audio: bool = typer.Option(True, "--embed-audio/--link-audio", help="Store audio bytes or only paths."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also export each split as Parquet."),
+    push_to_hub: str = typer.Option(None, "--push-to-hub", help="Push to this Hugging Face Hub repo (needs HF_TOKEN)."),
+) -> None:
+    config = BuildConfig(
+        out=out, crawl=crawl or [], generated=generated or [], aspects=aspects or [], open=open_sets or [],
+        audio=audio, tags=tags, mask=mask, dedup=dedup, near_threshold=near_threshold, seed=seed, strict=strict,
+        embed_audio=embed_audio, parquet=parquet, push_to_hub=push_to_hub,
+        command=shlex.join(["crossmusim", *sys.argv[sys.argv.index("build-dataset"):]])
+        if "build-dataset" in sys.argv else "crossmusim build-dataset",
+    )
+    summary = build_dataset(config)
+    rows = ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
+    typer.echo(f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio; "
+               f"masked names left in {summary['mask']['leak_share']:.1%} of texts; see {out / 'README.md'}")

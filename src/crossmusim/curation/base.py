@@ -1,0 +1,79 @@
+"""Curation blocks: a filter decides `keep(record)`; the base class counts and keeps the dropped.
+
+Every step reports `kept` and `dropped_<reason>` per source into one `CurationStats`, and every
+dropped record is appended to `dropped.jsonl` with its step and reason, for audit.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+
+from crossmusim.io import JsonlAppender
+from crossmusim.records import TextRecord
+
+Verdict = bool | tuple[bool, str]
+
+
+class CurationStats:
+    def __init__(self) -> None:
+        self.by_step: dict[str, Counter[str]] = defaultdict(Counter)
+        self.by_source: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def count(self, step: str, source: str, outcome: str, n: int = 1) -> None:
+        self.by_step[step][outcome] += n
+        self.by_source[source][f"{step}:{outcome}"] += n
+
+    def as_dict(self) -> dict[str, dict[str, dict[str, int]]]:
+        return {"by_step": {k: dict(sorted(v.items())) for k, v in sorted(self.by_step.items())},
+                "by_source": {k: dict(sorted(v.items())) for k, v in sorted(self.by_source.items())}}
+
+
+class DropSink:
+    """Where dropped records go (`None`: count only)."""
+
+    def __init__(self, writer: JsonlAppender | None) -> None:
+        self.writer = writer
+
+    def drop(self, step: str, reason: str, record: TextRecord | dict) -> None:
+        if self.writer is not None:
+            data = asdict(record) if isinstance(record, TextRecord) else record
+            self.writer.write({"step": step, "reason": reason, "record": data})
+
+
+class Filter(abc.ABC):
+    """`keep(record)` returns True, False, or (False, reason)."""
+
+    name: str = "filter"
+    default_reason: str = "filtered"
+
+    @abc.abstractmethod
+    def keep(self, record: TextRecord) -> Verdict: ...
+
+    def apply(self, records: Iterable[TextRecord], stats: CurationStats, sink: DropSink) -> Iterator[TextRecord]:
+        for record in records:
+            verdict = self.keep(record)
+            kept, reason = (verdict, self.default_reason) if isinstance(verdict, bool) else verdict
+            if kept:
+                stats.count(self.name, record.source, "kept")
+                yield record
+            else:
+                stats.count(self.name, record.source, f"dropped_{reason}")
+                sink.drop(self.name, reason, record)
+
+
+class Transform(abc.ABC):
+    """A step that changes records in place and never drops (cleaning, language id, masking)."""
+
+    name: str = "transform"
+
+    @abc.abstractmethod
+    def transform(self, record: TextRecord) -> None: ...
+
+    def apply(self, records: Iterable[TextRecord], stats: CurationStats, sink: DropSink) -> Iterator[TextRecord]:
+        for record in records:
+            self.transform(record)
+            stats.count(self.name, record.source, "done")
+            yield record

@@ -1,0 +1,125 @@
+"""Deduplication at the text level: exact (normalised hash) and near (MinHash LSH).
+
+Near-duplicates are found on character n-grams, which works for Chinese (no word boundaries) and
+English alike. Shingles are hashed with a vectorised rolling polynomial over code points and
+MinHash signatures are computed with numpy, so no per-shingle Python work is done; LSH bands give
+candidate pairs, which are confirmed by the signatures' estimated Jaccard similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+
+import numpy as np
+
+from crossmusim.chinese import to_simplified
+from crossmusim.curation.base import Filter, Verdict
+from crossmusim.records import TextRecord
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_SPACE_PUNCT = re.compile(r"[\W_]+", re.U)
+
+
+def normalise_for_dedup(text: str) -> str:
+    return _SPACE_PUNCT.sub(" ", to_simplified(unicodedata.normalize("NFKC", text)).casefold()).strip()
+
+
+def exact_key(record: TextRecord) -> str:
+    body = " | ".join(record.aspects) if record.text_type == "aspects" else record.text
+    return record.text_type + ":" + hashlib.sha1(normalise_for_dedup(body).encode("utf-8")).hexdigest()
+
+
+class ExactDedup(Filter):
+    name = "dedup_exact"
+    default_reason = "exact_duplicate"
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def keep(self, record: TextRecord) -> Verdict:
+        key = exact_key(record)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+def shingle_hashes(text: str, n: int) -> np.ndarray:
+    """64-bit hashes of the character n-grams of `text` (the whole text if shorter than n)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < n:
+        codes = np.concatenate([codes, np.zeros(n - len(codes), dtype=np.uint64)])
+    count = len(codes) - n + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            hashes = hashes * np.uint64(1_000_003) + codes[k: k + count]
+    return np.unique(hashes)
+
+
+class MinHasher:
+    def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
+        rng = np.random.default_rng(seed)
+        self.a = rng.integers(1, (1 << 61) - 1, size=num_perm, dtype=np.uint64) | np.uint64(1)
+        self.b = rng.integers(0, (1 << 61) - 1, size=num_perm, dtype=np.uint64)
+        self.num_perm = num_perm
+
+    def signature(self, hashes: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            # Multiply-add in the 64-bit ring, keep the top 32 bits: a fast universal hash family.
+            mixed = (self.a[:, None] * hashes[None, :] + self.b[:, None]) >> np.uint64(32)
+        return mixed.min(axis=1).astype(np.uint32)
+
+
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows whose S-curve steps up a little below `threshold` (recall first)."""
+    best = (num_perm, 1)
+    for rows in range(1, num_perm + 1):
+        if num_perm % rows:
+            continue
+        bands = num_perm // rows
+        if (1 / bands) ** (1 / rows) <= threshold - 0.1:
+            best = (bands, rows)
+    return best
+
+
+def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
+                      seed: int = 1) -> list[int | None]:
+    """For each text, the index of the earlier text it nearly duplicates (its cluster's first), or None."""
+    hasher = MinHasher(num_perm, seed)
+    signatures = np.stack([hasher.signature(shingle_hashes(normalise_for_dedup(t), ngram)) for t in texts]) \
+        if texts else np.zeros((0, num_perm), dtype=np.uint32)
+    bands, rows = lsh_params(threshold, num_perm)
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for band in range(bands):
+        buckets: dict[bytes, int] = {}
+        block = np.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
+        for i in range(len(texts)):
+            key = block[i].tobytes()
+            first = buckets.setdefault(key, i)
+            if first != i and find(first) != find(i):
+                if float(np.mean(signatures[first] == signatures[i])) >= threshold:
+                    a, b = find(first), find(i)
+                    parent[max(a, b)] = min(a, b)  # the earliest text represents its cluster
+    result: list[int | None] = []
+    for i in range(len(texts)):
+        root = find(i)
+        result.append(None if root == i else root)
+    return result
+
+
+def near_duplicate_groups(pairs: dict[int, int]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for member, root in pairs.items():
+        groups[root].append(member)
+    return dict(groups)

@@ -1,0 +1,207 @@
+"""`crossmusim build-dataset`: every text source -> cleaned, masked, deduplicated text-audio pairs
+in a Hugging Face dataset with artist-disjoint splits, a card, and statistics of what was dropped."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crossmusim.aspects.lexicon import LexiconExtractor
+from crossmusim.aspects.vocabulary import builtin_vocabulary
+from crossmusim.curation import hf_dataset
+from crossmusim.curation.audio import AudioIndex, load_audio
+from crossmusim.curation.base import CurationStats, DropSink
+from crossmusim.curation.cleaning import Clean, SplitSentences
+from crossmusim.curation.dedup import ExactDedup, near_duplicate_of
+from crossmusim.curation.filters import IdentityFilter, LengthFilter, LLMStatusFilter, MusicRelevanceFilter
+from crossmusim.curation.language import DetectLanguage
+from crossmusim.curation.masking import MaskNames
+from crossmusim.curation.songkey import artist_key, song_key
+from crossmusim.curation.sources import (
+    OPEN_READERS,
+    read_aspects,
+    read_crawl,
+    read_generated,
+    song_infos,
+)
+from crossmusim.curation.splits import assign_splits
+from crossmusim.curation.tags import TagIndex, load_tags
+from crossmusim.errors import InputFormatError, UserError
+from crossmusim.io import JsonlAppender, atomic_write_text
+from crossmusim.records import TextRecord
+
+
+@dataclass
+class BuildConfig:
+    out: Path
+    crawl: list[Path] = field(default_factory=list)
+    generated: list[Path] = field(default_factory=list)
+    aspects: list[Path] = field(default_factory=list)
+    open: list[str] = field(default_factory=list)  # name=path
+    audio: Path | None = None
+    tags: Path | None = None
+    mask: bool = True
+    dedup: str = "near"  # near | exact | off
+    near_threshold: float = 0.8
+    seed: int = 0
+    strict: bool = False
+    embed_audio: bool = True
+    parquet: bool = False
+    push_to_hub: str | None = None
+    command: str = "crossmusim build-dataset"
+
+
+def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink) -> list[TextRecord]:
+    readers = [(p, read_crawl) for p in config.crawl] + [(p, read_generated) for p in config.generated]
+    for spec in config.open:
+        name, sep, value = spec.partition("=")
+        if not sep or name not in OPEN_READERS:
+            raise UserError(f"--open {spec!r}: expected NAME=FILE with NAME one of {', '.join(OPEN_READERS)}")
+        readers.append((Path(value), OPEN_READERS[name]))
+    infos = song_infos(config.crawl, config.generated) if config.aspects else {}
+    readers += [(p, lambda path, infos=infos: read_aspects(path, infos)) for p in config.aspects]
+    records: list[TextRecord] = []
+    for path, reader in readers:
+        if not path.exists():
+            raise UserError(f"{path}: input not found")
+        for item in reader(path):
+            if isinstance(item, InputFormatError):
+                if config.strict:
+                    raise item
+                stats.count("read", str(path), "dropped_malformed")
+                sink.drop("read", "malformed", {"error": str(item)})
+                continue
+            stats.count("read", item.source, "kept")
+            records.append(item)
+    return records
+
+
+def _near_dedup(records: list[TextRecord], threshold: float, stats: CurationStats, sink: DropSink
+                ) -> list[TextRecord]:
+    """Near-duplicates within captions and within lyrics; the earliest text of a cluster stays."""
+    dropped: set[int] = set()
+    for text_type in ("caption", "lyrics"):
+        group = [r for r in records if r.text_type == text_type]
+        for record, first in zip(group, near_duplicate_of([r.text for r in group], threshold=threshold),
+                                 strict=True):
+            if first is None:
+                stats.count("dedup_near", record.source, "kept")
+                continue
+            dropped.add(id(record))
+            stats.count("dedup_near", record.source, "dropped_near_duplicate")
+            sink.drop("dedup_near", "near_duplicate", {"duplicate_of": group[first].origin,
+                                                       "record": asdict(record)})
+    return [r for r in records if id(r) not in dropped]
+
+
+def _song_id(record: TextRecord) -> tuple[str, str | None]:
+    key = song_key(record.title, record.artist) if record.title and record.artist else None
+    if key:
+        return "s" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], key
+    return f"{record.source}:{record.source_id}", None
+
+
+def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]], embed: bool) -> dict[str, Any]:
+    return {
+        "song_id": song_id, "title": record.title, "artist": record.artist, "album": record.album,
+        "text_type": record.text_type, "text": record.text if record.text_type != "aspects" else
+        "; ".join(record.aspects), "sentences": record.sentences, "aspects": record.aspects,
+        "language": record.language, "source": record.source, "source_id": record.source_id,
+        "masked": record.masked,
+        "audio": {"bytes": audio.path.read_bytes() if embed else None,
+                  "path": audio.path.name if embed else str(audio.path.resolve())},
+        "duration_s": audio.duration_s, "tags_coarse": tags["coarse"], "tags_fine": tags["fine"],
+    }
+
+
+def build_dataset(config: BuildConfig) -> dict[str, Any]:
+    if not (config.crawl or config.generated or config.aspects or config.open):
+        raise UserError("no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
+    if config.audio is None:
+        raise UserError("no audio: give --audio MANIFEST (path,title,artist,id) or --audio FOLDER")
+    if config.dedup not in ("near", "exact", "off"):
+        raise UserError(f"--dedup {config.dedup!r}: choose near, exact or off")
+    audio = load_audio(config.audio, strict=config.strict)
+    tag_problems: list[str] = []
+    tags = load_tags(config.tags, problems=tag_problems, strict=config.strict) if config.tags else TagIndex()
+    config.out.parent.mkdir(parents=True, exist_ok=True)
+    staging = config.out.with_name(f".{config.out.name}.tmp-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        summary = _build(config, audio, tags, tag_problems, staging)
+        hf_dataset.swap_into_place(staging, config.out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if config.push_to_hub:
+        import datasets
+
+        datasets.load_from_disk(str(config.out)).push_to_hub(config.push_to_hub)
+    return summary
+
+
+def _build(config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str],
+           staging: Path) -> dict[str, Any]:
+    stats = CurationStats()
+    masker = MaskNames()
+    with JsonlAppender(staging / "dropped.jsonl") as dropped_file:
+        sink = DropSink(dropped_file)
+        records = _read_all(config, stats, sink)
+        steps: list[Any] = [IdentityFilter(), LLMStatusFilter(), Clean(), DetectLanguage(), LengthFilter(),
+                            MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary()))]
+        if config.mask:
+            steps.append(masker)
+        steps.append(SplitSentences())
+        if config.dedup != "off":
+            steps.append(ExactDedup())
+        stream = iter(records)
+        for step in steps:
+            stream = step.apply(stream, stats, sink)
+        records = list(stream)
+        if config.dedup == "near":
+            records = _near_dedup(records, config.near_threshold, stats, sink)
+
+    rows, groups, unmatched = [], [], []
+    used_audio: set[Path] = set()
+    for record in records:
+        song_id, key = _song_id(record)
+        ref = audio.find(record.source_id, key)
+        if ref is None:
+            stats.count("audio", record.source, "dropped_no_audio")
+            unmatched.append({"song_id": song_id, "title": record.title, "artist": record.artist,
+                              "source": record.source, "origin": record.origin})
+            continue
+        stats.count("audio", record.source, "kept")
+        used_audio.add(ref.path)
+        rows.append(_row(record, song_id, ref, tags.find(record.source_id, key), config.embed_audio))
+        groups.append(artist_key(record.artist) or song_id)
+    assignment = assign_splits(groups, seed=config.seed)
+    splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
+    for row, group in zip(rows, groups, strict=True):
+        splits[assignment[group]].append(row)
+    hf_dataset.write_dataset(splits, staging, parquet=config.parquet)
+
+    all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
+    report = {"texts_without_audio": unmatched,
+              "audio_without_texts": sorted(str(p) for p in all_audio - used_audio),
+              "audio_problems": audio.problems, "tag_problems": tag_problems}
+    summary = {
+        "out": str(config.out), "command": config.command, "seed": config.seed, "dedup": config.dedup,
+        "mask": {"enabled": config.mask, "checked": masker.checked, "leaked": masker.leaked,
+                 "leak_share": round(masker.leak_share, 6)},
+        "stats": stats.as_dict(),
+        "rows": {name: len(split_rows) for name, split_rows in splits.items()},
+        "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
+        "unmatched_texts": len(unmatched), "tags_rows": tags.rows,
+    }
+    counts = hf_dataset.count_rows(splits)
+    atomic_write_text(staging / "stats.json", hf_dataset.dumps(summary))
+    atomic_write_text(staging / "report.json", hf_dataset.dumps(report))
+    atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts))
+    return summary

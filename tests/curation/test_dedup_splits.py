@@ -1,0 +1,43 @@
+import random
+
+import numpy as np
+
+from crossmusim.curation.dedup import MinHasher, near_duplicate_of, normalise_for_dedup, shingle_hashes
+from crossmusim.curation.splits import assign_splits
+
+
+def jaccard(a: str, b: str, n: int = 5) -> float:
+    grams = [{s[i:i + n] for i in range(len(s) - n + 1)} for s in (normalise_for_dedup(a), normalise_for_dedup(b))]
+    return len(grams[0] & grams[1]) / len(grams[0] | grams[1])
+
+
+def test_minhash_estimates_jaccard():
+    rng = random.Random(0)
+    hasher = MinHasher(256, seed=3)
+    base = "".join(rng.choice("abcdefghij ") for _ in range(400))
+    for cut in (20, 100, 200):
+        other = base[:-cut] + "".join(rng.choice("xyz") for _ in range(cut))
+        sa, sb = (hasher.signature(shingle_hashes(normalise_for_dedup(t), 5)) for t in (base, other))
+        assert abs(float(np.mean(sa == sb)) - jaccard(base, other)) < 0.1
+
+
+def test_near_duplicates_zh_and_en_keep_the_first():
+    texts = [
+        "A slow ballad with soft piano, lush strings and a gentle female vocal about lost love.",
+        "Energetic rock with distorted electric guitar, pounding drums and a shouted chorus.",
+        "A slow ballad with soft piano, lush strings and a gentle female vocal about lost love!",
+        "这首歌以钢琴和弦乐伴奏开场，节奏舒缓，女声温柔地唱出对逝去爱情的怀念与不舍之情。",
+        "这首歌以钢琴和弦乐伴奏开场，节奏舒缓，女声温柔地唱出对逝去爱情的怀念与不舍之情！！",
+        "這首歌以鋼琴和弦樂伴奏開場，節奏舒緩，女聲溫柔地唱出對逝去愛情的懷念與不捨之情。",
+    ]
+    assert near_duplicate_of(texts) == [None, None, 0, None, 3, 3]
+
+
+def test_splits_are_artist_disjoint_deterministic_and_seeded():
+    groups = [f"artist{i % 37}" for i in range(1000)]
+    first = assign_splits(groups, seed=0)
+    assert first == assign_splits(list(groups), seed=0)
+    assert set(first.values()) == {"train", "validation", "test"}
+    sizes = {s: sum(1 for g in groups if first[g] == s) for s in ("train", "validation", "test")}
+    assert 700 <= sizes["train"] <= 880 and sizes["validation"] >= 60 and sizes["test"] >= 60
+    assert assign_splits(groups, seed=1) != first
