@@ -36,7 +36,8 @@ def test_cleaning_removes_html_mojibake_citations_and_boilerplate():
 
 
 def test_sentence_splitting_zh_en_and_lyrics():
-    assert split_sentences("第一句。第二句！第三句？还有", "zh", "caption") == ["第一句。", "第二句！", "第三句？", "还有"]
+    assert split_sentences("第一句。第二句！第三句？还有", "zh", "caption") == [
+        "第一句。", "第二句！", "第三句？", "还有"]
     assert split_sentences("A slow song. It is sad! 3 beats", "en", "caption") == ["A slow song.", "It is sad!",
                                                                                    "3 beats"]
     assert split_sentences("故事的小黄花\n从出生那年就飘着", "zh", "lyrics") == ["故事的小黄花", "从出生那年就飘着"]
@@ -83,7 +84,8 @@ def _records():
                    status="described", language="en"),
         TextRecord("llm:m", "2", "caption", "", "t2", "a", status="abstained", language="en"),
         TextRecord("cwe", "3", "caption", "短。", "t3", "a3", language="zh"),
-        TextRecord("cwe", "4", "caption", "这首歌发行于二零零三年，收录在同名专辑中，由唱片公司发行。", "t4", "a4", language="zh"),
+        TextRecord("cwe", "4", "caption", "这首歌发行于二零零三年，收录在同名专辑中，由唱片公司发行。", "t4", "a4",
+                   language="zh"),
         TextRecord("musiccaps", "", "caption", "A loud rock song with electric guitar and drums.", language="en"),
     ]
 

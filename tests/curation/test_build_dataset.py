@@ -1,0 +1,168 @@
+"""`crossmusim build-dataset` end to end on a small fixture, plus the real open-data readers."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+import soundfile as sf
+
+from crossmusim.curation import hf_dataset
+from crossmusim.curation.pipeline import BuildConfig, build_dataset
+from crossmusim.curation.sources import (
+    musiccaps_eval_rows,
+    read_muchin,
+    read_musiccaps,
+    read_song_describer,
+    read_wikimute,
+)
+from crossmusim.errors import InputFormatError
+from crossmusim.io import read_jsonl
+from crossmusim.records import TextRecord
+from tests.conftest import run_cli
+
+
+def build(inputs, out: Path, *extra: str):
+    return run_cli("build-dataset", "--crawl", str(inputs["crawl"]), "--generated", str(inputs["generated"]),
+                   "--audio", str(inputs["audio"]), "--tags", str(inputs["tags"]), "--out", str(out), *extra)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_full_build(curation_inputs):
+    out = curation_inputs["root"] / "dataset"
+    proc = build(curation_inputs, out)
+    assert proc.returncode == 0, proc.stderr
+    ds = datasets.load_from_disk(str(out))
+    assert set(ds) == {"train", "validation", "test"}
+    rows = [r for split in ds.values() for r in split]
+    artists = {name: {r["artist"] for r in split} for name, split in ds.items()}
+    assert not (artists["train"] & artists["validation"] or artists["train"] & artists["test"]
+                or artists["validation"] & artists["test"])
+    # Every row pairs a text with decodable audio.
+    wave, rate = sf.read(io.BytesIO(rows[0]["audio"]["bytes"]))
+    assert rate == 8000 and len(wave) == 8000
+    # Sources merged by song: the crawled and the generated 晴天 share one song id and its tags.
+    qingtian = [r for r in rows if r["title"] == "晴天"]
+    assert {r["source"] for r in qingtian} == {"cwe", "llm:qwen2-7b"} and len({r["song_id"] for r in qingtian}) == 1
+    assert qingtian[0]["tags_coarse"] == ["nostalgic", "pop"] and qingtian[0]["tags_fine"] == ["mandopop"]
+    assert [r["tags_coarse"] for r in rows if r["source_id"] == "8466"][0] == ["rock"]
+    # Masked: no title or artist left, placeholders instead.
+    generated = next(r for r in rows if r["source"] == "llm:qwen2-7b" and r["title"] == "晴天")
+    assert "晴天" not in generated["text"] and "[TITLE] ends in a guitar solo" in generated["text"]
+    yesterday = next(r for r in rows if r["title"] == "Yesterday")
+    assert yesterday["text"].endswith("[TITLE] by [ARTIST].") and yesterday["language"] == "en"
+    assert all(r["masked"] for r in rows)
+    assert {r["text_type"] for r in rows} == {"caption", "lyrics"}
+    lyrics = next(r for r in rows if r["text_type"] == "lyrics")
+    assert lyrics["sentences"][0] == "故事的小黄花"
+    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    assert stats["mask"]["leak_share"] == 0.0 and stats["rows"] == {k: len(v) for k, v in ds.items()}
+    assert stats["stats"]["by_step"]["llm_status"]["dropped_llm_abstained"] == 1
+    assert stats["stats"]["by_step"]["llm_status"]["dropped_llm_failed"] == 1
+    dropped = list(read_jsonl(out / "dropped.jsonl"))
+    assert {d["reason"] for d in dropped} >= {"llm_abstained", "llm_failed"}
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {t["title"] for t in report["texts_without_audio"]} == {"平凡之路"}
+    assert [Path(p).name for p in report["audio_without_texts"]] == ["orphan.wav"]
+    assert {(Path(p["path"]).name, p["reason"].split(":")[0]) for p in report["audio_problems"]} == {
+        ("missing.wav", "missing"), ("corrupt.wav", "undecodable")}
+    assert report["tag_problems"][0].endswith("tags.csv:6: needs level (coarse|fine), tag, and song_id or title+artist")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "| cwe |" in card and "CC BY-SA" not in card and f"--out {out}" in card
+    assert not list(out.parent.glob(".dataset.tmp-*"))
+
+
+def test_same_inputs_and_seed_give_identical_bytes(curation_inputs):
+    out = curation_inputs["root"] / "dataset"
+    assert build(curation_inputs, out, "--seed", "7").returncode == 0
+    first = tree_digest(out)
+    assert build(curation_inputs, out, "--seed", "7").returncode == 0
+    assert tree_digest(out) == first
+    assert len(first) >= 10
+
+
+def test_no_mask_keeps_names_and_exact_dedup_mode(curation_inputs):
+    out = curation_inputs["root"] / "plain"
+    assert build(curation_inputs, out, "--no-mask", "--dedup", "exact").returncode == 0
+    rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split]
+    assert any("晴天" in r["text"] for r in rows if r["title"] == "晴天") and not any(r["masked"] for r in rows)
+
+
+def test_malformed_rows_are_skipped_or_stop_with_strict(curation_inputs):
+    songs = curation_inputs["crawl"] / "songs.jsonl"
+    songs.write_text(songs.read_text(encoding="utf-8") + '{"title": "no url"}\n', encoding="utf-8")
+    out = curation_inputs["root"] / "d"
+    assert build(curation_inputs, out).returncode == 0
+    assert json.loads((out / "stats.json").read_text("utf-8"))["stats"]["by_step"]["read"]["dropped_malformed"] == 1
+    proc = build(curation_inputs, curation_inputs["root"] / "strict", "--strict")
+    assert proc.returncode == 1  # the tags file's bad row stops it first
+    assert proc.stderr.strip().endswith("tags.csv:6: needs level (coarse|fine), tag, and song_id or title+artist")
+    tags = curation_inputs["tags"]
+    tags.write_text("".join(tags.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    proc = build(curation_inputs, curation_inputs["root"] / "strict", "--strict")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (f"crossmusim: error: {songs}:11: not a crawled song (needs canonical_url and "
+                                   "title)")
+    assert not (curation_inputs["root"] / "strict").exists()
+
+
+def test_a_crash_leaves_the_previous_dataset_untouched(curation_inputs, monkeypatch):
+    out = curation_inputs["root"] / "dataset"
+    assert build(curation_inputs, out).returncode == 0
+    before = tree_digest(out)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(hf_dataset, "write_dataset", explode)
+    config = BuildConfig(out=out, crawl=[curation_inputs["crawl"]], audio=curation_inputs["audio"])
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_dataset(config)
+    assert tree_digest(out) == before
+    assert not list(out.parent.glob(".dataset.tmp-*"))
+
+
+def test_nothing_to_build_is_a_one_line_error(tmp_path):
+    proc = run_cli("build-dataset", "--out", str(tmp_path / "o"), "--audio", str(tmp_path))
+    assert proc.returncode == 1 and proc.stderr.strip() == (
+        "crossmusim: error: no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
+
+
+def test_real_musiccaps_eval_rows(realdata):
+    path = realdata / "musiccaps" / "musiccaps-public.csv"
+    assert len(musiccaps_eval_rows(path)) == 2858
+    records = [r for r in read_musiccaps(path) if isinstance(r, TextRecord)]
+    assert sum(r.text_type == "caption" for r in records) == 5521
+    assert all(r.aspects for r in records if r.text_type == "aspects")
+
+
+def test_real_muchin_folders(realdata):
+    records = [r for r in read_muchin(realdata / "muchin") if isinstance(r, TextRecord)]
+    assert {r.source_id for r in records} == {f"s_{i:04d}" for i in range(1, 31)}
+    first = records[0]
+    assert (first.title, first.artist, first.text_type) == ("消愁", "薛之谦,毛不易", "caption")
+    assert any(r.text_type == "aspects" and r.aspects for r in records)
+
+
+def test_wikimute_and_song_describer_formats(tmp_path):
+    wikimute = tmp_path / "wikimute.csv"
+    wikimute.write_text('youtube_id,aspects,sentences\nabc,"[\'rock\', \'guitar\']","[\'A rock song.\', '
+                        '\'Loud guitars.\']"\n,x,y\n', encoding="utf-8")
+    records = list(read_wikimute(wikimute))
+    assert [(r.text_type, r.text, r.aspects) for r in records[:2]] == [
+        ("caption", "A rock song. Loud guitars.", []), ("aspects", "", ["rock", "guitar"])]
+    assert isinstance(records[2], InputFormatError) and str(records[2]).startswith(f"{wikimute}:3:")
+    describer = tmp_path / "song_describer.csv"
+    describer.write_text("caption_id,track_id,caption,is_valid_subset,familiarity,artist_id,album_id,path,duration\n"
+                         "1,42,A calm piano piece.,True,0,7,9,42/42.2min.mp3,120\n", encoding="utf-8")
+    (record,) = read_song_describer(describer)
+    assert (record.source, record.source_id, record.artist, record.text) == (
+        "song-describer", "42", "7", "A calm piano piece.")
