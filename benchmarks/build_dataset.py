@@ -25,9 +25,10 @@ import soundfile as sf
 from crossmusim.curation.dedup import near_duplicate_of, normalise_for_dedup
 
 THRESHOLD, NUM_PERM, NGRAM = 0.8, 128, 5
-ZH_PHRASES = ["歌曲以钢琴和弦乐伴奏开场", "节奏舒缓", "女声温柔地唱出对逝去爱情的怀念", "副歌部分情绪逐渐高涨", "电吉他和鼓点加入",
-              "编曲简洁", "男声低沉而富有磁性", "描写了校园里的青春时光", "旋律朗朗上口", "带有浓厚的怀旧气息", "节奏明快",
-              "歌词讲述了离别与重逢", "二胡与古筝营造出中国风的意境", "合成器音色营造出梦幻的氛围", "整首歌充满了希望与力量"]
+ZH_PHRASES = ["歌曲以钢琴和弦乐伴奏开场", "节奏舒缓", "女声温柔地唱出对逝去爱情的怀念", "副歌部分情绪逐渐高涨",
+              "电吉他和鼓点加入", "编曲简洁", "男声低沉而富有磁性", "描写了校园里的青春时光", "旋律朗朗上口",
+              "带有浓厚的怀旧气息", "节奏明快", "歌词讲述了离别与重逢", "二胡与古筝营造出中国风的意境",
+              "合成器音色营造出梦幻的氛围", "整首歌充满了希望与力量"]
 EN_PHRASES = ["a slow ballad built on piano and strings", "a soft female vocal carries the melody", "mid-tempo drums",
               "an energetic rock song with distorted electric guitar", "the mood is melancholic and nostalgic",
               "the lyrics are about first love and growing up", "a warm male vocal", "synthesizers and a drum machine",
@@ -157,7 +158,8 @@ def main() -> None:
         root = Path(tmp)
         started = time.perf_counter()
         make_inputs(root, args.records, args.songs)
-        print(f"synthetic inputs: {args.records} records over {args.songs} songs in {time.perf_counter() - started:.0f} s")
+        elapsed = time.perf_counter() - started
+        print(f"synthetic inputs: {args.records} records over {args.songs} songs in {elapsed:.0f} s")
         command = [sys.executable, "-m", "crossmusim.cli.app", "build-dataset", "--crawl", str(root / "songs.jsonl"),
                    "--generated", str(root / "descriptions.jsonl"), "--audio", str(root / "audio" / "manifest.csv"),
                    "--out", str(root / "dataset"), "--link-audio"]
