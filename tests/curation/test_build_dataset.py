@@ -166,3 +166,43 @@ def test_wikimute_and_song_describer_formats(tmp_path):
     (record,) = read_song_describer(describer)
     assert (record.source, record.source_id, record.artist, record.text) == (
         "song-describer", "42", "7", "A calm piano piece.")
+
+
+def test_audio_folder_titles_from_file_names_and_parquet_export(curation_inputs):
+    folder = curation_inputs["root"] / "folder"
+    folder.mkdir()
+    source = curation_inputs["audio"].parent
+    (folder / "周杰伦 - 晴天.wav").write_bytes((source / "00.wav").read_bytes())
+    (folder / "刘若英 - 后来 (Live).wav").write_bytes((source / "01.wav").read_bytes())
+    (folder / "not audio.wav").write_bytes(b"nope")
+    out = curation_inputs["root"] / "from-folder"
+    proc = run_cli("build-dataset", "--crawl", str(curation_inputs["crawl"]), "--audio", str(folder),
+                   "--out", str(out), "--parquet", "--link-audio")
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split]
+    assert {r["title"] for r in rows} == {"晴天", "后来"}
+    assert all(r["audio"]["bytes"] is None and Path(r["audio"]["path"]).is_file() for r in rows)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [Path(p["path"]).name for p in report["audio_problems"]] == ["not audio.wav"]
+    import pyarrow.parquet as pq
+
+    parquet_rows = sum(pq.read_table(p).num_rows for p in (out / "parquet").glob("*.parquet"))
+    assert parquet_rows == len(rows)
+
+
+def test_aspects_join_their_songs_by_id(curation_inputs):
+    aspects = curation_inputs["root"] / "aspects.jsonl"
+    aspects.write_text(
+        '{"id": "3053", "field": "review", "lang": "zh", "extractor": "lexicon", "status": "ok", '
+        '"aspects": ["piano", "acoustic guitar", "晴天"]}\n'
+        '{"id": "g2", "field": "description", "lang": "en", "extractor": "llm:qwen2-7b", "status": "ok", '
+        '"aspects": ["acoustic guitar", "string quartet", "sad"]}\n'
+        '{"id": "zzz", "field": "description", "lang": "en", "extractor": "lexicon", "status": "failed", '
+        '"aspects": []}\n', encoding="utf-8")
+    out = curation_inputs["root"] / "with-aspects"
+    proc = build(curation_inputs, out, "--aspects", str(aspects))
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split if r["text_type"] == "aspects"]
+    by_title = {r["title"]: r for r in rows}
+    assert by_title["晴天"]["aspects"] == ["piano", "acoustic guitar", "[TITLE]"]  # masked too
+    assert by_title["Yesterday"]["source"] == "aspects:llm:qwen2-7b" and by_title["Yesterday"]["language"] == "en"

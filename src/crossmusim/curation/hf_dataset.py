@@ -15,6 +15,7 @@ from typing import Any
 
 import datasets
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 datasets.disable_progress_bars()  # crossmusim reports its own summary; bars would flood logs
 FEATURES = datasets.Features({
@@ -155,8 +156,8 @@ def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, par
     dataset.save_to_disk(str(staging))
     if parquet:
         (staging / "parquet").mkdir()
-        for name, split in dataset.items():
-            split.to_parquet(str(staging / "parquet" / f"{name}.parquet"))
+        for name, split in dataset.items():  # pyarrow directly: datasets' exporter fails on empty splits
+            pq.write_table(split.data.table, staging / "parquet" / f"{name}.parquet")
 
 
 def swap_into_place(staging: Path, out: Path) -> None:
