@@ -181,7 +181,7 @@ def test_audio_folder_titles_from_file_names_and_parquet_export(curation_inputs)
     assert proc.returncode == 0, proc.stderr
     rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split]
     assert {r["title"] for r in rows} == {"晴天", "后来"}
-    assert all(r["audio"]["bytes"] is None and Path(r["audio"]["path"]).is_file() for r in rows)
+    assert all(Path(r["audio"]).is_file() for r in rows)  # --link-audio: paths, not bytes
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [Path(p["path"]).name for p in report["audio_problems"]] == ["not audio.wav"]
     import pyarrow.parquet as pq

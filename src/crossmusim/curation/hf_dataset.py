@@ -54,8 +54,14 @@ def licence_of(source: str) -> str:
     return LICENCES.get(source, "see the source's own licence")
 
 
+# With --link-audio the audio column holds paths: datasets' save_to_disk would embed the bytes of an
+# Audio column whatever its rows say, and its documentation asks for Value("string") for paths.
+LINKED_FEATURES = datasets.Features({**FEATURES, "audio": datasets.Value("string")})
+
+
 def to_dataset(rows: list[dict[str, Any]], split: str) -> datasets.Dataset:
-    table = pa.Table.from_pylist(rows, schema=FEATURES.arrow_schema)
+    features = LINKED_FEATURES if rows and isinstance(rows[0]["audio"], str) else FEATURES
+    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
     digest = hashlib.sha256()
     for batch in table.to_batches():
         for column in batch.columns:
@@ -63,7 +69,7 @@ def to_dataset(rows: list[dict[str, Any]], split: str) -> datasets.Dataset:
                 if buffer is not None:
                     digest.update(buffer)
     # A fingerprint from the content (datasets would draw a random one): same rows, same files.
-    return datasets.Dataset(table, info=datasets.DatasetInfo(features=FEATURES), split=split,
+    return datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=split,
                             fingerprint=digest.hexdigest()[:16])
 
 
@@ -152,7 +158,8 @@ def count_rows(splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 
 def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, parquet: bool) -> None:
-    dataset = datasets.DatasetDict({name: to_dataset(rows, name) for name, rows in splits.items()})
+    # An empty split is left out: datasets saves it without data files and cannot load it back.
+    dataset = datasets.DatasetDict({name: to_dataset(rows, name) for name, rows in splits.items() if rows})
     dataset.save_to_disk(str(staging))
     if parquet:
         (staging / "parquet").mkdir()

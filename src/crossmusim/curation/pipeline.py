@@ -112,8 +112,7 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]], em
         "; ".join(record.aspects), "sentences": record.sentences, "aspects": record.aspects,
         "language": record.language, "source": record.source, "source_id": record.source_id,
         "masked": record.masked,
-        "audio": {"bytes": audio.path.read_bytes() if embed else None,
-                  "path": audio.path.name if embed else str(audio.path.resolve())},
+        "audio": {"bytes": audio.path.read_bytes(), "path": audio.path.name} if embed else str(audio.path.resolve()),
         "duration_s": audio.duration_s, "tags_coarse": tags["coarse"], "tags_fine": tags["fine"],
     }
 
