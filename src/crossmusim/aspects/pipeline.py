@@ -17,7 +17,7 @@ from crossmusim.io import JsonlAppender, atomic_write_json, read_jsonl
 from crossmusim.prompting.cache import RequestCache
 from crossmusim.prompting.caller import LLMCaller
 from crossmusim.prompting.connect import open_client
-from crossmusim.prompting.jobs import run_jobs
+from crossmusim.prompting.jobs import run_jobs_to_file
 from crossmusim.prompting.limits import Budget, RateLimiter
 from crossmusim.prompting.registry import resolve
 from crossmusim.records import AspectRecord
@@ -74,7 +74,8 @@ def run_aspects(config: AspectsConfig) -> dict[str, Any]:
             with open_client(model, config.base_url, timeout=config.timeout, log_dir=config.out_dir) as client:
                 caller.client = client
                 extractor = LLMAspectExtractor(caller, vocabulary)
-                outcome = asyncio.run(_extract_all(extractor, todo, out_path, config.concurrency))
+                outcome = asyncio.run(run_jobs_to_file(client, todo, extractor.extract, out_path,
+                                                       concurrency=config.concurrency, progress_label="aspects"))
         finally:
             cache.close()
         summary.update(extractor=extractor.name, written_this_run=outcome.written, stopped=outcome.stopped,
@@ -87,12 +88,3 @@ def run_aspects(config: AspectsConfig) -> dict[str, Any]:
                    top_aspects=tags.most_common(30))
     atomic_write_json(config.out_dir / SUMMARY_FILE, summary)
     return summary
-
-
-async def _extract_all(extractor: LLMAspectExtractor, todo, out_path: Path, concurrency: int):
-    try:
-        with JsonlAppender(out_path) as out:
-            return await run_jobs(todo, extractor.extract, out, concurrency=concurrency, progress_label="aspects")
-    finally:
-        assert extractor.caller.client is not None
-        await extractor.caller.client.aclose()

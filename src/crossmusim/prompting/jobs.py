@@ -93,3 +93,14 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
     if sys.stderr.isatty() and progress_label:
         logger.info("%s: %d written", progress_label, outcome.written)
     return outcome
+
+
+async def run_jobs_to_file(client, items: Sequence[T], job: Callable[[T], Awaitable[Any]], out_path, *,
+                           concurrency: int, progress_label: str) -> JobsOutcome:
+    """`run_jobs` appending to `out_path`, closing the LLM client inside the loop it belongs to."""
+    try:
+        with JsonlAppender(out_path) as out:
+            return await run_jobs(items, job, out, concurrency=concurrency, progress_label=progress_label)
+    finally:
+        if client is not None:
+            await client.aclose()

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.errors import UserError
-from crossmusim.io import JsonlAppender, atomic_write_json, read_jsonl
+from crossmusim.io import atomic_write_json, read_jsonl
 from crossmusim.prompting.batch import ingest_batch, write_batch
 from crossmusim.prompting.cache import RequestCache
 from crossmusim.prompting.caller import LLMCaller
 from crossmusim.prompting.connect import open_client
 from crossmusim.prompting.describe import describe_params, describe_song
-from crossmusim.prompting.jobs import run_jobs
+from crossmusim.prompting.jobs import run_jobs_to_file
 from crossmusim.prompting.limits import Budget, RateLimiter, estimate_tokens
 from crossmusim.prompting.prompt import load_template, song_data
 from crossmusim.prompting.registry import ResolvedModel, resolve
@@ -96,11 +96,11 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
             return summary
         if config.ingest_batch is not None:
             summary["batch"] = ingest_batch(config.ingest_batch, caller, template.id, params, messages)
-            outcome = asyncio.run(_describe_all(caller, template, params, todo, out_path, config))
+            outcome = asyncio.run(_describe_all(caller, template, params, todo, out_path, config.concurrency))
         else:
             with open_client(model, config.base_url, timeout=config.timeout, log_dir=config.out_dir) as client:
                 caller.client = client
-                outcome = asyncio.run(_describe_all(caller, template, params, todo, out_path, config))
+                outcome = asyncio.run(_describe_all(caller, template, params, todo, out_path, config.concurrency))
     finally:
         cache.close()
     summary.update(_final_counts(out_path, caller, outcome))
@@ -108,15 +108,9 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
     return summary
 
 
-async def _describe_all(caller: LLMCaller, template, params, todo: list[SongRef], out_path: Path,
-                        config: GenerateConfig):
-    try:
-        with JsonlAppender(out_path) as out:
-            return await run_jobs(todo, lambda song: describe_song(caller, template, song, params), out,
-                                  concurrency=config.concurrency, progress_label="generate")
-    finally:
-        if caller.client is not None:
-            await caller.client.aclose()  # inside the loop its connections belong to
+def _describe_all(caller: LLMCaller, template, params, todo: list[SongRef], out_path: Path, concurrency: int):
+    return run_jobs_to_file(caller.client, todo, lambda song: describe_song(caller, template, song, params),
+                            out_path, concurrency=concurrency, progress_label="generate")
 
 
 def _final_counts(out_path: Path, caller: LLMCaller, outcome) -> dict[str, Any]:
