@@ -45,11 +45,13 @@ class EnginePause:
                 engine.unpause()
 
 
-_PAUSES: dict[int, EnginePause] = {}
-
-
 def engine_pause(crawler: Crawler) -> EnginePause:
-    return _PAUSES.setdefault(id(crawler), EnginePause(crawler))
+    """The crawler's one pause, shared by every middleware that backs off."""
+    pause = getattr(crawler, "_crossmusim_pause", None)
+    if pause is None:
+        pause = EnginePause(crawler)
+        crawler._crossmusim_pause = pause  # type: ignore[attr-defined]
+    return pause
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

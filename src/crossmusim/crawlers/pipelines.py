@@ -9,7 +9,7 @@ from scrapy.exceptions import DropItem
 
 from crossmusim.crawlers.parsing.baike import item_key
 from crossmusim.crawlers.state import SONGS_FILE
-from crossmusim.io import JsonlAppender, read_jsonl
+from crossmusim.io import JsonlAppender
 from crossmusim.records import SongPage
 
 
@@ -18,7 +18,6 @@ class DuplicateSongPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.path = Path(crawler.settings["CROSSMUSIM_OUT_DIR"]) / SONGS_FILE
         self.seen: set[str] = set()
 
     @classmethod
@@ -26,8 +25,10 @@ class DuplicateSongPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        if self.path.exists():
-            self.seen.update(item_key(r["canonical_url"]) for r in read_jsonl(self.path))
+        # What earlier runs wrote, as the crawl state read it from songs.jsonl (read once, there).
+        state = getattr(self.crawler.spider, "state", None)
+        if state is not None:
+            self.seen.update(state.canonical_keys)
 
     def process_item(self, item: SongPage) -> SongPage:
         key = item_key(item.canonical_url)

@@ -32,7 +32,8 @@ class SearchRecord:
 @dataclass
 class CrawlState:
     out_dir: Path
-    done_keys: set[str] = field(default_factory=set)  # item keys already in songs.jsonl
+    done_keys: set[str] = field(default_factory=set)  # item keys (request and canonical) in songs.jsonl
+    canonical_keys: set[str] = field(default_factory=set)  # canonical item keys in songs.jsonl
     skipped_keys: set[str] = field(default_factory=set)  # item keys that are not songs
     searches: dict[str, SearchRecord] = field(default_factory=dict)  # by search URL key
     songs_before: int = 0
@@ -54,6 +55,8 @@ class CrawlState:
                 for url in (record.get("canonical_url"), record.get("url")):
                     if url:
                         state.done_keys.add(item_key(url))
+                if record.get("canonical_url"):
+                    state.canonical_keys.add(item_key(record["canonical_url"]))
         frontier = out_dir / STATE_DIR / FRONTIER_FILE
         if frontier.exists():
             for event in read_jsonl(frontier):

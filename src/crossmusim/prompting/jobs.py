@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -90,8 +89,6 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
     if done:  # results after a gap left by a stop stay unwritten; their replies are in the cache
         logger.info("%d finished records wait for an earlier one; a rerun writes them from the cache",
                     len(done))
-    if sys.stderr.isatty() and progress_label:
-        logger.info("%s: %d written", progress_label, outcome.written)
     return outcome
 
 
