@@ -11,10 +11,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crossmusim.io import JsonlAppender
 from crossmusim.prompting.limits import BudgetExceeded
@@ -34,6 +38,7 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
                    concurrency: int, progress_label: str = "", on_record: Callable[[Any], None] | None = None,
                    progress_interval: float = 10.0) -> JobsOutcome:
     outcome = JobsOutcome()
+    bar = _progress_bar(progress_label, len(items))
     done: dict[int, Any] = {}
     next_to_write = 0
     next_to_start = 0
@@ -61,8 +66,10 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
                 on_record(record)
             next_to_write += 1
             outcome.written += 1
+            if bar is not None:
+                bar.advance(bar.task_ids[0])
         now = time.monotonic()
-        if progress_label and now - last_report >= progress_interval:
+        if progress_label and bar is None and now - last_report >= progress_interval:
             last_report = now
             rate = outcome.written / max(now - started, 1e-9)
             logger.info("%s: %d/%d written (%.1f/s)", progress_label, outcome.written, len(items), rate)
@@ -81,8 +88,12 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
             flush()
 
     try:
+        if bar is not None:
+            bar.start()
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
     finally:
+        if bar is not None:
+            bar.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
     flush()
@@ -90,6 +101,16 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
         logger.info("%d finished records wait for an earlier one; a rerun writes them from the cache",
                     len(done))
     return outcome
+
+
+def _progress_bar(label: str, total: int) -> Progress | None:
+    """A live bar on an interactive terminal; logs every few seconds elsewhere (CI, files)."""
+    if not label or not sys.stderr.isatty():
+        return None
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    bar.add_task(label, total=total)
+    return bar
 
 
 async def run_jobs_to_file(client, items: Sequence[T], job: Callable[[T], Awaitable[Any]], out_path, *,
