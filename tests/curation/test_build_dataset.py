@@ -206,3 +206,22 @@ def test_aspects_join_their_songs_by_id(curation_inputs):
     by_title = {r["title"]: r for r in rows}
     assert by_title["晴天"]["aspects"] == ["piano", "acoustic guitar", "[TITLE]"]  # masked too
     assert by_title["Yesterday"]["source"] == "aspects:llm:qwen2-7b" and by_title["Yesterday"]["language"] == "en"
+
+
+def test_splits_are_streamed_to_arrow_a_batch_at_a_time(tmp_path):
+    import pyarrow as pa
+
+    audio = tmp_path / "a.wav"
+    sf.write(audio, [0.0] * 800, 8000)
+    rows = [{"song_id": f"s{i}", "title": "t", "artist": "a", "album": "", "text_type": "caption",
+             "text": f"text {i}", "sentences": [f"text {i}"], "aspects": [], "language": "en", "source": "x",
+             "source_id": str(i), "masked": True, "audio": audio, "duration_s": 0.1, "tags_coarse": [],
+             "tags_fine": []} for i in range(5)]
+    target = tmp_path / "train.arrow"
+    digest = hf_dataset.write_split_arrow(rows, target, embed=True, batch_rows=2)
+    with pa.OSFile(str(target), "rb") as source:
+        batches = list(pa.ipc.open_stream(source))
+    assert [b.num_rows for b in batches] == [2, 2, 1]
+    assert hf_dataset.write_split_arrow(rows, tmp_path / "again.arrow", embed=True, batch_rows=2) == digest
+    split = hf_dataset.to_dataset(target, "train", digest, embed=True)
+    assert split[4]["audio"]["path"] == "a.wav" and split[4]["audio"]["bytes"] == audio.read_bytes()

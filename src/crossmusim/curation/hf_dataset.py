@@ -16,6 +16,7 @@ from typing import Any
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
+from datasets.table import MemoryMappedTable
 
 datasets.disable_progress_bars()  # crossmusim reports its own summary; bars would flood logs
 FEATURES = datasets.Features({
@@ -37,6 +38,10 @@ FEATURES = datasets.Features({
     "tags_fine": datasets.Sequence(datasets.Value("string")),
 })
 
+# With --link-audio the audio column holds paths: datasets' save_to_disk would embed the bytes of an
+# Audio column whatever its rows say, and its documentation asks for Value("string") for paths.
+LINKED_FEATURES = datasets.Features({**FEATURES, "audio": datasets.Value("string")})
+
 LICENCES = {
     "cwe": "Chinese web encyclopedia text (Baidu Baike): the site's terms apply; research use",
     "musiccaps": "MusicCaps captions and aspects: CC BY-SA 4.0 (Google)",
@@ -54,23 +59,36 @@ def licence_of(source: str) -> str:
     return LICENCES.get(source, "see the source's own licence")
 
 
-# With --link-audio the audio column holds paths: datasets' save_to_disk would embed the bytes of an
-# Audio column whatever its rows say, and its documentation asks for Value("string") for paths.
-LINKED_FEATURES = datasets.Features({**FEATURES, "audio": datasets.Value("string")})
+def _audio_value(path: Path, embed: bool) -> dict[str, Any] | str:
+    return {"bytes": path.read_bytes(), "path": path.name} if embed else str(path.resolve())
 
 
-def to_dataset(rows: list[dict[str, Any]], split: str) -> datasets.Dataset:
-    features = LINKED_FEATURES if rows and isinstance(rows[0]["audio"], str) else FEATURES
-    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
+def write_split_arrow(rows: list[dict[str, Any]], target: Path, *, embed: bool, batch_rows: int = 256) -> str:
+    """Stream rows to an Arrow file, reading audio a batch at a time; returns a content digest.
+
+    Rows carry an audio *path*; only one batch of audio bytes is in memory at once, however large
+    the dataset.
+    """
+    features = FEATURES if embed else LINKED_FEATURES
     digest = hashlib.sha256()
-    for batch in table.to_batches():
-        for column in batch.columns:
-            for buffer in column.buffers():
-                if buffer is not None:
-                    digest.update(buffer)
-    # A fingerprint from the content (datasets would draw a random one): same rows, same files.
-    return datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=split,
-                            fingerprint=digest.hexdigest()[:16])
+    with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
+        for start in range(0, len(rows), batch_rows):
+            batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in rows[start:start + batch_rows]]
+            table = pa.Table.from_pylist(batch, schema=features.arrow_schema)
+            for record_batch in table.to_batches():
+                for column in record_batch.columns:
+                    for buffer in column.buffers():
+                        if buffer is not None:
+                            digest.update(buffer)
+                writer.write_batch(record_batch)
+    return digest.hexdigest()[:16]
+
+
+def to_dataset(arrow_file: Path, split: str, fingerprint: str, *, embed: bool) -> datasets.Dataset:
+    """A memory-mapped split whose fingerprint comes from its content (datasets would draw a random one)."""
+    table = MemoryMappedTable.from_file(str(arrow_file))
+    features = FEATURES if embed else LINKED_FEATURES
+    return datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=split, fingerprint=fingerprint)
 
 
 def dataset_card(summary: dict[str, Any], counts: dict[str, Any]) -> str:
@@ -157,14 +175,22 @@ def count_rows(splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "languages": languages}
 
 
-def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, parquet: bool) -> None:
-    # An empty split is left out: datasets saves it without data files and cannot load it back.
-    dataset = datasets.DatasetDict({name: to_dataset(rows, name) for name, rows in splits.items() if rows})
+def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, parquet: bool, embed: bool) -> None:
+    work = staging / ".arrow-work"
+    work.mkdir()
+    parts = {}
+    for name, rows in splits.items():
+        if rows:  # an empty split is left out: datasets saves it without data files and cannot load it back
+            arrow_file = work / f"{name}.arrow"
+            parts[name] = to_dataset(arrow_file, name, write_split_arrow(rows, arrow_file, embed=embed), embed=embed)
+    dataset = datasets.DatasetDict(parts)
     dataset.save_to_disk(str(staging))
     if parquet:
         (staging / "parquet").mkdir()
-        for name, split in dataset.items():  # pyarrow directly: datasets' exporter fails on empty splits
+        for name, split in dataset.items():  # pyarrow directly: deterministic, one file per split
             pq.write_table(split.data.table, staging / "parquet" / f"{name}.parquet")
+    del dataset, parts
+    shutil.rmtree(work)
 
 
 def swap_into_place(staging: Path, out: Path) -> None:

@@ -105,14 +105,14 @@ def _song_id(record: TextRecord) -> tuple[str, str | None]:
     return f"{record.source}:{record.source_id}", None
 
 
-def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]], embed: bool) -> dict[str, Any]:
+def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "song_id": song_id, "title": record.title, "artist": record.artist, "album": record.album,
         "text_type": record.text_type, "text": record.text if record.text_type != "aspects" else
         "; ".join(record.aspects), "sentences": record.sentences, "aspects": record.aspects,
         "language": record.language, "source": record.source, "source_id": record.source_id,
         "masked": record.masked,
-        "audio": {"bytes": audio.path.read_bytes(), "path": audio.path.name} if embed else str(audio.path.resolve()),
+        "audio": audio.path,  # read (or linked) a batch at a time when the split is written
         "duration_s": audio.duration_s, "tags_coarse": tags["coarse"], "tags_fine": tags["fine"],
     }
 
@@ -178,13 +178,13 @@ def _build(config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems:
             continue
         stats.count("audio", record.source, "kept")
         used_audio.add(ref.path)
-        rows.append(_row(record, song_id, ref, tags.find(record.source_id, key), config.embed_audio))
+        rows.append(_row(record, song_id, ref, tags.find(record.source_id, key)))
         groups.append(artist_key(record.artist) or song_id)
     assignment = assign_splits(groups, seed=config.seed)
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for row, group in zip(rows, groups, strict=True):
         splits[assignment[group]].append(row)
-    hf_dataset.write_dataset(splits, staging, parquet=config.parquet)
+    hf_dataset.write_dataset(splits, staging, parquet=config.parquet, embed=config.embed_audio)
 
     all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
     report = {"texts_without_audio": unmatched,
