@@ -162,7 +162,7 @@ def main() -> None:
         print(f"synthetic inputs: {args.records} records over {args.songs} songs in {elapsed:.0f} s")
         command = [sys.executable, "-m", "crossmusim.cli.app", "build-dataset", "--crawl", str(root / "songs.jsonl"),
                    "--generated", str(root / "descriptions.jsonl"), "--audio", str(root / "audio" / "manifest.csv"),
-                   "--out", str(root / "dataset"), "--link-audio"]
+                   "--out", str(root / "dataset")]  # default: audio bytes embedded
         started = time.perf_counter()
         proc = subprocess.run(command, capture_output=True, text=True)
         wall = time.perf_counter() - started

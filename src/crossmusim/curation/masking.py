@@ -94,6 +94,12 @@ class NameMasker:
         return self._regex is not None and self._regex.search(text) is not None
 
 
+@functools.lru_cache(maxsize=8192)
+def _masker(title: str, artist: str, album: str, aliases: tuple[str, ...]) -> NameMasker:
+    """One compiled masker per song: a song has many texts, in any order."""
+    return NameMasker.for_song(title, artist, album, list(aliases))
+
+
 class MaskNames(Transform):
     name = "mask"
 
@@ -102,7 +108,7 @@ class MaskNames(Transform):
         self.leaked = 0
 
     def transform(self, record: TextRecord) -> None:
-        masker = NameMasker.for_song(record.title, record.artist, record.album, record.aliases)
+        masker = _masker(record.title, record.artist, record.album, tuple(record.aliases))
         record.text = masker.mask(record.text)
         record.aspects = [masker.mask(a) for a in record.aspects]
         record.masked = True
