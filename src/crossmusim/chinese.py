@@ -15,3 +15,13 @@ def _t2s() -> opencc.OpenCC:
 def to_simplified(text: str) -> str:
     """Traditional characters to Simplified (OpenCC t2s); other text passes through unchanged."""
     return _t2s().convert(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified characters to Traditional (OpenCC s2t)."""
+    return _s2t().convert(text)

@@ -10,7 +10,7 @@ import dataclasses
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -100,10 +100,6 @@ class JsonlAppender:
         if self._fsync:
             os.fsync(self._handle.fileno())
         self.written += 1
-
-    def write_many(self, records: Iterable[Any]) -> None:
-        for record in records:
-            self.write(record)
 
     def close(self) -> None:
         if self._handle is not None:

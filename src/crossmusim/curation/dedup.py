@@ -149,9 +149,3 @@ def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int
         result.append(None if root == i else (direct[i] if direct[i] is not None else root))
     return result
 
-
-def near_duplicate_groups(pairs: dict[int, int]) -> dict[int, list[int]]:
-    groups: dict[int, list[int]] = defaultdict(list)
-    for member, root in pairs.items():
-        groups[root].append(member)
-    return dict(groups)

@@ -6,7 +6,6 @@ dataset card, and an atomic swap into place."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from collections import Counter
@@ -202,6 +201,3 @@ def swap_into_place(staging: Path, out: Path) -> None:
     if old.exists():
         shutil.rmtree(old)
 
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"

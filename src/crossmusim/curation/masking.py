@@ -14,9 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import opencc
-
-from crossmusim.chinese import to_simplified
+from crossmusim.chinese import to_simplified, to_traditional
 from crossmusim.curation.base import Transform
 from crossmusim.curation.songkey import artist_names, strip_versions
 from crossmusim.records import TextRecord
@@ -26,16 +24,11 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _MIN_LATIN, _MIN_CJK = 3, 2  # shorter names are too likely to be ordinary words
 
 
-@functools.lru_cache(maxsize=1)
-def _s2t() -> opencc.OpenCC:
-    return opencc.OpenCC("s2t")
-
-
 def _variants(name: str) -> set[str]:
     name = unicodedata.normalize("NFKC", name).strip()
     if not name:
         return set()
-    forms = {name, to_simplified(name), _s2t().convert(name)}
+    forms = {name, to_simplified(name), to_traditional(name)}
     return {f for f in forms if len(f) >= (_MIN_CJK if _CJK.search(f) else _MIN_LATIN)}
 
 

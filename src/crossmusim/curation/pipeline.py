@@ -31,7 +31,7 @@ from crossmusim.curation.sources import (
 from crossmusim.curation.splits import assign_splits
 from crossmusim.curation.tags import TagIndex, load_tags
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import JsonlAppender, atomic_write_text
+from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
 from crossmusim.records import TextRecord
 
 
@@ -200,7 +200,7 @@ def _build(config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems:
         "unmatched_texts": len(unmatched), "tags_rows": tags.rows,
     }
     counts = hf_dataset.count_rows(splits)
-    atomic_write_text(staging / "stats.json", hf_dataset.dumps(summary))
-    atomic_write_text(staging / "report.json", hf_dataset.dumps(report))
+    atomic_write_json(staging / "stats.json", summary)
+    atomic_write_json(staging / "report.json", report)
     atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts))
     return summary

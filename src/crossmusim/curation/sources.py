@@ -21,7 +21,6 @@ from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import read_jsonl
 from crossmusim.records import TextRecord
 
-Row = tuple[str, Any]  # (origin "file:line", row) or an error
 Reader = Callable[[Path], Iterator["TextRecord | InputFormatError"]]
 
 

@@ -18,11 +18,6 @@ class Provider:
     json_mode: str  # json_schema | json_object | none
     batch_discount: float = 0.5  # price factor of the provider's batch API
 
-    def describe(self) -> str:
-        where = self.default_base_url or "a --base-url (or a local vllm serve)"
-        key = f"key from ${self.key_env}" if self.key_env else "no key"
-        return f"{self.name}: {where}, {key}, structured output: {self.json_mode}"
-
 
 PROVIDERS: dict[str, Provider] = {}
 

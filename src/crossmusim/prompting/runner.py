@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +54,6 @@ class GenerateConfig:
     cache_path: Path | None = None
     batch_file: Path | None = None
     ingest_batch: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -88,7 +86,7 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
                            backoff_base=config.backoff_base)
         messages = {s.id: template.messages("song", song_data(s.title, s.artist, s.album, s.year)) for s in todo}
         if config.dry_run:
-            return {**summary, **_dry_run(caller, template.id, params, messages, todo)}
+            return {**summary, **_dry_run(caller, template.id, params, messages)}
         if config.batch_file is not None:
             pending = [(sid, m) for sid, m in messages.items() if caller.cached(m, template.id, params) is None]
             summary["batch_requests"] = write_batch(config.batch_file, caller, pending, params)
@@ -129,7 +127,7 @@ def _final_counts(out_path: Path, caller: LLMCaller, outcome) -> dict[str, Any]:
     }
 
 
-def _dry_run(caller: LLMCaller, prompt_id: str, params, messages: dict[str, list], todo) -> dict[str, Any]:
+def _dry_run(caller: LLMCaller, prompt_id: str, params, messages: dict[str, list]) -> dict[str, Any]:
     pending = [m for m in messages.values() if caller.cached(m, prompt_id, params) is None]
     prompt_tokens = sum(estimate_tokens(msg.content) for m in pending for msg in m)
     model: ResolvedModel = caller.model
@@ -164,6 +162,3 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{summary['retries']} retries; cost this run ${summary['cost_this_run_usd']:.4f}, "
             f"total ${summary['cost_total_usd']:.4f}")
 
-
-def dumps(summary: dict[str, Any]) -> str:
-    return json.dumps(summary, ensure_ascii=False, indent=2)
