@@ -3,7 +3,8 @@
 Near-duplicates are found on character n-grams, which works for Chinese (no word boundaries) and
 English alike. Shingles are hashed with a vectorised rolling polynomial over code points and
 MinHash signatures are computed with numpy, so no per-shingle Python work is done; LSH bands give
-candidate pairs, which are confirmed by the signatures' estimated Jaccard similarity.
+candidate pairs, which the signatures' estimated Jaccard similarity screens (within a wide margin)
+before each survivor is confirmed on the exact Jaccard similarity of the shingle sets.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from crossmusim.curation.base import Filter, Verdict
 from crossmusim.records import TextRecord
 
 _MAX_COMPARISONS = 32  # per text and band
-_SCREEN_MARGIN = 0.15  # the MinHash estimate's error at 128 permutations is about 0.035 (sd)
+SCREEN_MARGIN = 0.15  # the MinHash estimate's error at 128 permutations is about 0.035 (sd)
 _SPACE_PUNCT = re.compile(r"[\W_]+", re.U)
 
 
@@ -133,7 +134,7 @@ def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int
                 # estimate screens them (vectorised) before the exact check.
                 lo = max(0, pos - _MAX_COMPARISONS)
                 estimates = (member_sigs[lo:pos] == member_sigs[pos]).mean(axis=1)
-                for offset in np.nonzero(estimates >= threshold - _SCREEN_MARGIN)[0]:
+                for offset in np.nonzero(estimates >= threshold - SCREEN_MARGIN)[0]:
                     j = members[lo + int(offset)]
                     if find(j) == find(i) or (j, i) in checked:
                         continue
