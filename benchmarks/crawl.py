@@ -1,8 +1,8 @@
 """Crawl throughput: crossmusim's crawl against a bare Scrapy spider that only follows the same links.
 
 Both crawl the same loopback site of N synthetic song pages (both layouts) with politeness off
-(no delay, no AutoThrottle, 16 concurrent requests, CONCURRENT_ITEMS 16 on both sides), each in its own process, alternating, in the
-same run. Goal: crossmusim >= 0.8x the bare spider's pages/s (parsing and writing are cheap).
+(no delay, no AutoThrottle, 16 concurrent requests, CONCURRENT_ITEMS 16 on both sides), each in its
+own process, alternating, in the same run. Goal: crossmusim >= 0.8x the bare spider's pages/s.
 
     python benchmarks/crawl.py [--songs 2000] [--rounds 2]
 """
@@ -100,8 +100,8 @@ def main() -> None:
         worker(args.worker, args.base_url)
         return
 
-    from crossmusim.crawlers.localsite import LocalSite
-    from crossmusim.crawlers.synthetic import synthetic_spec
+    from crossmusim.demo.site import LocalSite
+    from crossmusim.testing.synthetic_site import synthetic_spec
 
     site = LocalSite(synthetic_spec(args.songs, TERMS))
     base_url = site.start()

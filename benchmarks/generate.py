@@ -23,15 +23,14 @@ from pathlib import Path
 
 from openai import AsyncOpenAI
 
+from crossmusim.generate.describe import describe_params, describe_song, describe_template, song_data
 from crossmusim.io import JsonlAppender
-from crossmusim.prompting.base import RequestParams
-from crossmusim.prompting.cache import RequestCache
-from crossmusim.prompting.caller import LLMCaller
-from crossmusim.prompting.describe import describe_params, describe_song
-from crossmusim.prompting.jobs import run_jobs
-from crossmusim.prompting.openai_compat import OpenAICompatibleClient
-from crossmusim.prompting.prompt import load_template, song_data
-from crossmusim.prompting.registry import resolve
+from crossmusim.llm.base import RequestParams
+from crossmusim.llm.cache import RequestCache
+from crossmusim.llm.caller import LLMCaller
+from crossmusim.llm.jobs import run_jobs
+from crossmusim.llm.openai_compat import OpenAICompatibleClient
+from crossmusim.llm.registry import resolve
 from crossmusim.records import SongRef
 
 CONCURRENCY = 64
@@ -41,7 +40,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "crossmusim.prompting.fake_server", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "crossmusim.testing.fake_llm_server", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
@@ -58,7 +57,7 @@ def songs(n: int, salt: str) -> list[SongRef]:
 
 async def bare_loop(base_url: str, n: int, salt: str) -> float:
     client = AsyncOpenAI(base_url=base_url, api_key="EMPTY", max_retries=0)
-    template = load_template("describe", "en")
+    template = describe_template("en")
     semaphore = asyncio.Semaphore(CONCURRENCY)
 
     async def one(song: SongRef) -> None:
@@ -81,7 +80,7 @@ async def crossmusim_path(base_url: str, n: int, salt: str, workdir: Path) -> fl
     cache = RequestCache(workdir / f"cache-{salt}.sqlite")
     client = OpenAICompatibleClient("openai-compatible", base_url, None, json_mode="json_object")
     caller = LLMCaller(client, model, cache)
-    template, params = load_template("describe", "en"), describe_params()
+    template, params = describe_template("en"), describe_params()
     started = time.perf_counter()
     with JsonlAppender(workdir / f"out-{salt}.jsonl") as out:
         outcome = await run_jobs(songs(n, salt), lambda s: describe_song(caller, template, s, params), out,
@@ -97,8 +96,8 @@ def cache_hit_rates(workdir: Path, n: int = 20000) -> tuple[float, float]:
     cache = RequestCache(workdir / "hits.sqlite")
     model = resolve("fake", "openai-compatible")
     caller = LLMCaller(None, model, cache)
-    template, params = load_template("describe", "en"), RequestParams()
-    from crossmusim.prompting.base import Completion, Usage
+    template, params = describe_template("en"), RequestParams()
+    from crossmusim.llm.base import Completion, Usage
 
     messages = [template.messages("song", song_data(f"t{i}", "a")) for i in range(n)]
     keys = [caller.key(m, template.id, params) for m in messages]

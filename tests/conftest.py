@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crossmusim.crawlers.localsite import LocalSite, SiteSpec, demo_site_dir
-from crossmusim.prompting.fake_server import FakeLLMServer
+from crossmusim.demo.site import LocalSite, SiteSpec, demo_site_dir
+from crossmusim.testing.fake_llm_server import FakeLLMServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REALDATA = REPO_ROOT.parent / "shared" / "realdata"

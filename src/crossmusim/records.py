@@ -7,14 +7,44 @@ reads them back, ignoring keys a newer version added.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
+class RecordError(ValueError):
+    """A row is not a record of the expected type; readers turn it into a file:line error."""
+
+
+def record_of(data: dict[str, Any]) -> SongPage | Description | AspectRecord | None:
+    """Which of crossmusim's own output records a JSON row is (crawl, generate, aspects), parsed;
+    None for anything else (a user's own rows). Raises RecordError for a damaged record."""
+    if not isinstance(data, dict):
+        raise RecordError("not a JSON object")
+    if "canonical_url" in data:
+        return SongPage.from_dict(data)
+    if "song_id" in data and "status" in data:
+        return Description.from_dict(data)
+    if "extractor" in data and "id" in data:
+        return AspectRecord.from_dict(data)
+    return None
+
+
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    """The record in `data`: unknown keys (from a newer version) ignored, required fields checked."""
+    if not isinstance(data, dict):
+        raise RecordError("not a JSON object")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    missing = [
+        f.name
+        for f in fields
+        if f.name not in data and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise RecordError(f"not a {cls.__name__}: missing {', '.join(missing)}")
+    names = {f.name for f in fields}
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -42,7 +72,7 @@ class SongPage:
 
     title: str
     canonical_url: str
-    url: str
+    url: str = ""
     page_id: str | None = None
     artists: list[str] = field(default_factory=list)
     lyricists: list[str] = field(default_factory=list)
@@ -72,6 +102,21 @@ class SongPage:
             page.provenance = _from_dict(Provenance, page.provenance)
         return page
 
+    @property
+    def song_id(self) -> str:
+        """The page id, else the canonical URL: how later stages name this song."""
+        return str(self.page_id or self.canonical_url)
+
+    @property
+    def artist(self) -> str:
+        """All performers on one line, as the other stages take an artist."""
+        return "、".join(a for a in self.artists if a) if isinstance(self.artists, list) else str(self.artists or "")
+
+    @property
+    def year(self) -> int | None:
+        match = re.match(r"\s*(\d{4})", self.release_date or "")
+        return int(match.group(1)) if match else None
+
 
 @dataclass
 class SongRef:
@@ -93,14 +138,14 @@ class Description:
     """One song's generated description, or its abstention, or the raw reply that failed."""
 
     song_id: str
-    title: str
-    artist: str
     status: str  # described | abstained | failed
-    model: str  # the name the user typed
-    provider: str
-    model_id: str
-    prompt_version: str
-    lang: str
+    title: str = ""
+    artist: str = ""
+    model: str = ""  # the name the user typed
+    provider: str = ""
+    model_id: str = ""
+    prompt_version: str = ""
+    lang: str = ""
     album: str | None = None
     year: int | None = None
     fields: dict[str, str] = field(default_factory=dict)  # genre, melody, ... lyrics

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from crossmusim.io import read_jsonl
-from crossmusim.prompting.fake_server import FaultRule
+from crossmusim.testing.fake_llm_server import FaultRule
 from tests.conftest import run_cli
 
 
@@ -29,7 +29,8 @@ def test_lexicon_over_generate_and_crawl_outputs(tmp_path):
     assert got == {"s1": ["slow tempo", "ballad", "piano", "tender", "female vocal"],
                    "s3": ["energetic", "rock", "electric guitar", "drums"]}
     songs = _write(tmp_path / "songs.jsonl", [
-        {"canonical_url": "u", "page_id": "9", "review": "歌曲以钢琴和弦乐伴奏，节奏舒缓。", "background": ""}])
+        {"title": "晴天", "canonical_url": "u", "page_id": "9", "review": "歌曲以钢琴和弦乐伴奏，节奏舒缓。",
+         "background": ""}])
     proc = run_cli("aspects", "--in", str(songs), "--out", str(tmp_path / "b"))
     assert proc.returncode == 0, proc.stderr
     (record,) = read_jsonl(tmp_path / "b" / "aspects.jsonl")

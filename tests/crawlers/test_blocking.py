@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crossmusim.crawlers.localsite import LocalSite
+from crossmusim.demo.site import LocalSite
 from crossmusim.io import read_jsonl
 from tests.crawlers.test_crawl import crawl
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crossmusim.crawlers.localsite import demo_terms_file
 from crossmusim.crawlers.terms import load_terms
+from crossmusim.demo.site import demo_terms_file
 from crossmusim.io import read_jsonl
 from tests.conftest import FIXTURES, run_cli
 from tests.fixtures.golden.regenerate import golden_name

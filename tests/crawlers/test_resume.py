@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crossmusim.crawlers.localsite import LocalSite
-from crossmusim.crawlers.synthetic import synthetic_spec
+from crossmusim.demo.site import LocalSite
 from crossmusim.io import read_jsonl
+from crossmusim.testing.synthetic_site import synthetic_spec
 from tests.conftest import REPO_ROOT, run_cli
 
 N_SONGS = 40

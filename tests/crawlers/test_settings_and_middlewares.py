@@ -8,10 +8,10 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from crossmusim.config import CrawlConfig
-from crossmusim.crawlers.localsite import demo_site_dir
 from crossmusim.crawlers.middlewares import SuccessOnlyCachePolicy
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.terms import CATEGORIES, builtin_terms, load_terms
+from crossmusim.demo.site import demo_site_dir
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.retrying import retry_after_seconds
 

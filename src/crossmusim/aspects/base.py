@@ -6,6 +6,7 @@ import abc
 import unicodedata
 
 from crossmusim.aspects.vocabulary import Vocabulary, is_chinese
+from crossmusim.records import AspectRecord, TextUnit
 
 
 def normalise_aspects(aspects: list[str], vocabulary: Vocabulary | None = None) -> list[str]:
@@ -16,17 +17,22 @@ def normalise_aspects(aspects: list[str], vocabulary: Vocabulary | None = None) 
         text = " ".join(unicodedata.normalize("NFKC", aspect).split()).strip(" .,;:，。；、")
         if not text:
             continue
-        tag = vocabulary.canonical(text) if vocabulary is not None else (
-            text if is_chinese(text) else text.lower())
+        tag = vocabulary.canonical(text) if vocabulary is not None else (text if is_chinese(text) else text.lower())
         if tag not in seen:
             seen.add(tag)
             result.append(tag)
     return result
 
 
+def text_lang(text: str) -> str:
+    return "zh" if is_chinese(text) else "en"
+
+
 class AspectExtractor(abc.ABC):
+    """One text in, one `AspectRecord` out; the pipeline runs every extractor the same way."""
+
     name: str = ""
 
     @abc.abstractmethod
-    def extract(self, text: str) -> list[str]:
-        """Canonical aspects of one description (zh or en)."""
+    async def record(self, unit: TextUnit) -> AspectRecord:
+        """The record of one text; raises only BudgetExceeded (failures are `failed` records)."""

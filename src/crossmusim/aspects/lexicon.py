@@ -14,9 +14,10 @@ import logging
 import re
 from collections import defaultdict
 
-from crossmusim.aspects.base import AspectExtractor
+from crossmusim.aspects.base import AspectExtractor, text_lang
 from crossmusim.aspects.vocabulary import NEGATIONS, STOPWORDS, Vocabulary, en_tokens, is_chinese
 from crossmusim.chinese import to_simplified
+from crossmusim.records import AspectRecord, TextUnit
 
 _ZH_NEGATIONS = ("不", "没有", "没", "无", "毫无", "缺乏")
 _WINDOW_SLACK = 2  # extra tokens a phrase may be spread over
@@ -60,8 +61,7 @@ class LexiconExtractor(AspectExtractor):
             offset += len(tokens)
         if self.prune_subsumed:
             keys = [set(p) for _, p in found]
-            found = [(s, p) for (s, p), k in zip(found, keys, strict=True)
-                     if not any(k < other for other in keys)]
+            found = [(s, p) for (s, p), k in zip(found, keys, strict=True) if not any(k < other for other in keys)]
         return sorted(found)
 
     def _extract_clause(self, tokens: list[str]) -> list[tuple[int, tuple[str, ...]]]:
@@ -97,7 +97,7 @@ class LexiconExtractor(AspectExtractor):
     def _negated(tokens: list[str], start: int, phrase: tuple[str, ...]) -> bool:
         if any(t in NEGATIONS for t in phrase):
             return False
-        before = tokens[max(0, start - 2): start]
+        before = tokens[max(0, start - 2) : start]
         return any(t in NEGATIONS for t in before)
 
     # -- Chinese ----------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class LexiconExtractor(AspectExtractor):
         words = self._jieba.lcut(to_simplified(text))  # Traditional-character texts use the same tags
         found: list[str] = []
         for i, word in enumerate(words):
-            before = "".join(words[max(0, i - 2): i])
+            before = "".join(words[max(0, i - 2) : i])
             if before.endswith(_ZH_NEGATIONS):
                 continue
             found += self._zh_in_word(word.strip().lower())
@@ -138,7 +138,11 @@ class LexiconExtractor(AspectExtractor):
         return tags
 
     # -- both -------------------------------------------------------------------------------------
+    async def record(self, unit: TextUnit) -> AspectRecord:
+        return AspectRecord(unit.id, unit.field, text_lang(unit.text), self.name, aspects=self.extract(unit.text))
+
     def extract(self, text: str) -> list[str]:
+        """Canonical aspects of one description (zh or en)."""
         tags: list[str] = []
         if is_chinese(text):
             tags += [self.vocabulary.canonical_of[w] for w in self._extract_zh(text)]

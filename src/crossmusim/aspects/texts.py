@@ -8,26 +8,34 @@ from pathlib import Path
 
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import read_jsonl
-from crossmusim.records import TextUnit
+from crossmusim.records import Description, RecordError, SongPage, TextUnit, record_of
 
 CRAWL_FIELDS = ("review", "background")
 
 
 def _from_record(row: dict, path: Path, lineno: int) -> Iterator[TextUnit]:
-    if "song_id" in row and "status" in row:  # generate's output: described songs only
-        if row["status"] == "described" and row.get("description"):
-            yield TextUnit(str(row["song_id"]), "description", row["description"])
-    elif "canonical_url" in row:  # crawl's output: the review and background sections
-        song_id = str(row.get("page_id") or row["canonical_url"])
+    try:
+        record = record_of(row)
+    except RecordError as exc:
+        raise InputFormatError(path, lineno, str(exc), "give crossmusim's own output as it was written") from None
+    if isinstance(record, Description):  # generate's output: described songs only
+        if record.status == "described" and record.description:
+            yield TextUnit(str(record.song_id), "description", record.description)
+    elif isinstance(record, SongPage):  # crawl's output: the review and background sections
         for name in CRAWL_FIELDS:
-            if (row.get(name) or "").strip():
-                yield TextUnit(song_id, name, row[name])
-    elif "text" in row and "id" in row:
+            text = getattr(record, name) or ""
+            if text.strip():
+                yield TextUnit(record.song_id, name, text)
+    elif record is None and "text" in row and "id" in row:
         if str(row["text"]).strip():
             yield TextUnit(str(row["id"]), str(row.get("field") or "text"), str(row["text"]))
     else:
-        raise InputFormatError(path, lineno, "not a description, a crawled song or an id+text row",
-                               "give crossmusim's descriptions.jsonl or songs.jsonl, or rows with id and text")
+        raise InputFormatError(
+            path,
+            lineno,
+            "not a description, a crawled song or an id+text row",
+            "give crossmusim's descriptions.jsonl or songs.jsonl, or rows with id and text",
+        )
 
 
 def load_texts(path: Path) -> list[TextUnit]:

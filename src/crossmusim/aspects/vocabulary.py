@@ -20,14 +20,58 @@ from pathlib import Path
 from crossmusim.errors import InputFormatError, UserError
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-STOPWORDS = frozenset({"a", "an", "the", "of", "with", "and", "in", "on", "that", "is", "are", "this", "to", "by",
-                       "it", "its", "as", "at", "for", "some", "very", "quite", "which", "has", "have"})
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "with",
+        "and",
+        "in",
+        "on",
+        "that",
+        "is",
+        "are",
+        "this",
+        "to",
+        "by",
+        "it",
+        "its",
+        "as",
+        "at",
+        "for",
+        "some",
+        "very",
+        "quite",
+        "which",
+        "has",
+        "have",
+    }
+)
 NEGATIONS = frozenset({"no", "not", "without", "lack", "lacks", "lacking", "never", "absent"})
-_IRREGULAR = {"pianist": "piano", "drummer": "drum", "singer": "sing", "singing": "sing", "sung": "sing",
-              "vocalist": "vocal", "voices": "voice", "guitarist": "guitar", "bassist": "bass",
-              "violinist": "violin", "melodies": "melody", "melodic": "melody", "rhythmic": "rhythm",
-              "harmonies": "harmony", "harmonic": "harmony", "percussive": "percussion", "orchestral": "orchestra",
-              "emotionally": "emotional", "melancholic": "melancholy", "synths": "synth"}
+_IRREGULAR = {
+    "pianist": "piano",
+    "drummer": "drum",
+    "singer": "sing",
+    "singing": "sing",
+    "sung": "sing",
+    "vocalist": "vocal",
+    "voices": "voice",
+    "guitarist": "guitar",
+    "bassist": "bass",
+    "violinist": "violin",
+    "melodies": "melody",
+    "melodic": "melody",
+    "rhythmic": "rhythm",
+    "harmonies": "harmony",
+    "harmonic": "harmony",
+    "percussive": "percussion",
+    "orchestral": "orchestra",
+    "emotionally": "emotional",
+    "melancholic": "melancholy",
+    "synths": "synth",
+}
 
 
 def is_chinese(text: str) -> bool:
@@ -38,8 +82,16 @@ def stem(word: str) -> str:
     """A light, symmetric English stemmer: plurals, -ing, -ed, -ly, -ist (applied to text and tags alike)."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    for suffix, replacement, min_len in (("ies", "y", 5), ("sses", "ss", 5), ("ing", "", 7), ("ed", "", 6),
-                                         ("ly", "", 6), ("ist", "", 7), ("es", "", 6), ("s", "", 4)):
+    for suffix, replacement, min_len in (
+        ("ies", "y", 5),
+        ("sses", "ss", 5),
+        ("ing", "", 7),
+        ("ed", "", 6),
+        ("ly", "", 6),
+        ("ist", "", 7),
+        ("es", "", 6),
+        ("s", "", 4),
+    ):
         if len(word) >= min_len and word.endswith(suffix):
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
@@ -120,8 +172,9 @@ def add_muchin_v2(vocab: Vocabulary, folder: Path) -> None:
     vocab.sources.append(f"muchin-v2:{folder}")
 
 
-def add_musiccaps(vocab: Vocabulary, csv_path: Path, *, min_count: int = 2,
-                  exclude_ytids: set[str] | None = None) -> None:
+def add_musiccaps(
+    vocab: Vocabulary, csv_path: Path, *, min_count: int = 2, exclude_ytids: set[str] | None = None
+) -> None:
     """Aspect phrases of MusicCaps rows (optionally leaving out evaluation rows) seen >= min_count times."""
     counts: Counter[str] = Counter()
     with csv_path.open(encoding="utf-8", newline="") as handle:

@@ -8,34 +8,42 @@ from pathlib import Path
 import typer
 
 from crossmusim.aspects.pipeline import AspectsConfig, run_aspects
-from crossmusim.cli.options import OutDir
+from crossmusim.cli import options as opt
 
 
 def aspects(
     input: Path = typer.Option(..., "--in", help="descriptions.jsonl, songs.jsonl, or id+text JSONL/CSV."),
-    out: Path = OutDir,
+    out: Path = opt.OutDir,
     extractor: str = typer.Option(None, "--extractor", help="lexicon (offline) or llm; default: llm with --llm."),
     llm: str = typer.Option(None, "--llm", help="Model name for LLM extraction (see generate)."),
-    provider: str = typer.Option(None, "--provider"),
-    base_url: str = typer.Option(None, "--base-url"),
-    models: Path = typer.Option(None, "--models", help="TOML file with your own model entries."),
+    provider: str = opt.Provider,
+    base_url: str = opt.BaseUrl,
+    models: Path = opt.Models,
     vocab: list[str] = typer.Option(None, "--vocab", help="Extra vocabulary: TSV, muchin-v2=DIR or musiccaps=CSV."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1),
-    rpm: int = typer.Option(None, "--rpm", min=1),
-    tpm: int = typer.Option(None, "--tpm", min=1),
-    max_cost: float = typer.Option(None, "--max-cost", min=0.0),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1),
-    cache: Path = typer.Option(None, "--cache", help="Request cache (SQLite); default DIR/llm-cache.sqlite."),
+    concurrency: int = opt.Concurrency,
+    rpm: int = opt.Rpm,
+    tpm: int = opt.Tpm,
+    max_cost: float = opt.MaxCost,
+    timeout: float = opt.Timeout,
+    retries: int = opt.Retries,
+    retry_backoff: float = opt.RetryBackoff,
+    cache: Path = opt.Cache,
 ) -> None:
     config = AspectsConfig(
-        input=input, out_dir=out, extractor=extractor or ("llm" if llm else "lexicon"), llm=llm,
-        provider=provider, base_url=base_url, models_file=models, vocab=vocab or [], concurrency=concurrency,
-        rpm=rpm, tpm=tpm, max_cost=max_cost, timeout=timeout, cache_path=cache,
+        input=input,
+        out_dir=out,
+        extractor=extractor or ("llm" if llm else "lexicon"),
+        llm=opt.llm_options(
+            llm, provider, base_url, models, concurrency, rpm, tpm, max_cost, timeout, retries, retry_backoff, cache
+        ),
+        vocab=vocab or [],
     )
     summary = run_aspects(config)
     top = ", ".join(f"{tag} {n}" for tag, n in summary["top_aspects"][:8])
-    typer.echo(f"aspects {summary['stopped'] or 'finished'} ({summary['extractor']}): {summary['ok']} texts with "
-               f"aspects, {summary['failed']} failed ({summary['records']} records); most frequent: {top}")
+    typer.echo(
+        f"aspects {summary['stopped'] or 'finished'} ({summary['extractor']}): {summary['ok']} texts with "
+        f"aspects, {summary['failed']} failed ({summary['records']} records); most frequent: {top}"
+    )
     if summary["stopped"] == "budget":
         sys.exit(4)
     if summary["stopped"] == "interrupted":

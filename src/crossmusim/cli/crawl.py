@@ -11,9 +11,9 @@ import typer
 
 from crossmusim.cli.options import OutDir
 from crossmusim.config import CrawlConfig
-from crossmusim.crawlers.localsite import LocalSite, SiteSpec, demo_site_dir, demo_terms_file
 from crossmusim.crawlers.runner import run_crawl
 from crossmusim.crawlers.terms import load_terms
+from crossmusim.demo.site import LocalSite, SiteSpec, demo_site_dir, demo_terms_file
 from crossmusim.errors import UserError
 
 logger = logging.getLogger("crossmusim.crawl")

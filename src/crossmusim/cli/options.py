@@ -1,4 +1,4 @@
-"""Options shared by several commands."""
+"""Options shared by several commands; defaults come from the config dataclasses, written once there."""
 
 from __future__ import annotations
 
@@ -6,5 +6,43 @@ from pathlib import Path
 
 import typer
 
-OutDir = typer.Option(..., "--out", "-o", help="Output folder (created if missing).",
-                      file_okay=False, dir_okay=True, path_type=Path)
+from crossmusim.llm.session import LLMOptions
+
+OutDir = typer.Option(
+    ..., "--out", "-o", help="Output folder (created if missing).", file_okay=False, dir_okay=True, path_type=Path
+)
+
+# The model and how to reach and pace it (generate, aspects).
+Provider = typer.Option(None, "--provider", help="openai | dashscope | vllm | vllm-offline | openai-compatible.")
+BaseUrl = typer.Option(None, "--base-url", help="Replace the provider's endpoint (e.g. a vLLM or llama.cpp server).")
+Models = typer.Option(None, "--models", help="TOML file with your own model entries and prices.")
+Concurrency = typer.Option(LLMOptions.concurrency, "--concurrency", min=1, help="Requests in flight at most.")
+Rpm = typer.Option(None, "--rpm", min=1, help="Requests per minute at most.")
+Tpm = typer.Option(None, "--tpm", min=1, help="Tokens per minute at most.")
+MaxCost = typer.Option(
+    None, "--max-cost", min=0.0, help="Total budget in USD for this output folder, earlier runs included."
+)
+Timeout = typer.Option(LLMOptions.timeout, "--timeout", min=0.1, help="Per-request timeout in seconds.")
+Retries = typer.Option(LLMOptions.retries, "--retries", min=0, help="Retries on 429/5xx/timeouts.")
+RetryBackoff = typer.Option(
+    LLMOptions.backoff_base, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles)."
+)
+Cache = typer.Option(None, "--cache", help="Request cache (SQLite); default DIR/llm-cache.sqlite.")
+
+
+def llm_options(llm, provider, base_url, models, concurrency, rpm, tpm, max_cost, timeout, retries, backoff, cache):
+    """The shared options above, as the runtime's config."""
+    return LLMOptions(
+        llm=llm or "",
+        provider=provider,
+        base_url=base_url,
+        models_file=models,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        max_cost=max_cost,
+        timeout=timeout,
+        retries=retries,
+        backoff_base=backoff,
+        cache_path=cache,
+    )

@@ -15,12 +15,13 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import read_jsonl
-from crossmusim.records import TextRecord
+from crossmusim.records import AspectRecord, Description, RecordError, SongPage, TextRecord
 
+R = TypeVar("R")
 Reader = Callable[[Path], Iterator["TextRecord | InputFormatError"]]
 
 
@@ -56,37 +57,40 @@ def _list_cell(value: str) -> list[str]:
     return [x.strip() for x in value.split(separator) if x.strip()]
 
 
-def _join(values: Any) -> str:
-    if isinstance(values, list):
-        return "、".join(str(v) for v in values if v)
-    return str(values or "")
+def _record(cls: type[R], row: dict) -> R | None:
+    try:
+        return cls.from_dict(row)  # type: ignore[attr-defined]
+    except RecordError:
+        return None
 
 
 def read_crawl(path: Path) -> Iterator[TextRecord | InputFormatError]:
     path = path / "songs.jsonl" if path.is_dir() else path
     for line, row in _jsonl_rows(path):
-        if "canonical_url" not in row or not row.get("title"):
+        page = _record(SongPage, row)
+        if page is None or not page.title:
             yield InputFormatError(path, line, "not a crawled song (needs canonical_url and title)")
             continue
-        base = dict(source="cwe", source_id=str(row.get("page_id") or row["canonical_url"]),
-                    title=row["title"], artist=_join(row.get("artists")), album=row.get("album") or "",
-                    aliases=[a for a in [row.get("foreign_title")] if a], origin=f"{path}:{line}")
+        base = dict(source="cwe", source_id=page.song_id, title=page.title, artist=page.artist,
+                    album=page.album or "", aliases=[a for a in [page.foreign_title] if a], origin=f"{path}:{line}")
         for field_name in ("review", "background"):
-            if (row.get(field_name) or "").strip():
-                yield TextRecord(text_type="caption", text=row[field_name], **base)
-        if (row.get("lyrics") or "").strip():
-            yield TextRecord(text_type="lyrics", text=row["lyrics"], **base)
+            text = getattr(page, field_name) or ""
+            if text.strip():
+                yield TextRecord(text_type="caption", text=text, **base)
+        if (page.lyrics or "").strip():
+            yield TextRecord(text_type="lyrics", text=page.lyrics, **base)
 
 
 def read_generated(path: Path) -> Iterator[TextRecord | InputFormatError]:
     path = path / "descriptions.jsonl" if path.is_dir() else path
     for line, row in _jsonl_rows(path):
-        if not {"song_id", "status", "title", "artist"} <= set(row):
+        described = _record(Description, row)
+        if described is None or not described.title or not described.artist:
             yield InputFormatError(path, line, "not a generated description (needs song_id, status, title, artist)")
             continue
-        yield TextRecord(source=f"llm:{row.get('model', 'unknown')}", source_id=str(row["song_id"]),
-                         text_type="caption", text=row.get("description") or "", title=row["title"],
-                         artist=row["artist"], album=row.get("album") or "", status=row["status"],
+        yield TextRecord(source=f"llm:{described.model or 'unknown'}", source_id=str(described.song_id),
+                         text_type="caption", text=described.description or "", title=described.title,
+                         artist=described.artist, album=described.album or "", status=described.status,
                          origin=f"{path}:{line}")
 
 
@@ -94,14 +98,15 @@ def read_aspects(path: Path, songs: dict[str, SongInfo]) -> Iterator[TextRecord 
     """Aspects name songs by id; titles and artists come from the crawl/generated inputs."""
     path = path / "aspects.jsonl" if path.is_dir() else path
     for line, row in _jsonl_rows(path):
-        if not {"id", "aspects", "extractor"} <= set(row):
-            yield InputFormatError(path, line, "not an aspects record (needs id, aspects, extractor)")
+        record = _record(AspectRecord, row)
+        if record is None:
+            yield InputFormatError(path, line, "not an aspects record (needs id, field, lang, aspects, extractor)")
             continue
-        if row.get("status", "ok") != "ok":
+        if record.status != "ok":
             continue
-        info = songs.get(str(row["id"]))
-        yield TextRecord(source=f"aspects:{row['extractor']}", source_id=str(row["id"]), text_type="aspects",
-                         text="", aspects=list(row["aspects"]), title=info.title if info else "",
+        info = songs.get(str(record.id))
+        yield TextRecord(source=f"aspects:{record.extractor}", source_id=str(record.id), text_type="aspects",
+                         text="", aspects=list(record.aspects), title=info.title if info else "",
                          artist=info.artist if info else "", album=info.album if info else "",
                          aliases=list(info.aliases) if info else [], origin=f"{path}:{line}")
 

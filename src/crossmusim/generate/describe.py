@@ -1,53 +1,65 @@
-"""Describe one song: build the messages, call, validate, make one repair turn, keep failures raw."""
+"""Describe one song: its messages (artist and title only), the structured call, the record."""
 
 from __future__ import annotations
 
-from crossmusim.prompting.base import LLMError, RequestParams, Usage
-from crossmusim.prompting.caller import LLMCaller
-from crossmusim.prompting.prompt import PromptTemplate, song_data
-from crossmusim.prompting.replies import DESCRIPTION_SCHEMA, ReplyError, parse_description
+from typing import Any
+
+from crossmusim.generate.replies import DESCRIPTION_SCHEMA, parse_description
+from crossmusim.llm.base import RequestParams
+from crossmusim.llm.caller import LLMCaller
+from crossmusim.llm.structured import ask_structured
+from crossmusim.llm.templates import PromptTemplate, load_template
 from crossmusim.records import Description, SongRef
+
+
+def describe_template(lang: str = "en") -> PromptTemplate:
+    return load_template("crossmusim.generate", "describe", lang)
 
 
 def describe_params(temperature: float = 0.2, max_tokens: int = 700) -> RequestParams:
     return RequestParams(temperature=temperature, max_tokens=max_tokens, seed=0, json_schema=DESCRIPTION_SCHEMA)
 
 
-async def describe_song(caller: LLMCaller, template: PromptTemplate, song: SongRef,
-                        params: RequestParams) -> Description:
+def song_data(title: str, artist: str, album: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """Only what the method allows the model to see: artist and title (album and year when known)."""
+    data: dict[str, Any] = {"artist": artist, "title": title}
+    if album:
+        data["album"] = album
+    if year:
+        data["year"] = year
+    return data
+
+
+def song_messages(template: PromptTemplate, song: SongRef):
+    return template.messages("song", song_data(song.title, song.artist, song.album, song.year))
+
+
+async def describe_song(
+    caller: LLMCaller, template: PromptTemplate, song: SongRef, params: RequestParams
+) -> Description:
     """Raises only BudgetExceeded; every other failure becomes a `failed` record."""
+    reply = await ask_structured(caller, template, song_messages(template, song), params, parse_description)
     record = Description(
-        song_id=song.id, title=song.title, artist=song.artist, album=song.album, year=song.year,
-        status="failed", model=caller.model.name, provider=caller.model.provider.name,
-        model_id=caller.model.model_id, prompt_version=template.id, lang=template.lang,
+        song_id=song.id,
+        title=song.title,
+        artist=song.artist,
+        album=song.album,
+        year=song.year,
+        status="failed",
+        model=caller.model.name,
+        provider=caller.model.provider.name,
+        model_id=caller.model.model_id,
+        prompt_version=template.id,
+        lang=template.lang,
+        repaired=reply.repaired,
+        finish_reason=reply.finish_reason,
+        usage=reply.usage_dict(),
+        cost_usd=round(reply.cost_usd, 10),
     )
-    usage, cost = Usage(), 0.0
-    messages = template.messages("song", song_data(song.title, song.artist, song.album, song.year))
-    try:
-        completion, _ = await caller.call(messages, template.id, params)
-        usage += completion.usage
-        cost += caller.cost(completion)
-        try:
-            parsed = parse_description(completion.text, completion.finish_reason)
-        except ReplyError as problem:
-            record.repaired = True
-            repair = template.repair_messages(messages, completion.text, str(problem))
-            completion, _ = await caller.call(repair, template.id, params)
-            usage += completion.usage
-            cost += caller.cost(completion)
-            parsed = parse_description(completion.text, completion.finish_reason)
-    except ReplyError as problem:
-        record.error = f"invalid reply after one repair turn: {problem}"
-        record.raw = completion.text
-        record.finish_reason = completion.finish_reason
-    except LLMError as exc:
-        record.error = str(exc)
+    if reply.value is None:
+        record.error, record.raw = reply.error, reply.raw
+    elif reply.value.known:
+        record.status, record.fields, record.description = "described", reply.value.fields, reply.value.description
     else:
-        record.status = "described" if parsed.known else "abstained"
-        if parsed.known:
-            record.fields = parsed.fields
-            record.description = parsed.description
-        record.finish_reason = completion.finish_reason
-    record.usage = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
-    record.cost_usd = round(cost, 10)
+        record.status = "abstained"
     return record

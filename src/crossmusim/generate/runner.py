@@ -2,56 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crossmusim.errors import UserError
+from crossmusim.generate.describe import describe_params, describe_song, describe_template, song_messages
+from crossmusim.generate.songs import load_songs
 from crossmusim.io import atomic_write_json, read_jsonl
-from crossmusim.prompting.batch import ingest_batch, write_batch
-from crossmusim.prompting.cache import RequestCache
-from crossmusim.prompting.caller import LLMCaller
-from crossmusim.prompting.connect import open_client
-from crossmusim.prompting.describe import describe_params, describe_song
-from crossmusim.prompting.jobs import run_jobs_to_file
-from crossmusim.prompting.limits import Budget, RateLimiter, estimate_tokens
-from crossmusim.prompting.prompt import load_template, song_data
-from crossmusim.prompting.registry import ResolvedModel, resolve
-from crossmusim.prompting.songs import load_songs
-from crossmusim.records import Description, SongRef
+from crossmusim.llm.batch import ingest_batch, write_batch
+from crossmusim.llm.caller import LLMCaller
+from crossmusim.llm.limits import estimate_tokens
+from crossmusim.llm.registry import ResolvedModel
+from crossmusim.llm.session import LLMOptions, LLMSession, spent_in
+from crossmusim.records import Description
 
 logger = logging.getLogger("crossmusim.generate")
 DESCRIPTIONS_FILE = "descriptions.jsonl"
 SUMMARY_FILE = "generate-summary.json"
-CACHE_FILE = "llm-cache.sqlite"
 EXPECTED_COMPLETION_SHARE = 0.6  # of max_tokens, for the dry-run cost estimate
 
 
 @dataclass
 class GenerateConfig:
-    llm: str
     songs: Path
     out_dir: Path
-    provider: str | None = None
-    base_url: str | None = None
-    models_file: Path | None = None
+    llm: LLMOptions
     lang: str = "en"
-    concurrency: int = 8
-    rpm: int | None = None
-    tpm: int | None = None
-    max_cost: float | None = None
     dry_run: bool = False
     limit: int | None = None
     max_year: int | None = 2020
-    timeout: float = 60.0
-    retries: int = 5
-    backoff_base: float = 1.0
     temperature: float = 0.2
     max_tokens: int = 700
-    cache_path: Path | None = None
     batch_file: Path | None = None
     ingest_batch: Path | None = None
 
@@ -61,30 +44,29 @@ def _done_ids(path: Path) -> set[str]:
 
 
 def run_generate(config: GenerateConfig) -> dict[str, Any]:
-    model = resolve(config.llm, config.provider, config.models_file)
-    if config.max_cost is not None and not model.priced:
-        raise UserError(f"--max-cost needs prices for {model.name}: add input_price and output_price in a "
-                        "models file (--models)")
+    out_path = config.out_dir / DESCRIPTIONS_FILE
+    session = LLMSession(config.llm, config.out_dir, spent_usd=spent_in(out_path))
     load = load_songs(config.songs, max_year=config.max_year, limit=config.limit)
     for problem in load.problems[:20]:
         logger.warning("skipped %s", problem)
-    config.out_dir.mkdir(parents=True, exist_ok=True)
-    out_path = config.out_dir / DESCRIPTIONS_FILE
+    template = describe_template(config.lang)
     done = _done_ids(out_path)
     todo = [s for s in load.songs if s.id not in done]
-    template = load_template("describe", config.lang)
     params = describe_params(config.temperature, config.max_tokens)
-    cache = RequestCache(config.cache_path or config.out_dir / CACHE_FILE)
-    summary: dict[str, Any] = {
-        "model": model.name, "provider": model.provider.name, "model_id": model.model_id,
-        "prompt_version": template.id, "songs_in_file": len(load.songs) + sum(load.dropped.values()),
-        "dropped": dict(load.dropped), "already_done": len(load.songs) - len(todo), "todo": len(todo),
-    }
-    try:
-        caller = LLMCaller(None, model, cache, limiter=RateLimiter(config.rpm, config.tpm),
-                           budget=Budget(config.max_cost), retries=config.retries,
-                           backoff_base=config.backoff_base)
-        messages = {s.id: template.messages("song", song_data(s.title, s.artist, s.album, s.year)) for s in todo}
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    with session:
+        model, caller = session.model, session.caller
+        summary: dict[str, Any] = {
+            "model": model.name,
+            "provider": model.provider.name,
+            "model_id": model.model_id,
+            "prompt_version": template.id,
+            "songs_in_file": len(load.songs) + sum(load.dropped.values()),
+            "dropped": dict(load.dropped),
+            "already_done": len(load.songs) - len(todo),
+            "todo": len(todo),
+        }
+        messages = {s.id: song_messages(template, s) for s in todo}
         if config.dry_run:
             return {**summary, **_dry_run(caller, template.id, params, messages)}
         if config.batch_file is not None:
@@ -94,35 +76,29 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
             return summary
         if config.ingest_batch is not None:
             summary["batch"] = ingest_batch(config.ingest_batch, caller, template.id, params, messages)
-            outcome = asyncio.run(_describe_all(caller, template, params, todo, out_path, config.concurrency))
-        else:
-            with open_client(model, config.base_url, timeout=config.timeout, log_dir=config.out_dir) as client:
-                caller.client = client
-                outcome = asyncio.run(_describe_all(caller, template, params, todo, out_path, config.concurrency))
-    finally:
-        cache.close()
-    summary.update(_final_counts(out_path, caller, outcome))
+        outcome = session.run(
+            todo,
+            lambda song: describe_song(caller, template, song, params),
+            out_path,
+            label="generate",
+            offline=config.ingest_batch is not None,
+        )
+        summary.update(_final_counts(out_path, outcome), **session.stats())
     atomic_write_json(config.out_dir / SUMMARY_FILE, summary)
     return summary
 
 
-def _describe_all(caller: LLMCaller, template, params, todo: list[SongRef], out_path: Path, concurrency: int):
-    return run_jobs_to_file(caller.client, todo, lambda song: describe_song(caller, template, song, params),
-                            out_path, concurrency=concurrency, progress_label="generate")
-
-
-def _final_counts(out_path: Path, caller: LLMCaller, outcome) -> dict[str, Any]:
+def _final_counts(out_path: Path, outcome) -> dict[str, Any]:
     records = [Description.from_dict(r) for r in read_jsonl(out_path)] if out_path.exists() else []
     status = Counter(r.status for r in records)
     return {
-        "written_this_run": outcome.written, "stopped": outcome.stopped, "stop_detail": outcome.stop_detail,
-        "records": len(records), "described": status["described"], "abstained": status["abstained"],
+        "written_this_run": outcome.written,
+        "stopped": outcome.stopped,
+        "stop_detail": outcome.stop_detail,
+        "records": len(records),
+        "described": status["described"],
+        "abstained": status["abstained"],
         "failed": status["failed"],
-        "requests_sent": caller.stats.requests, "cache_hits": caller.stats.cache_hits,
-        "retries": caller.stats.retries, "errors": caller.stats.errors,
-        "tokens_this_run": {"prompt": caller.stats.usage.prompt_tokens,
-                            "completion": caller.stats.usage.completion_tokens},
-        "cost_this_run_usd": round(caller.stats.cost_usd, 6),
         "cost_total_usd": round(sum(r.cost_usd for r in records), 6),
     }
 
@@ -135,7 +111,9 @@ def _dry_run(caller: LLMCaller, prompt_id: str, params, messages: dict[str, list
     worst = model.cost(prompt_tokens, len(pending) * params.max_tokens)
     first = next(iter(messages.values()), [])
     return {
-        "dry_run": True, "calls": len(pending), "cached": len(messages) - len(pending),
+        "dry_run": True,
+        "calls": len(pending),
+        "cached": len(messages) - len(pending),
         "prompt_tokens_estimate": prompt_tokens,
         "cost_estimate_usd": round(expected, 6) if model.priced else None,
         "cost_worst_case_usd": round(worst, 6) if model.priced else None,
@@ -147,18 +125,25 @@ def format_dry_run(summary: dict[str, Any]) -> str:
     lines = ["--- first prompt ---"]
     for message in summary["first_prompt"]:
         lines += [f"[{message['role']}]", message["content"]]
-    cost = ("unknown (no prices for this model)" if summary["cost_estimate_usd"] is None else
-            f"about ${summary['cost_estimate_usd']:.4f} (at most ${summary['cost_worst_case_usd']:.4f})")
-    lines += ["---", f"dry run: {summary['calls']} calls to {summary['model']} ({summary['provider']}, "
-              f"{summary['model_id']}), {summary['cached']} answered from the cache, "
-              f"~{summary['prompt_tokens_estimate']} prompt tokens, cost {cost}; nothing was sent"]
+    cost = (
+        "unknown (no prices for this model)"
+        if summary["cost_estimate_usd"] is None
+        else f"about ${summary['cost_estimate_usd']:.4f} (at most ${summary['cost_worst_case_usd']:.4f})"
+    )
+    lines += [
+        "---",
+        f"dry run: {summary['calls']} calls to {summary['model']} ({summary['provider']}, "
+        f"{summary['model_id']}), {summary['cached']} answered from the cache, "
+        f"~{summary['prompt_tokens_estimate']} prompt tokens, cost {cost}; nothing was sent",
+    ]
     return "\n".join(lines)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
-    return (f"generate {summary['stopped'] or 'finished'}: {summary['described']} described, "
-            f"{summary['abstained']} abstained, {summary['failed']} failed ({summary['records']} records); "
-            f"{summary['requests_sent']} requests sent, {summary['cache_hits']} cache hits, "
-            f"{summary['retries']} retries; cost this run ${summary['cost_this_run_usd']:.4f}, "
-            f"total ${summary['cost_total_usd']:.4f}")
-
+    return (
+        f"generate {summary['stopped'] or 'finished'}: {summary['described']} described, "
+        f"{summary['abstained']} abstained, {summary['failed']} failed ({summary['records']} records); "
+        f"{summary['requests_sent']} requests sent, {summary['cache_hits']} cache hits, "
+        f"{summary['retries']} retries; cost this run ${summary['cost_this_run_usd']:.4f}, "
+        f"total ${summary['cost_total_usd']:.4f}"
+    )

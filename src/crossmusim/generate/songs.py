@@ -18,7 +18,7 @@ from typing import Any
 
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import read_jsonl
-from crossmusim.records import SongRef
+from crossmusim.records import RecordError, SongPage, SongRef, record_of
 
 
 @dataclass
@@ -30,6 +30,7 @@ class SongLoad:
 
 def song_key(title: str, artist: str) -> str:
     """Duplicate detection: width, case and spacing do not make another song."""
+
     def norm(text: str) -> str:
         return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
@@ -64,6 +65,19 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise UserError(f"{path}: songs must be a .csv or .jsonl file (title, artist, optional album, year, id)")
 
 
+def _song_fields(row: dict[str, Any]) -> tuple[str, str, str | None, int | None, str] | None:
+    """(title, artist, album, year, id) of a crawl record (read as one) or of a user's row."""
+    record = record_of(row)
+    if isinstance(record, SongPage):
+        title, artist, album, year, given_id = record.title, record.artist, record.album, record.year, record.song_id
+    else:
+        title, artist = _first(row.get("title")), _first(row.get("artist"))
+        album, year, given_id = _first(row.get("album")), _year(row.get("year")), str(row.get("id") or "")
+    if not title or not artist:
+        return None
+    return title, artist, album or None, year, given_id
+
+
 def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = None) -> SongLoad:
     """Read songs; crawl records (artists list, release_date, page_id) are understood as they are."""
     if not path.is_file():
@@ -71,13 +85,15 @@ def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = N
     load = SongLoad(songs=[])
     seen: set[str] = set()
     for lineno, row in _rows(path):
-        title = _first(row.get("title"))
-        artist = _first(row.get("artist") or row.get("artists"))
-        if not title or not artist:
+        try:
+            song = _song_fields(row)
+        except RecordError:
+            song = None
+        if song is None:
             load.dropped["missing_title_or_artist"] += 1
             load.problems.append(f"{path}:{lineno}: needs both title and artist")
             continue
-        year = _year(row.get("year") or row.get("release_date"))
+        title, artist, album, year, given_id = song
         if max_year is not None and year is not None and year > max_year:
             load.dropped["after_max_year"] += 1
             continue
@@ -86,9 +102,8 @@ def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = N
             load.dropped["duplicate"] += 1
             continue
         seen.add(key)
-        song_id = str(row.get("id") or row.get("page_id") or "") or hashlib.sha1(key.encode()).hexdigest()[:12]
-        load.songs.append(SongRef(id=song_id, title=title, artist=artist,
-                                  album=_first(row.get("album")) or None, year=year))
+        song_id = given_id or hashlib.sha1(key.encode()).hexdigest()[:12]
+        load.songs.append(SongRef(id=song_id, title=title, artist=artist, album=album, year=year))
         if limit is not None and len(load.songs) >= limit:
             break
     return load

@@ -47,9 +47,13 @@ class Completion:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Completion:
-        return cls(text=data["text"], finish_reason=data["finish_reason"],
-                   usage=Usage(**data.get("usage", {})), model=data.get("model", ""),
-                   batch=bool(data.get("batch", False)))
+        return cls(
+            text=data["text"],
+            finish_reason=data["finish_reason"],
+            usage=Usage(**data.get("usage", {})),
+            model=data.get("model", ""),
+            batch=bool(data.get("batch", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,12 @@ class RequestParams:
     json_schema: dict[str, Any] | None = None  # ask for structured output when the provider can
 
     def key(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
-                "json_schema": self.json_schema}
+        return {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "json_schema": self.json_schema,
+        }
 
 
 class LLMError(CrossmusimError):

@@ -8,15 +8,18 @@ from pathlib import Path
 
 from crossmusim.errors import InputFormatError
 from crossmusim.io import JsonlAppender, read_jsonl
-from crossmusim.prompting.base import Completion, Message, RequestParams, Usage
-from crossmusim.prompting.caller import LLMCaller
-from crossmusim.prompting.openai_compat import OpenAICompatibleClient
+from crossmusim.llm.base import Completion, Message, RequestParams, Usage
+from crossmusim.llm.caller import LLMCaller
+from crossmusim.llm.openai_compat import OpenAICompatibleClient
 
 
 def request_body(caller: LLMCaller, messages: list[Message], params: RequestParams) -> dict:
-    body: dict = {"model": caller.model.model_id,
-                  "messages": [{"role": m.role, "content": m.content} for m in messages],
-                  "temperature": params.temperature, "max_tokens": params.max_tokens}
+    body: dict = {
+        "model": caller.model.model_id,
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "temperature": params.temperature,
+        "max_tokens": params.max_tokens,
+    }
     if params.seed is not None:
         body["seed"] = params.seed
     response_format = OpenAICompatibleClient.response_format_for(caller.model.provider.json_mode, params)
@@ -25,20 +28,28 @@ def request_body(caller: LLMCaller, messages: list[Message], params: RequestPara
     return body
 
 
-def write_batch(path: Path, caller: LLMCaller, requests: Iterable[tuple[str, list[Message]]],
-                params: RequestParams) -> int:
+def write_batch(
+    path: Path, caller: LLMCaller, requests: Iterable[tuple[str, list[Message]]], params: RequestParams
+) -> int:
     """One line per (custom_id, messages); returns the number written."""
     if path.exists():
         path.unlink()  # a batch file is a fresh snapshot of what is still to ask
     with JsonlAppender(path) as out:
         for custom_id, messages in requests:
-            out.write({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
-                       "body": request_body(caller, messages, params)})
+            out.write(
+                {
+                    "custom_id": custom_id,
+                    "method": "POST",
+                    "url": "/v1/chat/completions",
+                    "body": request_body(caller, messages, params),
+                }
+            )
         return out.written
 
 
-def ingest_batch(path: Path, caller: LLMCaller, prompt_id: str, params: RequestParams,
-                 messages_by_id: dict[str, list[Message]]) -> dict[str, int]:
+def ingest_batch(
+    path: Path, caller: LLMCaller, prompt_id: str, params: RequestParams, messages_by_id: dict[str, list[Message]]
+) -> dict[str, int]:
     """Put each successful result in the cache under the key its request would have had."""
     counts = {"ingested": 0, "errors": 0, "unknown_id": 0}
     for lineno, row in enumerate(read_jsonl(path), start=1):
@@ -55,13 +66,16 @@ def ingest_batch(path: Path, caller: LLMCaller, prompt_id: str, params: RequestP
             choice = body["choices"][0]
             usage = body.get("usage") or {}
             completion = Completion(
-                text=choice["message"].get("content") or "", finish_reason=choice.get("finish_reason") or "",
+                text=choice["message"].get("content") or "",
+                finish_reason=choice.get("finish_reason") or "",
                 usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
-                model=body.get("model", caller.model.model_id), batch=True,
+                model=body.get("model", caller.model.model_id),
+                batch=True,
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputFormatError(path, lineno, f"not an OpenAI batch result line ({exc})",
-                                   "pass the output file of the batch job") from None
+            raise InputFormatError(
+                path, lineno, f"not an OpenAI batch result line ({exc})", "pass the output file of the batch job"
+            ) from None
         key = caller.key(messages_by_id[custom_id], prompt_id, params)
         caller.cache.put(key, caller.model.provider.name, caller.model.model_id, prompt_id, completion)
         counts["ingested"] += 1

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from crossmusim.prompting.base import Completion, Message, RequestParams
+from crossmusim.llm.base import Completion, Message, RequestParams
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
@@ -26,10 +26,12 @@ CREATE TABLE IF NOT EXISTS replies (
 """
 
 
-def request_key(provider: str, model: str, prompt_id: str, params: RequestParams,
-                messages: list[Message]) -> str:
+def request_key(provider: str, model: str, prompt_id: str, params: RequestParams, messages: list[Message]) -> str:
     payload: dict[str, Any] = {
-        "provider": provider, "model": model, "prompt": prompt_id, "params": params.key(),
+        "provider": provider,
+        "model": model,
+        "prompt": prompt_id,
+        "params": params.key(),
         "messages": [[m.role, m.content] for m in messages],
     }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from crossmusim.prompting.base import (
+from crossmusim.llm.base import (
     Completion,
     FatalLLMError,
     LLMClient,
@@ -20,9 +20,9 @@ from crossmusim.prompting.base import (
     RetryableLLMError,
     Usage,
 )
-from crossmusim.prompting.cache import RequestCache, request_key
-from crossmusim.prompting.limits import Budget, RateLimiter, estimate_tokens
-from crossmusim.prompting.registry import ResolvedModel
+from crossmusim.llm.cache import RequestCache, request_key
+from crossmusim.llm.limits import Budget, RateLimiter, estimate_tokens
+from crossmusim.llm.registry import ResolvedModel
 from crossmusim.retrying import backoff_delay
 
 logger = logging.getLogger("crossmusim.llm")
@@ -39,9 +39,18 @@ class CallStats:
 
 
 class LLMCaller:
-    def __init__(self, client: LLMClient | None, model: ResolvedModel, cache: RequestCache, *,
-                 limiter: RateLimiter | None = None, budget: Budget | None = None, retries: int = 5,
-                 backoff_base: float = 1.0, backoff_max: float = 60.0) -> None:
+    def __init__(
+        self,
+        client: LLMClient | None,
+        model: ResolvedModel,
+        cache: RequestCache,
+        *,
+        limiter: RateLimiter | None = None,
+        budget: Budget | None = None,
+        retries: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+    ) -> None:
         self.client = client  # None: answer from the cache only (batch ingestion)
         self.model = model
         self.cache = cache
@@ -61,8 +70,7 @@ class LLMCaller:
     def cached(self, messages: list[Message], prompt_id: str, params: RequestParams) -> Completion | None:
         return self.cache.get(self.key(messages, prompt_id, params))
 
-    async def call(self, messages: list[Message], prompt_id: str,
-                   params: RequestParams) -> tuple[Completion, bool]:
+    async def call(self, messages: list[Message], prompt_id: str, params: RequestParams) -> tuple[Completion, bool]:
         """The completion and whether it came from the cache. Raises LLMError or BudgetExceeded."""
         key = self.key(messages, prompt_id, params)
         hit = self.cache.get(key)

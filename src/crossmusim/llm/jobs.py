@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crossmusim.io import JsonlAppender
-from crossmusim.prompting.limits import BudgetExceeded
+from crossmusim.llm.limits import BudgetExceeded
 
 T = TypeVar("T")
 logger = logging.getLogger("crossmusim.llm")
@@ -34,9 +34,16 @@ class JobsOutcome:
     stop_detail: str = ""
 
 
-async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: JsonlAppender, *,
-                   concurrency: int, progress_label: str = "", on_record: Callable[[Any], None] | None = None,
-                   progress_interval: float = 10.0) -> JobsOutcome:
+async def run_jobs(
+    items: Sequence[T],
+    job: Callable[[T], Awaitable[Any]],
+    out: JsonlAppender,
+    *,
+    concurrency: int,
+    progress_label: str = "",
+    on_record: Callable[[Any], None] | None = None,
+    progress_interval: float = 10.0,
+) -> JobsOutcome:
     outcome = JobsOutcome()
     bar = _progress_bar(progress_label, len(items))
     done: dict[int, Any] = {}
@@ -98,8 +105,7 @@ async def run_jobs(items: Sequence[T], job: Callable[[T], Awaitable[Any]], out: 
             loop.remove_signal_handler(signal.SIGINT)
     flush()
     if done:  # results after a gap left by a stop stay unwritten; their replies are in the cache
-        logger.info("%d finished records wait for an earlier one; a rerun writes them from the cache",
-                    len(done))
+        logger.info("%d finished records wait for an earlier one; a rerun writes them from the cache", len(done))
     return outcome
 
 
@@ -107,14 +113,21 @@ def _progress_bar(label: str, total: int) -> Progress | None:
     """A live bar on an interactive terminal; logs every few seconds elsewhere (CI, files)."""
     if not label or not sys.stderr.isatty():
         return None
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=True)
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     bar.add_task(label, total=total)
     return bar
 
 
-async def run_jobs_to_file(client, items: Sequence[T], job: Callable[[T], Awaitable[Any]], out_path, *,
-                           concurrency: int, progress_label: str) -> JobsOutcome:
+async def run_jobs_to_file(
+    client, items: Sequence[T], job: Callable[[T], Awaitable[Any]], out_path, *, concurrency: int, progress_label: str
+) -> JobsOutcome:
     """`run_jobs` appending to `out_path`, closing the LLM client inside the loop it belongs to."""
     try:
         with JsonlAppender(out_path) as out:

@@ -47,11 +47,15 @@ class BudgetExceeded(Exception):
 
 
 class Budget:
-    """Spent cost plus worst-case reservations of requests in flight stay within `limit`."""
+    """Spent cost plus worst-case reservations of requests in flight stay within `limit`.
 
-    def __init__(self, limit: float | None) -> None:
+    `spent` starts at what earlier runs into the same output already cost, so the limit is the total
+    and a rerun after a stop cannot spend it again.
+    """
+
+    def __init__(self, limit: float | None, spent: float = 0.0) -> None:
         self.limit = limit
-        self.spent = 0.0
+        self.spent = spent
         self.reserved = 0.0
 
     def reserve(self, worst_case: float) -> None:

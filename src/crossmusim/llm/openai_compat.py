@@ -8,7 +8,7 @@ from collections.abc import Callable
 import openai
 from openai import AsyncOpenAI
 
-from crossmusim.prompting.base import (
+from crossmusim.llm.base import (
     Completion,
     FatalLLMError,
     LLMClient,
@@ -24,15 +24,26 @@ from crossmusim.retrying import retry_after_seconds
 class OpenAICompatibleClient(LLMClient):
     """`AsyncOpenAI` with the SDK's own retries off: the runner retries, honouring Retry-After."""
 
-    def __init__(self, provider: str, base_url: str, api_key: str | None, *, timeout: float = 60.0,
-                 json_mode: str = "json_schema", health_check: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 60.0,
+        json_mode: str = "json_schema",
+        health_check: Callable[[], None] | None = None,
+    ) -> None:
         self.provider = provider
         self.health_check = health_check  # raises when a server we started has died
         self.base_url = base_url
         self.json_mode = json_mode  # json_schema | json_object | none
         self._secret = api_key
         self._client = AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout,
+            base_url=base_url,
+            api_key=api_key or "EMPTY",
+            max_retries=0,
+            timeout=timeout,
         )
 
     @staticmethod
@@ -41,12 +52,15 @@ class OpenAICompatibleClient(LLMClient):
             return None
         if json_mode == "json_object":
             return {"type": "json_object"}
-        return {"type": "json_schema",
-                "json_schema": {"name": "reply", "schema": params.json_schema, "strict": True}}
+        return {"type": "json_schema", "json_schema": {"name": "reply", "schema": params.json_schema, "strict": True}}
 
     async def complete(self, messages: list[Message], model: str, params: RequestParams) -> Completion:
-        kwargs: dict = {"model": model, "messages": [{"role": m.role, "content": m.content} for m in messages],
-                        "temperature": params.temperature, "max_tokens": params.max_tokens}
+        kwargs: dict = {
+            "model": model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "temperature": params.temperature,
+            "max_tokens": params.max_tokens,
+        }
         if params.seed is not None:
             kwargs["seed"] = params.seed
         response_format = self.response_format_for(self.json_mode, params)
@@ -67,8 +81,12 @@ class OpenAICompatibleClient(LLMClient):
             raise RetryableLLMError(self._describe(exc)) from None
         choice = reply.choices[0]
         usage = Usage(reply.usage.prompt_tokens, reply.usage.completion_tokens) if reply.usage else Usage()
-        return Completion(text=choice.message.content or "", finish_reason=choice.finish_reason or "",
-                          usage=usage, model=reply.model or model)
+        return Completion(
+            text=choice.message.content or "",
+            finish_reason=choice.finish_reason or "",
+            usage=usage,
+            model=reply.model or model,
+        )
 
     def _describe(self, exc: Exception) -> str:
         status = getattr(exc, "status_code", None)

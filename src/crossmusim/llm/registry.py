@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crossmusim.errors import UserError
-from crossmusim.prompting import dashscope_api, openai_api, vllm_api  # noqa: F401 (register providers)
-from crossmusim.prompting.providers import PROVIDERS, Provider
+from crossmusim.llm.providers import PROVIDERS, Provider
 
 
 @dataclass(frozen=True)
@@ -58,21 +57,30 @@ class ResolvedModel:
 
 
 BUILTIN: dict[str, ModelEntry] = {
-    e.name: e for e in (
+    e.name: e
+    for e in (
         ModelEntry("gpt-4o-mini", "openai", {"openai": Offer("gpt-4o-mini", 0.15, 0.60)}),
         ModelEntry("gpt-4o", "openai", {"openai": Offer("gpt-4o", 2.50, 10.00)}),
         ModelEntry("gpt-4.1-mini", "openai", {"openai": Offer("gpt-4.1-mini", 0.40, 1.60)}),
-        ModelEntry("qwen2-7b", "vllm", {
-            "vllm": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
-            "vllm-offline": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
-            "dashscope": Offer("qwen2-7b-instruct", 0.14, 0.28),
-            "openai-compatible": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
-        }),
-        ModelEntry("qwen2.5-7b", "vllm", {
-            "vllm": Offer("Qwen/Qwen2.5-7B-Instruct", 0.0, 0.0),
-            "vllm-offline": Offer("Qwen/Qwen2.5-7B-Instruct", 0.0, 0.0),
-            "dashscope": Offer("qwen2.5-7b-instruct", 0.07, 0.14),
-        }),
+        ModelEntry(
+            "qwen2-7b",
+            "vllm",
+            {
+                "vllm": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
+                "vllm-offline": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
+                "dashscope": Offer("qwen2-7b-instruct", 0.14, 0.28),
+                "openai-compatible": Offer("Qwen/Qwen2-7B-Instruct", 0.0, 0.0),
+            },
+        ),
+        ModelEntry(
+            "qwen2.5-7b",
+            "vllm",
+            {
+                "vllm": Offer("Qwen/Qwen2.5-7B-Instruct", 0.0, 0.0),
+                "vllm-offline": Offer("Qwen/Qwen2.5-7B-Instruct", 0.0, 0.0),
+                "dashscope": Offer("qwen2.5-7b-instruct", 0.07, 0.14),
+            },
+        ),
         ModelEntry("qwen-plus", "dashscope", {"dashscope": Offer("qwen-plus", 0.40, 1.20)}),
         ModelEntry("qwen-turbo", "dashscope", {"dashscope": Offer("qwen-turbo", 0.05, 0.20)}),
     )
@@ -99,8 +107,7 @@ def load_user_models(path: Path) -> dict[str, ModelEntry]:
     for name, spec in data.get("models", {}).items():
         provider = spec.get("provider")
         if provider not in PROVIDERS or "model_id" not in spec:
-            raise UserError(f"{path}: [models.{name}] needs provider (one of {', '.join(PROVIDERS)}) "
-                            "and model_id")
+            raise UserError(f"{path}: [models.{name}] needs provider (one of {', '.join(PROVIDERS)}) and model_id")
         offer = Offer(spec["model_id"], spec.get("input_price"), spec.get("output_price"))
         entries[name] = ModelEntry(name, provider, {provider: offer})
     return entries
@@ -117,12 +124,13 @@ def resolve(name: str, provider: str | None = None, models_file: Path | None = N
     entry = entries.get(name)
     if entry is None:
         if provider is None:
-            raise UserError(f"unknown model {name!r}: choose one of {', '.join(sorted(entries))}, "
-                            "add it to a models file, or pass --provider to use it as a model id")
+            raise UserError(
+                f"unknown model {name!r}: choose one of {', '.join(sorted(entries))}, "
+                "add it to a models file, or pass --provider to use it as a model id"
+            )
         return ResolvedModel(name, PROVIDERS[provider], name, None, None)
     chosen = provider or entry.default_provider
     offer = entry.offers.get(chosen)
     if offer is None:
-        raise UserError(f"{name} is not offered by {chosen}: use --provider "
-                        f"{' or '.join(sorted(entry.offers))}")
+        raise UserError(f"{name} is not offered by {chosen}: use --provider {' or '.join(sorted(entry.offers))}")
     return ResolvedModel(name, PROVIDERS[chosen], offer.model_id, offer.input_price, offer.output_price)

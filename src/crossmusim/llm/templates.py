@@ -1,7 +1,8 @@
-"""Versioned prompt templates (package data) and building messages from them.
+"""Versioned prompt templates and building messages from them.
 
-Building messages lives here; parsing replies lives in `replies.py`. Input data is embedded as a JSON
-object, so a title such as "ignore previous instructions" stays a quoted string inside data.
+Each feature package owns its templates (`<package>/templates/<task>.<version>.<lang>.txt`); this
+module reads and fills them. Input data is embedded as a JSON object, so a title such as "ignore
+previous instructions" stays a quoted string inside data.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from crossmusim.errors import UserError
-from crossmusim.prompting.base import Message
+from crossmusim.llm.base import Message
 
 LANGS = ("en", "zh")
 _SECTION = re.compile(r"^=== (\w+) ===$", re.M)
@@ -37,21 +38,20 @@ class PromptTemplate:
 
     def messages(self, placeholder: str, data: Any) -> list[Message]:
         payload = json.dumps(data, ensure_ascii=False, indent=None)
-        return [Message("system", self.system),
-                Message("user", self.user.replace("{" + placeholder + "}", payload))]
+        return [Message("system", self.system), Message("user", self.user.replace("{" + placeholder + "}", payload))]
 
     def repair_messages(self, messages: list[Message], bad_reply: str, problem: str) -> list[Message]:
-        return [*messages, Message("assistant", bad_reply),
-                Message("user", self.repair.replace("{problem}", problem))]
+        return [*messages, Message("assistant", bad_reply), Message("user", self.repair.replace("{problem}", problem))]
 
 
 @functools.cache
-def load_template(task: str, lang: str = "en", version: str = "v1") -> PromptTemplate:
+def load_template(package: str, task: str, lang: str = "en", version: str = "v1") -> PromptTemplate:
+    """`package`'s template for `task` (e.g. "crossmusim.generate", "describe")."""
     if lang not in LANGS:
         raise UserError(f"--lang {lang!r} is not available: choose one of {', '.join(LANGS)}")
     name = f"{task}.{version}.{lang}.txt"
     try:
-        text = (resources.files("crossmusim.prompting") / "templates" / name).read_text(encoding="utf-8")
+        text = (resources.files(package) / "templates" / name).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"no prompt template {name}") from None
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
@@ -62,13 +62,3 @@ def load_template(task: str, lang: str = "en", version: str = "v1") -> PromptTem
         raise UserError(f"prompt template {name} lacks sections: {', '.join(sorted(missing))}")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
     return PromptTemplate(task, version, lang, sections["system"], sections["user"], sections["repair"], digest)
-
-
-def song_data(title: str, artist: str, album: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """Only what the method allows the model to see: artist and title (album and year when known)."""
-    data: dict[str, Any] = {"artist": artist, "title": title}
-    if album:
-        data["album"] = album
-    if year:
-        data["year"] = year
-    return data

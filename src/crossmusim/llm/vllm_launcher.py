@@ -27,9 +27,16 @@ def free_port() -> int:
 
 
 class VllmServer:
-    def __init__(self, model_id: str, *, log_path: Path, port: int | None = None,
-                 startup_timeout: float = 900.0, extra_args: list[str] | None = None,
-                 executable: str | None = None) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        log_path: Path,
+        port: int | None = None,
+        startup_timeout: float = 900.0,
+        extra_args: list[str] | None = None,
+        executable: str | None = None,
+    ) -> None:
         self.model_id = model_id
         self.port = port or free_port()
         self.log_path = log_path
@@ -47,13 +54,21 @@ class VllmServer:
             raise UserError(
                 "this model is served by vLLM and no --base-url was given, but there is no `vllm` "
                 f"executable on PATH: run `vllm serve {self.model_id}` on a GPU machine and pass "
-                "--base-url http://HOST:8000/v1")
+                "--base-url http://HOST:8000/v1"
+            )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [self.executable, "serve", self.model_id, "--host", "127.0.0.1", "--port", str(self.port),
-                   *self.extra_args]
+        command = [
+            self.executable,
+            "serve",
+            self.model_id,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra_args,
+        ]
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self._wait_healthy()
         return self.base_url
@@ -65,8 +80,10 @@ class VllmServer:
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code is not None:
-                raise UserError(f"vllm serve exited with code {code} before it was ready; "
-                                f"its log ({self.log_path}) ends with: {self._log_tail()}")
+                raise UserError(
+                    f"vllm serve exited with code {code} before it was ready; "
+                    f"its log ({self.log_path}) ends with: {self._log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(url, timeout=2) as answer:
                     if answer.status == 200:
@@ -75,13 +92,14 @@ class VllmServer:
                 pass
             time.sleep(0.25)
         self.stop()
-        raise UserError(f"vllm serve did not become healthy within {self.startup_timeout:.0f} s "
-                        f"(log: {self.log_path})")
+        raise UserError(f"vllm serve did not become healthy within {self.startup_timeout:.0f} s (log: {self.log_path})")
 
     def check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:
-            raise UserError(f"vllm serve died (exit code {self.process.returncode}); "
-                            f"its log ({self.log_path}) ends with: {self._log_tail()}")
+            raise UserError(
+                f"vllm serve died (exit code {self.process.returncode}); "
+                f"its log ({self.log_path}) ends with: {self._log_tail()}"
+            )
 
     def _log_tail(self, lines: int = 3) -> str:
         try:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from crossmusim.extras import require
-from crossmusim.prompting.base import Completion, LLMClient, Message, RequestParams, Usage
+from crossmusim.llm.base import Completion, LLMClient, Message, RequestParams, Usage
 
 _Pending = tuple[list[Message], RequestParams, "asyncio.Future[Completion]"]
 
@@ -20,8 +20,14 @@ _Pending = tuple[list[Message], RequestParams, "asyncio.Future[Completion]"]
 class VllmOfflineClient(LLMClient):
     provider = "vllm-offline"
 
-    def __init__(self, model_id: str, *, max_batch: int = 256, batch_window: float = 0.02,
-                 llm_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        max_batch: int = 256,
+        batch_window: float = 0.02,
+        llm_kwargs: dict[str, Any] | None = None,
+    ) -> None:
         self._vllm = require("vllm", "vllm")
         self.llm = self._vllm.LLM(model=model_id, **(llm_kwargs or {}))
         self.max_batch = max_batch
@@ -32,8 +38,11 @@ class VllmOfflineClient(LLMClient):
         self.batches: list[int] = []  # sizes of the batches sent, for logs and tests
 
     def sampling_params(self, params: RequestParams) -> Any:
-        kwargs: dict[str, Any] = {"temperature": params.temperature, "max_tokens": params.max_tokens,
-                                  "seed": params.seed}
+        kwargs: dict[str, Any] = {
+            "temperature": params.temperature,
+            "max_tokens": params.max_tokens,
+            "seed": params.seed,
+        }
         guided = getattr(getattr(self._vllm, "sampling_params", None), "GuidedDecodingParams", None)
         if params.json_schema is not None and guided is not None:
             kwargs["guided_decoding"] = guided(json=params.json_schema)
@@ -66,8 +75,9 @@ class VllmOfflineClient(LLMClient):
         conversations = [[{"role": m.role, "content": m.content} for m in messages] for messages, _, _ in group]
         self.batches.append(len(group))
         try:
-            outputs = await asyncio.to_thread(self.llm.chat, conversations, self.sampling_params(group[0][1]),
-                                              use_tqdm=False)
+            outputs = await asyncio.to_thread(
+                self.llm.chat, conversations, self.sampling_params(group[0][1]), use_tqdm=False
+            )
         except Exception as exc:  # a failed batch fails each of its requests, not the event loop
             for _, _, future in group:
                 if not future.done():
@@ -75,8 +85,11 @@ class VllmOfflineClient(LLMClient):
             return
         for (_, _, future), output in zip(group, outputs, strict=True):
             choice = output.outputs[0]
-            future.set_result(Completion(
-                text=choice.text, finish_reason=choice.finish_reason or "stop",
-                usage=Usage(len(output.prompt_token_ids or []), len(choice.token_ids or [])),
-                model=getattr(self.llm, "model_id", "") or "",
-            ))
+            future.set_result(
+                Completion(
+                    text=choice.text,
+                    finish_reason=choice.finish_reason or "stop",
+                    usage=Usage(len(output.prompt_token_ids or []), len(choice.token_ids or [])),
+                    model=getattr(self.llm, "model_id", "") or "",
+                )
+            )

@@ -12,7 +12,7 @@ length), unknown (a `known: false` abstention). `times` is how often the rule fi
 Titles containing "ignore previous instructions" are obeyed, as a gullible model would: the reply is
 then not JSON at all, whatever the turn.
 
-    python -m crossmusim.prompting.fake_server --port 8000 [--model NAME] [--api-key KEY]
+    python -m crossmusim.testing.fake_llm_server --port 8000 [--model NAME] [--api-key KEY]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from crossmusim.loopback import LoopbackHTTPServer, send
+from crossmusim.demo.loopback import LoopbackHTTPServer, send
 
 INJECTION = "ignore previous instructions"
 _GENRES = ("mandopop ballad", "soft rock", "folk pop", "city pop", "r&b", "electropop", "indie rock")

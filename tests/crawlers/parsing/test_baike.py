@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from crossmusim.crawlers.localsite import SiteSpec, demo_site_dir, render_search_page
 from crossmusim.crawlers.parsing import baike
 from crossmusim.crawlers.parsing.html import decode_html
+from crossmusim.demo.site import SiteSpec, demo_site_dir, render_search_page
 from tests.conftest import FIXTURES
 from tests.fixtures.golden.regenerate import ITEM_URL, golden_for, golden_name
 

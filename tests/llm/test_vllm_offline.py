@@ -9,13 +9,12 @@ import types
 import pytest
 
 from crossmusim.errors import MissingExtraError
-from crossmusim.prompting.cache import RequestCache
-from crossmusim.prompting.caller import LLMCaller
-from crossmusim.prompting.describe import describe_params, describe_song
-from crossmusim.prompting.fake_server import _describe
-from crossmusim.prompting.prompt import load_template
-from crossmusim.prompting.registry import resolve
+from crossmusim.generate.describe import describe_params, describe_song, describe_template
+from crossmusim.llm.cache import RequestCache
+from crossmusim.llm.caller import LLMCaller
+from crossmusim.llm.registry import resolve
 from crossmusim.records import SongRef
+from crossmusim.testing.fake_llm_server import _describe
 
 
 def _stand_in_vllm() -> types.ModuleType:
@@ -51,12 +50,12 @@ def _stand_in_vllm() -> types.ModuleType:
 def test_concurrent_requests_are_batched_and_answered_in_place(monkeypatch, tmp_path):
     vllm = _stand_in_vllm()
     monkeypatch.setitem(sys.modules, "vllm", vllm)
-    from crossmusim.prompting.vllm_offline import VllmOfflineClient
+    from crossmusim.llm.vllm_offline import VllmOfflineClient
 
     model = resolve("qwen2-7b", "vllm-offline")
     client = VllmOfflineClient(model.model_id, batch_window=0.01)
     caller = LLMCaller(client, model, RequestCache(tmp_path / "c.sqlite"))
-    template, params = load_template("describe", "en"), describe_params()
+    template, params = describe_template("en"), describe_params()
     songs = [SongRef(id=str(i), title=f"title {i}", artist=f"artist {i}") for i in range(20)]
 
     async def run():
@@ -72,7 +71,7 @@ def test_concurrent_requests_are_batched_and_answered_in_place(monkeypatch, tmp_
 
 def test_missing_vllm_names_the_install_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)  # import vllm -> ImportError
-    from crossmusim.prompting.vllm_offline import VllmOfflineClient
+    from crossmusim.llm.vllm_offline import VllmOfflineClient
 
     with pytest.raises(MissingExtraError, match=r'pip install "crossmusim\[vllm\]"'):
         VllmOfflineClient("Qwen/Qwen2-7B-Instruct")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crossmusim.crawlers.localsite import Entry, SiteSpec, demo_site_dir
+from crossmusim.demo.site import Entry, SiteSpec, demo_site_dir
 
 _ARTISTS = ("周杰伦", "王菲", "陈奕迅", "林俊杰", "蔡依林", "朴树", "许巍", "孙燕姿", "Beyond", "五月天")
 _GENRES = ("流行", "摇滚", "民谣", "电子", "爵士", "R&B", "古风", "说唱")

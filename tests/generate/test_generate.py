@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crossmusim.io import read_jsonl
-from crossmusim.prompting.fake_server import FaultRule
+from crossmusim.testing.fake_llm_server import FaultRule
 from tests.conftest import run_cli
 
 SONGS = [("晴天", "周杰伦", "s1"), ("后来", "刘若英", "s2"), ("稻香", "周杰伦", "s3"), ("夜曲", "周杰伦", "s4"),
@@ -111,6 +111,24 @@ def test_max_cost_stops_before_the_budget_is_crossed(llm, tmp_path):
     summary = json.loads((out / "generate-summary.json").read_text(encoding="utf-8"))
     assert summary["stopped"] == "budget" and 1 <= summary["records"] < len(SONGS)
     assert summary["cost_total_usd"] <= 0.0015 and llm.requests == summary["records"]
+
+
+def test_max_cost_is_the_total_over_reruns_into_the_same_folder(llm, tmp_path):
+    out, songs = tmp_path / "out", songs_file(tmp_path)
+    first = generate(llm, songs, out, "--max-cost", "0.0015", "--concurrency", "1", llm_name="gpt-4o-mini")
+    assert first.returncode == 4, first.stderr
+    spent = json.loads((out / "generate-summary.json").read_text(encoding="utf-8"))["cost_total_usd"]
+    asked = llm.requests
+    # The same budget again: what the folder already cost counts, so nothing more is sent.
+    again = generate(llm, songs, out, "--max-cost", "0.0015", "--concurrency", "1", llm_name="gpt-4o-mini")
+    assert again.returncode == 4 and "raise --max-cost" in again.stderr
+    summary = json.loads((out / "generate-summary.json").read_text(encoding="utf-8"))
+    assert llm.requests == asked and summary["spent_before_this_run_usd"] == spent
+    # A larger total lets the run finish; the folder's total stays within it.
+    done = generate(llm, songs, out, "--max-cost", "1.0", llm_name="gpt-4o-mini")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "generate-summary.json").read_text(encoding="utf-8"))
+    assert summary["records"] == len(SONGS) and spent < summary["cost_total_usd"] <= 1.0
 
 
 def test_batch_file_round_trip_through_validation_and_cache(llm, tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from crossmusim.loopback import LoopbackHTTPServer, send
+from crossmusim.demo.loopback import LoopbackHTTPServer, send
 
 CAPTCHA_URL = "https://wappass.baidu.com/static/captcha/tuxing.html?ak=demo&backurl={back}"
 
@@ -74,7 +74,7 @@ class SiteSpec:
 
 def demo_site_dir() -> Path:
     """The site bundled with the package (pages of both layouts, several encodings, faults)."""
-    return Path(str(resources.files("crossmusim.crawlers") / "data" / "site"))
+    return Path(str(resources.files("crossmusim.demo") / "data" / "site"))
 
 
 def demo_terms_file() -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from crossmusim.io import read_jsonl
 from tests.conftest import REPO_ROOT, run_cli
-from tests.prompting.test_generate import songs_file
+from tests.generate.test_generate import songs_file
 
 MANY = [(f"歌曲{i:03d}", f"歌手{i % 7}", f"id{i:03d}") for i in range(30)]
 
@@ -77,7 +77,7 @@ def _port_open(port: int) -> bool:
 def test_vllm_serve_is_started_used_and_stopped(tmp_path):
     env = _stand_in_vllm(tmp_path / "bin", (
         '[ "$1" = serve ] || exit 2\nmodel="$2"; shift 2\n'
-        f'exec "{sys.executable}" -m crossmusim.prompting.fake_server --model "$model" "$@"\n'))
+        f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" "$@"\n'))
     out = tmp_path / "out"
     proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:3])),
                    "--out", str(out), env=env)
@@ -102,7 +102,7 @@ def test_vllm_that_fails_to_start_is_a_clear_error(tmp_path):
 def test_vllm_that_dies_mid_run_stops_the_run_keeping_what_was_written(tmp_path):
     env = _stand_in_vllm(tmp_path / "bin", (
         'model="$2"; shift 2\n'
-        f'exec "{sys.executable}" -m crossmusim.prompting.fake_server --model "$model" --exit-after 4 "$@"\n'))
+        f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" --exit-after 4 "$@"\n'))
     out = tmp_path / "out"
     proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:10])),
                    "--out", str(out), "--concurrency", "1", env=env)

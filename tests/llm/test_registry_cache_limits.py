@@ -4,10 +4,10 @@ import time
 import pytest
 
 from crossmusim.errors import UserError
-from crossmusim.prompting.base import Completion, Message, RequestParams, Usage
-from crossmusim.prompting.cache import RequestCache, request_key
-from crossmusim.prompting.limits import Budget, BudgetExceeded, RateLimiter, estimate_tokens
-from crossmusim.prompting.registry import resolve
+from crossmusim.llm.base import Completion, Message, RequestParams, Usage
+from crossmusim.llm.cache import RequestCache, request_key
+from crossmusim.llm.limits import Budget, BudgetExceeded, RateLimiter, estimate_tokens
+from crossmusim.llm.registry import resolve
 
 
 def test_builtin_models_and_provider_override():

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from crossmusim.errors import UserError
-from crossmusim.prompting.songs import load_songs
+from crossmusim.generate.songs import load_songs
 
 
 def test_csv_with_duplicates_future_songs_and_missing_fields(tmp_path):
@@ -22,7 +22,7 @@ def test_crawl_output_is_accepted_as_it_is(tmp_path):
     path = tmp_path / "songs.jsonl"
     rows = [{"title": "晴天", "artists": ["周杰伦"], "album": "叶惠美", "release_date": "2003-07-31",
              "page_id": "3053", "canonical_url": "c"},
-            {"title": "Duet", "artists": ["A", "B"], "release_date": None, "page_id": "7"}]
+            {"title": "Duet", "artists": ["A", "B"], "release_date": None, "page_id": "7", "canonical_url": "d"}]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     songs = load_songs(path, limit=5).songs
     assert [(s.id, s.artist, s.year) for s in songs] == [("3053", "周杰伦", 2003), ("7", "A、B", None)]

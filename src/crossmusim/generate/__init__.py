@@ -1,0 +1,1 @@
+"""`crossmusim generate`: LLM descriptions of songs from artist and title only."""
