@@ -34,7 +34,7 @@ def impolite_settings() -> dict:
 
 
 def run_crossmusim(base_url: str, out: Path) -> dict:
-    from crossmusim.config import CrawlConfig
+    from crossmusim.crawlers.config import CrawlConfig
     from crossmusim.crawlers.runner import run_crawl
     from crossmusim.records import QueryTerm
 

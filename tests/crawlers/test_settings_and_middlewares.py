@@ -7,7 +7,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
-from crossmusim.config import CrawlConfig
+from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.crawlers.middlewares import SuccessOnlyCachePolicy
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.terms import CATEGORIES, builtin_terms, load_terms

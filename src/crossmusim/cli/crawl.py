@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from crossmusim.cli.options import OutDir
-from crossmusim.config import CrawlConfig
+from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.crawlers.runner import run_crawl
 from crossmusim.crawlers.terms import load_terms
 from crossmusim.demo.site import LocalSite, SiteSpec, demo_site_dir, demo_terms_file
@@ -21,22 +21,22 @@ logger = logging.getLogger("crossmusim.crawl")
 
 def crawl(
     out: Path = OutDir,
-    site: str = typer.Option("baike", "--site", help="Site spider to use."),
+    site: str = typer.Option(CrawlConfig.site, "--site", help="Site spider to use."),
     base_url: str = typer.Option(None, "--base-url", help="Crawl a mirror/local copy of the site at this URL."),
     terms: str = typer.Option("default", "--terms", help="'default' (built-in lists) or a terms file."),
     max_pages: int = typer.Option(None, "--max-pages", min=1, help="Fetch at most this many item pages."),
     resume: bool = typer.Option(False, "--resume", help="Continue a stopped crawl in the same --out."),
     cache: bool = typer.Option(False, "--cache", help="Keep an HTTP cache of successful pages."),
     render: str = typer.Option(None, "--render", help="'js': render item pages in Chromium."),
-    chromium: str = typer.Option("/usr/bin/chromium", "--chromium", help="Chromium executable for --render js."),
+    chromium: str = typer.Option(CrawlConfig.chromium_path, "--chromium", help="Chromium executable for --render js."),
     user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
-    delay: float = typer.Option(1.0, "--delay", min=0.0, help="Seconds between requests to the site."),
-    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    delay: float = typer.Option(CrawlConfig.download_delay, "--delay", min=0.0, help="Seconds between requests to the site."),
+    timeout: float = typer.Option(CrawlConfig.timeout_s, "--timeout", min=0.1, help="Per-request timeout in seconds."),
     retry_backoff: float = typer.Option(
-        2.0, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."),
+        CrawlConfig.backoff_base_s, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."),
     block_backoff: float = typer.Option(
-        60.0, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."),
-    max_blocked: int = typer.Option(4, "--max-blocked", min=1, help="Stop after this many challenge pages in a row."),
+        CrawlConfig.block_backoff_s, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."),
+    max_blocked: int = typer.Option(CrawlConfig.max_consecutive_blocks, "--max-blocked", min=1, help="Stop after this many challenge pages in a row."),
     scrapy_settings: list[str] = typer.Option(
         None, "--set", "-s", help="Any Scrapy setting, KEY=VALUE (repeatable; VALUE parsed as JSON when it is)."),
     demo: bool = typer.Option(False, "--demo", help="Serve the bundled demo site on loopback and crawl it."),

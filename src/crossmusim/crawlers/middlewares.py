@@ -19,7 +19,7 @@ from scrapy.extensions.httpcache import DummyPolicy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.response import response_status_message
 
-from crossmusim.crawlers.parsing.baike import detect_block
+from crossmusim.crawlers.parsing.blocks import detect_block
 from crossmusim.retrying import backoff_delay, retry_after_seconds
 
 logger = logging.getLogger(__name__)

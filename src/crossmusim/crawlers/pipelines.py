@@ -7,7 +7,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crossmusim.crawlers.parsing.baike import item_key
+from crossmusim.crawlers.parsing.site_urls import item_key
 from crossmusim.crawlers.state import SONGS_FILE
 from crossmusim.io import JsonlAppender
 from crossmusim.records import SongPage

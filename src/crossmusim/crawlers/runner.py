@@ -9,7 +9,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crossmusim.config import CrawlConfig
+from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.spiders.baike import BaikeSpider
 from crossmusim.crawlers.state import SONGS_FILE, STATE_DIR, STATS_FILE, CrawlState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crossmusim import __version__
-from crossmusim.config import CrawlConfig
+from crossmusim.crawlers.config import CrawlConfig
 
 _PKG = "crossmusim.crawlers"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crossmusim.crawlers.parsing.baike import item_key
+from crossmusim.crawlers.parsing.site_urls import item_key
 from crossmusim.io import JsonlAppender, read_jsonl
 
 SONGS_FILE = "songs.jsonl"

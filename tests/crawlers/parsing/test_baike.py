@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from crossmusim.crawlers.parsing import baike
+from crossmusim.crawlers.parsing import blocks, lemma_page, search_page, site_urls, songs
 from crossmusim.crawlers.parsing.html import decode_html
 from crossmusim.demo.site import SiteSpec, demo_site_dir, render_search_page
 from tests.conftest import FIXTURES
@@ -23,8 +23,8 @@ def _page(name: str) -> str:
     return (demo_site_dir() / "pages" / name).read_text(encoding="utf-8")
 
 
-def _song(html: str, url: str = "http://x/item/a/1") -> baike.SongPage:
-    return baike.song_from_lemma(baike.parse_lemma(html, url), url)
+def _song(html: str, url: str = "http://x/item/a/1") -> songs.SongPage:
+    return songs.song_from_lemma(lemma_page.parse_lemma(html, url), url)
 
 
 def test_both_layouts_parse_to_the_same_record():
@@ -74,47 +74,47 @@ def test_gb18030_page_decodes_from_the_http_header():
 
 
 def test_non_song_page_with_a_song_title_is_not_a_music_work():
-    lemma = baike.parse_lemma(_page("tongnian-novel.html"), "http://x/item/童年/5430")
-    assert lemma.title == "童年" and baike.music_work_verdict(lemma) == "not_song"
+    lemma = lemma_page.parse_lemma(_page("tongnian-novel.html"), "http://x/item/童年/5430")
+    assert lemma.title == "童年" and songs.music_work_verdict(lemma) == "not_song"
 
 
 def test_javascript_shell_is_an_empty_page_not_a_song():
-    lemma = baike.parse_lemma(_page("xiaoxingyun.html"), "http://x/item/小幸运/1888")
+    lemma = lemma_page.parse_lemma(_page("xiaoxingyun.html"), "http://x/item/小幸运/1888")
     assert lemma.title == "小幸运"  # from window.PAGE_DATA
-    assert baike.music_work_verdict(lemma) == "empty_page"
+    assert songs.music_work_verdict(lemma) == "empty_page"
 
 
 def test_music_category_alone_marks_a_song():
-    lemma = baike.Lemma(title="t", layout="modules", summary="s", categories=["歌曲"])
-    assert baike.music_work_verdict(lemma) is None
-    album = baike.Lemma(title="t", layout="modules", summary="s",
+    lemma = lemma_page.Lemma(title="t", layout="modules", summary="s", categories=["歌曲"])
+    assert songs.music_work_verdict(lemma) is None
+    album = lemma_page.Lemma(title="t", layout="modules", summary="s",
                         infobox=[("专辑歌手", "陈奕迅"), ("曲目数量", "12首"), ("发行时间", "2011年")])
-    assert baike.music_work_verdict(album) == "not_song"
+    assert songs.music_work_verdict(album) == "not_song"
 
 
 def test_challenge_page_and_captcha_redirect_are_blocks():
     challenge = (demo_site_dir() / "challenge.html").read_text(encoding="utf-8")
-    assert baike.detect_block(challenge) == "challenge_page"
-    assert baike.detect_block("", 302, "https://wappass.baidu.com/static/captcha/tuxing.html?x") == "captcha_redirect"
-    assert baike.detect_block("", 302, "http://127.0.0.1/item/七里香/1520") is None
-    assert baike.detect_block(_page("qingtian.html")) is None
+    assert blocks.detect_block(challenge) == "challenge_page"
+    assert blocks.detect_block("", 302, "https://wappass.baidu.com/static/captcha/tuxing.html?x") == "captcha_redirect"
+    assert blocks.detect_block("", 302, "http://127.0.0.1/item/七里香/1520") is None
+    assert blocks.detect_block(_page("qingtian.html")) is None
     # A long real page that merely mentions the words is not a challenge.
-    assert baike.detect_block(_page("qingtian.html").replace("</body>", "安全校验中</body>")) is None
+    assert blocks.detect_block(_page("qingtian.html").replace("</body>", "安全校验中</body>")) is None
 
 
 def test_search_page_hits_abstracts_and_next_link():
     entries = [e for e in SPEC.entries if "流行" in e.terms]
     html = render_search_page("流行", entries[:3], 0, len(entries), 3)
-    page = baike.parse_search_page(html, "http://h/search/none?word=%E6%B5%81%E8%A1%8C&pn=0&rn=10")
+    page = search_page.parse_search_page(html, "http://h/search/none?word=%E6%B5%81%E8%A1%8C&pn=0&rn=10")
     assert [h.title for h in page.hits] == ["晴天", "稻香", "Forbidden Song"]
     assert page.hits[0].url == "http://h/item/%E6%99%B4%E5%A4%A9/3053"
     assert page.hits[0].abstract.startswith("《晴天》是周杰伦")
     assert page.next_url == "http://h/search/none?word=%E6%B5%81%E8%A1%8C&pn=3&rn=3&enc=utf8"
-    last = baike.parse_search_page(render_search_page("流行", entries[3:], 3, len(entries), 3), "http://h/")
+    last = search_page.parse_search_page(render_search_page("流行", entries[3:], 3, len(entries), 3), "http://h/")
     assert last.next_url is None
 
 
 def test_item_keys_ignore_host_and_percent_encoding():
-    a = baike.item_key("https://baike.baidu.com/item/%E6%99%B4%E5%A4%A9/3053")
-    assert a == baike.item_key("http://127.0.0.1:9/item/晴天/3053/") == "/item/晴天/3053"
-    assert baike.page_id_from_url("http://h/item/%E4%B8%83%E9%87%8C%E9%A6%99") is None
+    a = site_urls.item_key("https://baike.baidu.com/item/%E6%99%B4%E5%A4%A9/3053")
+    assert a == site_urls.item_key("http://127.0.0.1:9/item/晴天/3053/") == "/item/晴天/3053"
+    assert site_urls.page_id_from_url("http://h/item/%E4%B8%83%E9%87%8C%E9%A6%99") is None

@@ -1,6 +1,6 @@
 """Spider for Baidu-Baike-shaped encyclopedias: it schedules searches and item pages, nothing else.
 
-All HTML understanding lives in `crawlers.parsing.baike` (pure functions, tested on saved pages).
+All HTML understanding lives in `crawlers.parsing` (pure functions, tested on saved pages).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crossmusim.config import CrawlConfig
-from crossmusim.crawlers.parsing import baike
+from crossmusim.crawlers.config import CrawlConfig
+from crossmusim.crawlers.parsing import lemma_page, search_page, site_urls, songs
 from crossmusim.crawlers.state import CrawlState, SearchRecord, search_key
 from crossmusim.records import Provenance, QueryTerm
 
@@ -30,7 +30,7 @@ class BaikeSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.config = config
         self.state = state
-        self.base_url = (config.base_url or baike.SITE_URL).rstrip("/")
+        self.base_url = (config.base_url or site_urls.SITE_URL).rstrip("/")
         host = urlsplit(self.base_url).hostname or ""
         self.allowed_domains = [host]
         self.item_requests = 0
@@ -44,7 +44,7 @@ class BaikeSpider(scrapy.Spider):
     def rebase(self, url: str) -> str:
         """Links to the real site's host point at the mirror being crawled (`--base-url`)."""
         parts = urlsplit(url)
-        if parts.hostname == baike.SITE_HOST and self.config.base_url:
+        if parts.hostname == site_urls.SITE_HOST and self.config.base_url:
             base = urlsplit(self.base_url)
             return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
         return url
@@ -71,7 +71,7 @@ class BaikeSpider(scrapy.Spider):
         for url in urls:
             if self._limit_reached():
                 return
-            key = baike.item_key(url)
+            key = site_urls.item_key(url)
             if self.state.is_known(url) or key in self._scheduled_items:
                 self.crawler.stats.inc_value("crossmusim/items_already_done")
                 continue
@@ -94,7 +94,7 @@ class BaikeSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crossmusim/skipped/not_html")
             return
-        page = baike.parse_search_page(response.text, response.url)
+        page = search_page.parse_search_page(response.text, response.url)
         items = [self.rebase(hit.url) for hit in page.hits]
         next_url = self.rebase(page.next_url) if page.next_url else None
         self.state.record_search(SearchRecord(response.url, term.term, term.category, items, next_url))
@@ -109,13 +109,13 @@ class BaikeSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip(request_url, "not_html")
             return
-        lemma = baike.parse_lemma(response.text, response.url)
-        reason = baike.music_work_verdict(lemma)
+        lemma = lemma_page.parse_lemma(response.text, response.url)
+        reason = songs.music_work_verdict(lemma)
         if reason is not None:
             self._skip(request_url, reason)
             return
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-        yield baike.song_from_lemma(lemma, request_url, fetched_at, provenance)
+        yield songs.song_from_lemma(lemma, request_url, fetched_at, provenance)
 
     def _skip(self, url: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"crossmusim/skipped/{reason}")

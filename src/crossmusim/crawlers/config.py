@@ -1,4 +1,4 @@
-"""Configuration dataclasses of the stages (one per stage, defaults = the polite, documented behaviour)."""
+"""The crawl's configuration: defaults are the polite, documented behaviour (the CLI reads them here)."""
 
 from __future__ import annotations
 

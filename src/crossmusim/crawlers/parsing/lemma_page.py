@@ -1,8 +1,8 @@
-"""Pure parsing of Baidu-Baike-shaped pages: search results, lemma pages (both layouts), block pages.
+"""Lemma (item) pages of both layouts, parsed to one `Lemma`.
 
 Two layouts exist: the older one (about 2014-2022) with `basicInfo-*` / `para-title` classes, and the
 newer one (2023 on) with CSS-module classes whose hashed suffix changes with every deploy, matched by
-prefix. Both parse to the same `Lemma`, and a `Lemma` of a music work becomes a `SongPage`.
+prefix. Both parse to the same `Lemma`; whether it is a song is decided in `songs.py`.
 """
 
 from __future__ import annotations
@@ -10,34 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from parsel import Selector
 
 from crossmusim.crawlers.parsing import infobox as ib
 from crossmusim.crawlers.parsing.html import node_text
-from crossmusim.records import Provenance, SongPage
-
-SITE_HOST = "baike.baidu.com"
-SITE_URL = f"https://{SITE_HOST}"
-CAPTCHA_HOSTS = ("wappass.baidu.com", "captcha", "verify.baidu.com", "seccaptcha")
-_BLOCK_MARKERS = ("百度安全验证", "安全校验中", "安全驗證", "网络不给力，请稍后重试")
-# Structure only real lemma and search pages have (both layouts).
-_CONTENT_MARKERS = ("lemma-summary", "lemmaSummary_", "J-lemma-content", "basicInfo", "search-list",
-                    "lemmaWgt-lemmaTitle", "J-lemma-title")
-
-
-@dataclass
-class SearchHit:
-    url: str
-    title: str
-    abstract: str = ""
-
-
-@dataclass
-class SearchPage:
-    hits: list[SearchHit]
-    next_url: str | None
+from crossmusim.crawlers.parsing.site_urls import page_id_from_url
 
 
 @dataclass
@@ -52,60 +31,6 @@ class Lemma:
     categories: list[str] = field(default_factory=list)
     canonical_url: str = ""
     page_id: str | None = None
-
-
-def detect_block(html: str, status: int = 200, location: str | None = None) -> str | None:
-    """Why this response is a challenge instead of content, or None.
-
-    Blocks come as HTTP 200 challenge pages (title 百度安全验证, text 安全校验中…) or as a redirect to
-    a captcha host; both must count as "blocked", never as an empty page.
-    """
-    if 300 <= status < 400 and location:
-        host = urlsplit(location).hostname or ""
-        if any(marker in host or marker in location for marker in CAPTCHA_HOSTS):
-            return "captcha_redirect"
-    head = html[:20000]
-    title = re.search(r"<title[^>]*>(.*?)</title>", head, re.S | re.I)
-    if title and any(marker in title.group(1) for marker in _BLOCK_MARKERS):
-        return "challenge_page"
-    # A challenge body under another title: the markers with none of a real page's structure.
-    if any(marker in html for marker in _BLOCK_MARKERS) and not any(
-        mark in html for mark in _CONTENT_MARKERS
-    ):
-        return "challenge_page"
-    return None
-
-
-def item_key(url: str) -> str:
-    """Host-independent identity of an item URL: `/item/<decoded title>[/<id>]`."""
-    path = unquote(urlsplit(url).path).rstrip("/")
-    return path
-
-
-def page_id_from_url(url: str) -> str | None:
-    match = re.match(r"^/item/[^/]+/(\d+)$", item_key(url))
-    return match.group(1) if match else None
-
-
-def parse_search_page(html: str, page_url: str) -> SearchPage:
-    sel = Selector(text=html)
-    hits: list[SearchHit] = []
-    seen: set[str] = set()
-    for link in sel.css("a.result-title"):
-        href = link.attrib.get("href", "")
-        if "/item/" not in href:
-            continue
-        url = urljoin(page_url, href)
-        if url in seen:
-            continue
-        seen.add(url)
-        abstract_node = link.xpath("ancestor::dd[1]//p[contains(@class,'result-summary')]")
-        abstract = ib.clean_text(node_text(abstract_node[0].root)) if abstract_node else ""
-        hits.append(SearchHit(url, ib.clean_text(node_text(link.root)), abstract))
-    next_href = sel.xpath(
-        "//*[@id='pager' or contains(@class,'page')]//a[contains(normalize-space(.),'下一页')]/@href"
-    ).get()
-    return SearchPage(hits, urljoin(page_url, next_href) if next_href else None)
 
 
 def _layout(sel: Selector) -> str:
@@ -234,57 +159,3 @@ def parse_lemma(html: str, url: str) -> Lemma:
         canonical_url=urljoin(url, canonical),
         page_id=page_id,
     )
-
-
-def music_work_verdict(lemma: Lemma) -> str | None:
-    """None when the lemma is a music work; else the reason it is skipped."""
-    if not lemma.infobox and not lemma.summary and not lemma.sections:
-        return "empty_page"  # nothing rendered: often a JavaScript-built page (try --render js)
-    categories = {ib.to_simplified(c) for c in lemma.categories}
-    if categories & ib.SONG_CATEGORIES:
-        return None
-    keys = {ib.clean_key(k) for k, _ in lemma.infobox}
-    song_keys = {ib.normalise_key(k) for k in keys} & ib.SONG_KEYS
-    if len(song_keys) >= 2 or (song_keys and not keys & ib.NON_SONG_KEYS):
-        return None
-    return "not_song"
-
-
-def song_from_lemma(
-    lemma: Lemma, url: str, fetched_at: str = "", provenance: Provenance | None = None
-) -> SongPage:
-    song = SongPage(
-        title=lemma.title, canonical_url=lemma.canonical_url, url=url, page_id=lemma.page_id,
-        summary=lemma.summary, categories=lemma.categories, layout=lemma.layout,
-        fetched_at=fetched_at, provenance=provenance,
-    )
-    for raw_key, value in lemma.infobox:
-        key = ib.normalise_key(raw_key)
-        song.infobox.setdefault(key, value)
-        if key in ("artists", "lyricists", "composers", "arrangers") and not getattr(song, key):
-            setattr(song, key, ib.split_names(value))
-        elif key == "genres" and not song.genres:
-            song.genres = ib.split_genres(value)
-        elif key == "languages" and not song.languages:
-            song.languages = ib.split_names(value)
-        elif key == "album" and not song.album:
-            song.album = ib.parse_album(value)
-        elif key == "release_date" and not song.release_date:
-            song.release_date = ib.parse_date(value)
-        elif key == "duration" and song.duration_s is None:
-            song.duration_s = ib.parse_duration(value)
-        elif key == "foreign_title" and not song.foreign_title:
-            song.foreign_title = value
-        elif key == "title" and not song.title:
-            song.title = value
-    for key, names in ib.credits_from_prose(lemma.summary).items():
-        if not getattr(song, key):
-            setattr(song, key, names)
-    for heading, text in lemma.sections:
-        name = ib.clean_key(heading)
-        target = ib.section_field(name)
-        if target and not getattr(song, target):
-            setattr(song, target, text)
-        else:
-            song.sections.setdefault(name, text)
-    return song
