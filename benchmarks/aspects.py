@@ -62,8 +62,9 @@ def open_vocabulary(realdata: Path, min_count: int, exclude_ytids: set[str]) -> 
     vocab = RecordingVocabulary()
     builtin = (resources.files("crossmusim.aspects") / "data" / "vocab.tsv").read_text(encoding="utf-8")
     add_tsv(vocab, builtin, "built-in vocab.tsv")
-    add_musiccaps(vocab, realdata / "musiccaps" / "musiccaps-public.csv", min_count=min_count,
-                  exclude_ytids=exclude_ytids)
+    add_musiccaps(
+        vocab, realdata / "musiccaps" / "musiccaps-public.csv", min_count=min_count, exclude_ytids=exclude_ytids
+    )
     return vocab
 
 
@@ -108,8 +109,11 @@ def f1(recall: float, precision: float) -> float:
 
 def substring_extractor(vocab: RecordingVocabulary):
     """The peer: every vocabulary form that occurs as whole words, mapped to its canonical tag."""
-    patterns = [(form, re.compile(r"(?<![a-z0-9])" + re.escape(form) + r"(?![a-z0-9])"))
-                for form in sorted(vocab.forms) if not is_chinese(form)]
+    patterns = [
+        (form, re.compile(r"(?<![a-z0-9])" + re.escape(form) + r"(?![a-z0-9])"))
+        for form in sorted(vocab.forms)
+        if not is_chinese(form)
+    ]
 
     def extract(text: str) -> list[str]:
         lowered = text.lower()
@@ -139,14 +143,18 @@ def choose_settings(realdata: Path, rows: list[dict[str, str]], eval_ytids: set[
     train = [r for r in rows if r["ytid"] not in eval_ytids]
     tuning = [(r["caption"], ast.literal_eval(r["aspect_list"])) for r in train if is_tuning_row(r["ytid"])]
     held_out = eval_ytids | {r["ytid"] for r in train if is_tuning_row(r["ytid"])}
-    print(f"  settings chosen on {len(tuning)} MusicCaps training captions (vocabulary from the other "
-          f"{len(train) - len(tuning)} training rows):")
+    print(
+        f"  settings chosen on {len(tuning)} MusicCaps training captions (vocabulary from the other "
+        f"{len(train) - len(tuning)} training rows):"
+    )
     best: tuple[float, tuple[int, bool]] | None = None
     for min_count, prune in SETTINGS:
         vocab = open_vocabulary(realdata, min_count, held_out)
         recall, precision, _ = scores(tuning, LexiconExtractor(vocab, prune_subsumed=prune).extract, vocab.canonical)
-        print(f"    min count {min_count}, prune {'on ' if prune else 'off'}: recall {recall:.3f}, "
-              f"precision {precision:.3f}, F1 {f1(recall, precision):.3f}")
+        print(
+            f"    min count {min_count}, prune {'on ' if prune else 'off'}: recall {recall:.3f}, "
+            f"precision {precision:.3f}, F1 {f1(recall, precision):.3f}"
+        )
         if best is None or f1(recall, precision) > best[0]:
             best = (f1(recall, precision), (min_count, prune))
     assert best is not None
@@ -180,19 +188,25 @@ def main() -> None:
         print(f"  {label:22s} own gold aspects (oracle): recall {recall:.3f}, precision {precision:.3f}")
     min_count, prune = choose_settings(args.realdata, rows, eval_ytids)
     vocab = open_vocabulary(args.realdata, min_count, eval_ytids)
-    print(f"  open vocabulary: built-in + MusicCaps training rows seen >= {min_count} times ({len(vocab)} forms), "
-          f"pruning {'on' if prune else 'off'}:")
+    print(
+        f"  open vocabulary: built-in + MusicCaps training rows seen >= {min_count} times ({len(vocab)} forms), "
+        f"pruning {'on' if prune else 'off'}:"
+    )
     peer = scores(items, substring_extractor(vocab), vocab.canonical)
     ours = scores(items, LexiconExtractor(vocab, prune_subsumed=prune).extract, vocab.canonical)
     for label, (recall, precision, rate) in (("peer, whole-word substring", peer), ("ours, lexicon extractor", ours)):
-        print(f"    {label:27s} recall {recall:.3f}, precision {precision:.3f}, F1 {f1(recall, precision):.3f}, "
-              f"{rate:.0f} texts/s")
+        print(
+            f"    {label:27s} recall {recall:.3f}, precision {precision:.3f}, F1 {f1(recall, precision):.3f}, "
+            f"{rate:.0f} texts/s"
+        )
 
     zh = muchin_items(args.realdata)
     zh_vocab = builtin_vocabulary()
     add_muchin_v2(zh_vocab, args.realdata / "muchin-v2")
-    print(f"Chinese: {len(zh)} MuChin descriptions, {sum(len(g) for _, g in zh)} gold tags, "
-          f"vocabulary {len(zh_vocab)} forms")
+    print(
+        f"Chinese: {len(zh)} MuChin descriptions, {sum(len(g) for _, g in zh)} gold tags, "
+        f"vocabulary {len(zh_vocab)} forms"
+    )
     recall, precision = oracle_scores(zh, "substring")
     print(f"  peer, substring, own gold tags (oracle): recall {recall:.3f}, precision {precision:.3f}")
     recall, precision, rate = scores(zh, LexiconExtractor(zh_vocab).extract, zh_vocab.canonical)

@@ -27,20 +27,46 @@ import soundfile as sf
 from crossmusim.curation.dedup import SCREEN_MARGIN, lsh_params, near_duplicate_of, normalise_for_dedup
 
 THRESHOLD, NUM_PERM, NGRAM = 0.8, 128, 5
-ZH_PHRASES = ["歌曲以钢琴和弦乐伴奏开场", "节奏舒缓", "女声温柔地唱出对逝去爱情的怀念", "副歌部分情绪逐渐高涨",
-              "电吉他和鼓点加入", "编曲简洁", "男声低沉而富有磁性", "描写了校园里的青春时光", "旋律朗朗上口",
-              "带有浓厚的怀旧气息", "节奏明快", "歌词讲述了离别与重逢", "二胡与古筝营造出中国风的意境",
-              "合成器音色营造出梦幻的氛围", "整首歌充满了希望与力量"]
-EN_PHRASES = ["a slow ballad built on piano and strings", "a soft female vocal carries the melody", "mid-tempo drums",
-              "an energetic rock song with distorted electric guitar", "the mood is melancholic and nostalgic",
-              "the lyrics are about first love and growing up", "a warm male vocal", "synthesizers and a drum machine",
-              "the chorus lifts with layered harmonies", "acoustic guitar and light percussion", "a fast dance beat",
-              "the arrangement is sparse and intimate", "a brass section answers the vocal", "the tempo is slow"]
+ZH_PHRASES = [
+    "歌曲以钢琴和弦乐伴奏开场",
+    "节奏舒缓",
+    "女声温柔地唱出对逝去爱情的怀念",
+    "副歌部分情绪逐渐高涨",
+    "电吉他和鼓点加入",
+    "编曲简洁",
+    "男声低沉而富有磁性",
+    "描写了校园里的青春时光",
+    "旋律朗朗上口",
+    "带有浓厚的怀旧气息",
+    "节奏明快",
+    "歌词讲述了离别与重逢",
+    "二胡与古筝营造出中国风的意境",
+    "合成器音色营造出梦幻的氛围",
+    "整首歌充满了希望与力量",
+]
+EN_PHRASES = [
+    "a slow ballad built on piano and strings",
+    "a soft female vocal carries the melody",
+    "mid-tempo drums",
+    "an energetic rock song with distorted electric guitar",
+    "the mood is melancholic and nostalgic",
+    "the lyrics are about first love and growing up",
+    "a warm male vocal",
+    "synthesizers and a drum machine",
+    "the chorus lifts with layered harmonies",
+    "acoustic guitar and light percussion",
+    "a fast dance beat",
+    "the arrangement is sparse and intimate",
+    "a brass section answers the vocal",
+    "the tempo is slow",
+]
 
 
 ZH_WORDS = list("春夏秋冬山水风雨花月星云海河城街灯影梦心光路夜晨雪霜歌声琴鼓笛弦")
-EN_WORDS = ("river moon street night summer window letter train shadow garden city ocean mirror candle "
-            "harbor winter morning echo silver paper").split()
+EN_WORDS = (
+    "river moon street night summer window letter train shadow garden city ocean mirror candle "
+    "harbor winter morning echo silver paper"
+).split()
 
 
 def sentence(rng: random.Random, phrases: list[str], zh: bool, n: int) -> str:
@@ -82,14 +108,26 @@ def make_inputs(root: Path, records: int, songs: int, seed: int = 0) -> list[tup
     with (root / "songs.jsonl").open("w", encoding="utf-8") as out:
         for i in range(zh_rows):
             title, artist = catalogue[(2 * i) % songs]
-            row = {"title": title, "artists": [artist], "canonical_url": f"https://baike.baidu.com/item/x/{i}",
-                   "page_id": str(i), "review": next_text(True), "background": next_text(True)}
+            row = {
+                "title": title,
+                "artists": [artist],
+                "canonical_url": f"https://baike.baidu.com/item/x/{i}",
+                "page_id": str(i),
+                "review": next_text(True),
+                "background": next_text(True),
+            }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     with (root / "descriptions.jsonl").open("w", encoding="utf-8") as out:
         for i in range(en_rows):
             title, artist = catalogue[(2 * i + 1) % songs]
-            row = {"song_id": f"g{i}", "title": title, "artist": artist, "status": "described",
-                   "model": "qwen2-7b", "description": next_text(False)}
+            row = {
+                "song_id": f"g{i}",
+                "title": title,
+                "artist": artist,
+                "status": "described",
+                "model": "qwen2-7b",
+                "description": next_text(False),
+            }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     audio = root / "audio"
     audio.mkdir()
@@ -106,7 +144,7 @@ def make_inputs(root: Path, records: int, songs: int, seed: int = 0) -> list[tup
 
 def shingles(text: str) -> set[str]:
     norm = normalise_for_dedup(text)
-    return {norm[i:i + NGRAM] for i in range(max(1, len(norm) - NGRAM + 1))}
+    return {norm[i : i + NGRAM] for i in range(max(1, len(norm) - NGRAM + 1))}
 
 
 def jaccard(a: str, b: str) -> float:
@@ -167,15 +205,31 @@ def near_dup_comparison(texts: list[str], planted: list[tuple[int, int]]) -> dic
         hashes.append(m)
         shingle_sets.append(grams)
     theirs_s = time.perf_counter() - started
-    return {"texts": len(texts), "bands": (bands, rows), "ours_per_s": len(texts) / ours_s,
-            "theirs_per_s": len(texts) / theirs_s, "ours": evaluate(ours_pairs, planted, texts),
-            "theirs": evaluate(theirs_pairs, planted, texts)}
+    return {
+        "texts": len(texts),
+        "bands": (bands, rows),
+        "ours_per_s": len(texts) / ours_s,
+        "theirs_per_s": len(texts) / theirs_s,
+        "ours": evaluate(ours_pairs, planted, texts),
+        "theirs": evaluate(theirs_pairs, planted, texts),
+    }
 
 
 def whole_build(root: Path) -> None:
-    command = [sys.executable, "-m", "crossmusim.cli.app", "build-dataset", "--crawl", str(root / "songs.jsonl"),
-               "--generated", str(root / "descriptions.jsonl"), "--audio", str(root / "audio" / "manifest.csv"),
-               "--out", str(root / "dataset")]  # default: audio bytes embedded
+    command = [
+        sys.executable,
+        "-m",
+        "crossmusim.cli.app",
+        "build-dataset",
+        "--crawl",
+        str(root / "songs.jsonl"),
+        "--generated",
+        str(root / "descriptions.jsonl"),
+        "--audio",
+        str(root / "audio" / "manifest.csv"),
+        "--out",
+        str(root / "dataset"),
+    ]  # default: audio bytes embedded
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -184,8 +238,10 @@ def whole_build(root: Path) -> None:
         raise SystemExit(proc.stderr)
     stats = json.loads((root / "dataset" / "stats.json").read_text(encoding="utf-8"))
     print(proc.stdout.strip())
-    print(f"whole build: {wall:.0f} s (goal <= 600), peak memory {peak_gb:.2f} GB (goal <= 4); "
-          f"near duplicates dropped: {stats['stats']['by_step'].get('dedup_near', {})}")
+    print(
+        f"whole build: {wall:.0f} s (goal <= 600), peak memory {peak_gb:.2f} GB (goal <= 4); "
+        f"near duplicates dropped: {stats['stats']['by_step'].get('dedup_near', {})}"
+    )
 
 
 def main() -> None:
@@ -207,13 +263,19 @@ def main() -> None:
     texts, planted = data["texts"][: args.near_texts], [tuple(p) for p in data["planted"]]
     planted = [(c, o) for c, o in planted if c < len(texts)]
     result = near_dup_comparison(texts, planted)
-    print(f"near duplicates on {result['texts']} texts ({len(planted)} planted pairs), threshold {THRESHOLD}, "
-          f"{NUM_PERM} permutations, char {NGRAM}-grams, LSH {result['bands'][0]}x{result['bands'][1]} bands on both "
-          "sides, MinHash screen then exact Jaccard on both sides:")
-    print(f"  crossmusim: {result['ours_per_s']:8.0f} texts/s, recall {result['ours'][0]:.3f}, "
-          f"precision {result['ours'][1]:.3f}")
-    print(f"  datasketch: {result['theirs_per_s']:8.0f} texts/s, recall {result['theirs'][0]:.3f}, "
-          f"precision {result['theirs'][1]:.3f}")
+    print(
+        f"near duplicates on {result['texts']} texts ({len(planted)} planted pairs), threshold {THRESHOLD}, "
+        f"{NUM_PERM} permutations, char {NGRAM}-grams, LSH {result['bands'][0]}x{result['bands'][1]} bands on both "
+        "sides, MinHash screen then exact Jaccard on both sides:"
+    )
+    print(
+        f"  crossmusim: {result['ours_per_s']:8.0f} texts/s, recall {result['ours'][0]:.3f}, "
+        f"precision {result['ours'][1]:.3f}"
+    )
+    print(
+        f"  datasketch: {result['theirs_per_s']:8.0f} texts/s, recall {result['theirs'][0]:.3f}, "
+        f"precision {result['theirs'][1]:.3f}"
+    )
     print(f"  ratio crossmusim / datasketch = {result['ours_per_s'] / result['theirs_per_s']:.2f}x (goal >= 1.0x)")
 
 

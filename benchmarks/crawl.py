@@ -24,9 +24,14 @@ CONCURRENCY = 16
 
 def impolite_settings() -> dict:
     return {
-        "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": CONCURRENCY,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY, "ROBOTSTXT_OBEY": False, "LOG_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": CONCURRENCY,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY,
+        "ROBOTSTXT_OBEY": False,
+        "LOG_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
         # crossmusim's own setting (Scrapy's default is 100): both sides get it, so the ratio compares
         # the implementations, not this configuration.
         "CONCURRENT_ITEMS": 16,
@@ -39,14 +44,23 @@ def run_crossmusim(base_url: str, out: Path) -> dict:
     from crossmusim.records import QueryTerm
 
     config = CrawlConfig(
-        out_dir=out, terms=[QueryTerm(t, "genre") for t in TERMS], base_url=base_url, polite=False,
-        download_delay=0, concurrency_per_domain=CONCURRENCY, obey_robots=False, progress_interval_s=0,
+        out_dir=out,
+        terms=[QueryTerm(t, "genre") for t in TERMS],
+        base_url=base_url,
+        polite=False,
+        download_delay=0,
+        concurrency_per_domain=CONCURRENCY,
+        obey_robots=False,
+        progress_interval_s=0,
         extra_settings=impolite_settings(),
     )
     started = time.perf_counter()
     summary = run_crawl(config)
-    return {"pages": summary["pages_fetched"], "seconds": time.perf_counter() - started,
-            "songs": summary["songs_total"]}
+    return {
+        "pages": summary["pages_fetched"],
+        "seconds": time.perf_counter() - started,
+        "songs": summary["songs_total"],
+    }
 
 
 def run_bare(base_url: str) -> dict:
@@ -61,8 +75,9 @@ def run_bare(base_url: str) -> dict:
 
         async def start(self):
             for term in TERMS:
-                yield scrapy.Request(f"{base_url}/search/none?word={quote(term)}&pn=0&rn=10&enc=utf8",
-                                     callback=self.parse_search)
+                yield scrapy.Request(
+                    f"{base_url}/search/none?word={quote(term)}&pn=0&rn=10&enc=utf8", callback=self.parse_search
+                )
 
         def parse_search(self, response):
             for href in response.css("a.result-title::attr(href)").getall():
@@ -79,8 +94,11 @@ def run_bare(base_url: str) -> dict:
     started = time.perf_counter()
     process.crawl(crawler)
     process.start()
-    return {"pages": crawler.stats.get_value("downloader/response_count", 0),
-            "seconds": time.perf_counter() - started, "songs": 0}
+    return {
+        "pages": crawler.stats.get_value("downloader/response_count", 0),
+        "seconds": time.perf_counter() - started,
+        "songs": 0,
+    }
 
 
 def worker(kind: str, base_url: str) -> None:
@@ -109,8 +127,12 @@ def main() -> None:
     try:
         for _ in range(args.rounds):
             for kind in ("bare", "crossmusim"):
-                proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--base-url", base_url],
-                                      capture_output=True, text=True, check=True)
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--worker", kind, "--base-url", base_url],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 results[kind].append(json.loads(proc.stdout.strip().splitlines()[-1]))
                 site.reset()
     finally:
@@ -118,8 +140,10 @@ def main() -> None:
     rates = {k: [r["pages"] / r["seconds"] for r in v] for k, v in results.items()}
     ours, peer = statistics.median(rates["crossmusim"]), statistics.median(rates["bare"])
     print(f"site: {args.songs} song pages on loopback, politeness off, concurrency {CONCURRENCY}")
-    print(f"crossmusim crawl: {ours:8.1f} pages/s  (runs: {', '.join(f'{r:.1f}' for r in rates['crossmusim'])};"
-          f" songs written: {results['crossmusim'][-1]['songs']})")
+    print(
+        f"crossmusim crawl: {ours:8.1f} pages/s  (runs: {', '.join(f'{r:.1f}' for r in rates['crossmusim'])};"
+        f" songs written: {results['crossmusim'][-1]['songs']})"
+    )
     print(f"bare Scrapy:      {peer:8.1f} pages/s  (runs: {', '.join(f'{r:.1f}' for r in rates['bare'])})")
     print(f"ratio crossmusim / bare = {ours / peer:.2f}x  (goal >= 0.80x)")
 

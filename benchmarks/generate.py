@@ -40,8 +40,11 @@ def start_server() -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "crossmusim.testing.fake_llm_server", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crossmusim.testing.fake_llm_server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
@@ -65,8 +68,13 @@ async def bare_loop(base_url: str, n: int, salt: str) -> float:
             messages = template.messages("song", song_data(song.title, song.artist))
             # The same request body crossmusim sends (JSON mode of an OpenAI-compatible server, seed).
             await client.chat.completions.create(
-                model="fake", messages=[{"role": m.role, "content": m.content} for m in messages],
-                temperature=0.2, max_tokens=700, seed=0, response_format={"type": "json_object"})
+                model="fake",
+                messages=[{"role": m.role, "content": m.content} for m in messages],
+                temperature=0.2,
+                max_tokens=700,
+                seed=0,
+                response_format={"type": "json_object"},
+            )
 
     started = time.perf_counter()
     await asyncio.gather(*(one(s) for s in songs(n, salt)))
@@ -83,8 +91,9 @@ async def crossmusim_path(base_url: str, n: int, salt: str, workdir: Path) -> fl
     template, params = describe_template("en"), describe_params()
     started = time.perf_counter()
     with JsonlAppender(workdir / f"out-{salt}.jsonl") as out:
-        outcome = await run_jobs(songs(n, salt), lambda s: describe_song(caller, template, s, params), out,
-                                 concurrency=CONCURRENCY)
+        outcome = await run_jobs(
+            songs(n, salt), lambda s: describe_song(caller, template, s, params), out, concurrency=CONCURRENCY
+        )
     elapsed = time.perf_counter() - started
     await client.aclose()
     cache.close()

@@ -63,13 +63,18 @@ def llm(_llm_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
     _llm_server.latency = 0.0
 
 
-def run_cli(*args: str, timeout: float = 120, check: bool = False,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 120, check: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed command line exactly as a user would."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     proc = subprocess.run(
         [sys.executable, "-m", "crossmusim.cli.app", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO_ROOT,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"crossmusim {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")

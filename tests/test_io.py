@@ -9,8 +9,9 @@ from crossmusim.records import Provenance, SongPage
 
 def test_jsonl_keeps_chinese_readable_and_round_trips(tmp_path):
     path = tmp_path / "songs.jsonl"
-    song = SongPage(title="晴天", canonical_url="u", url="u", artists=["周杰伦"],
-                    provenance=Provenance("流行", "genre", "s"))
+    song = SongPage(
+        title="晴天", canonical_url="u", url="u", artists=["周杰伦"], provenance=Provenance("流行", "genre", "s")
+    )
     with JsonlAppender(path) as out:
         out.write(song)
     raw = path.read_text(encoding="utf-8")

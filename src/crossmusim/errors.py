@@ -28,9 +28,7 @@ class MissingExtraError(UserError):
     """An optional dependency is not installed."""
 
     def __init__(self, module: str, extra: str) -> None:
-        super().__init__(
-            f"this needs the optional package '{module}': pip install \"crossmusim[{extra}]\""
-        )
+        super().__init__(f"this needs the optional package '{module}': pip install \"crossmusim[{extra}]\"")
         self.module = module
         self.extra = extra
 

@@ -26,23 +26,47 @@ def test_lexicon_over_generate_and_crawl_outputs(tmp_path):
     proc = run_cli("aspects", "--in", str(descriptions), "--out", str(tmp_path / "a"))
     assert proc.returncode == 0, proc.stderr
     got = {r["id"]: r["aspects"] for r in read_jsonl(tmp_path / "a" / "aspects.jsonl")}
-    assert got == {"s1": ["slow tempo", "ballad", "piano", "tender", "female vocal"],
-                   "s3": ["energetic", "rock", "electric guitar", "drums"]}
-    songs = _write(tmp_path / "songs.jsonl", [
-        {"title": "晴天", "canonical_url": "u", "page_id": "9", "review": "歌曲以钢琴和弦乐伴奏，节奏舒缓。",
-         "background": ""}])
+    assert got == {
+        "s1": ["slow tempo", "ballad", "piano", "tender", "female vocal"],
+        "s3": ["energetic", "rock", "electric guitar", "drums"],
+    }
+    songs = _write(
+        tmp_path / "songs.jsonl",
+        [
+            {
+                "title": "晴天",
+                "canonical_url": "u",
+                "page_id": "9",
+                "review": "歌曲以钢琴和弦乐伴奏，节奏舒缓。",
+                "background": "",
+            }
+        ],
+    )
     proc = run_cli("aspects", "--in", str(songs), "--out", str(tmp_path / "b"))
     assert proc.returncode == 0, proc.stderr
     (record,) = read_jsonl(tmp_path / "b" / "aspects.jsonl")
     assert (record["id"], record["field"], record["lang"], record["aspects"]) == (
-        "9", "review", "zh", ["piano", "strings", "slow tempo"])
+        "9",
+        "review",
+        "zh",
+        ["piano", "strings", "slow tempo"],
+    )
 
 
 def test_llm_extraction_validated_repaired_cached(llm, tmp_path):
     descriptions = _write(tmp_path / "descriptions.jsonl", DESCRIPTIONS)
     llm.rules = [FaultRule("Energetic rock", "invalid_json")]
-    args = ["aspects", "--in", str(descriptions), "--out", str(tmp_path / "a"), "--llm", "qwen2-7b",
-            "--base-url", llm.base_url]
+    args = [
+        "aspects",
+        "--in",
+        str(descriptions),
+        "--out",
+        str(tmp_path / "a"),
+        "--llm",
+        "qwen2-7b",
+        "--base-url",
+        llm.base_url,
+    ]
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     records = {r["id"]: r for r in read_jsonl(tmp_path / "a" / "aspects.jsonl")}
@@ -53,8 +77,9 @@ def test_llm_extraction_validated_repaired_cached(llm, tmp_path):
     assert records["s3"]["aspects"] == ["guitar", "drums", "energetic", "rock"]
     asked = llm.requests
     assert asked == 3  # two texts, one repair turn
-    proc = run_cli(*args[:3], "--out", str(tmp_path / "again"), *args[5:], "--cache",
-                   str(tmp_path / "a" / "llm-cache.sqlite"))
+    proc = run_cli(
+        *args[:3], "--out", str(tmp_path / "again"), *args[5:], "--cache", str(tmp_path / "a" / "llm-cache.sqlite")
+    )
     assert proc.returncode == 0 and llm.requests == asked  # all from the cache
 
 

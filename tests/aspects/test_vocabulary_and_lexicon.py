@@ -1,4 +1,3 @@
-
 import pytest
 
 from crossmusim.aspects.base import normalise_aspects
@@ -21,10 +20,21 @@ def lexicon():
     return LexiconExtractor(builtin_vocabulary())
 
 
-@pytest.mark.parametrize(("word", "stemmed"), [
-    ("drums", "drum"), ("vocals", "vocal"), ("strings", "string"), ("string", "string"), ("bass", "bass"),
-    ("singing", "sing"), ("slowly", "slow"), ("melodies", "melody"), ("vocalist", "vocal"), ("pianist", "piano"),
-])
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("drums", "drum"),
+        ("vocals", "vocal"),
+        ("strings", "string"),
+        ("string", "string"),
+        ("bass", "bass"),
+        ("singing", "sing"),
+        ("slowly", "slow"),
+        ("melodies", "melody"),
+        ("vocalist", "vocal"),
+        ("pianist", "piano"),
+    ],
+)
 def test_stemming(word, stemmed):
     assert stem(word) == stemmed
 

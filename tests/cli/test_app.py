@@ -15,8 +15,17 @@ def test_version():
 
 def test_crawl_help_documents_the_options():
     proc = run_cli("crawl", "--help")
-    for option in ("--out", "--base-url", "--terms", "--max-pages", "--resume", "--cache", "--render",
-                   "--user-agent", "--demo"):
+    for option in (
+        "--out",
+        "--base-url",
+        "--terms",
+        "--max-pages",
+        "--resume",
+        "--cache",
+        "--render",
+        "--user-agent",
+        "--demo",
+    ):
         assert option in proc.stdout, option
 
 
@@ -25,8 +34,8 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     proc = run_cli("crawl", "--out", str(tmp_path / "o"), "--terms", str(missing))
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        f"crossmusim: error: {missing}: terms file not found "
-        "(give a file with one term per line, or 'default')")
+        f"crossmusim: error: {missing}: terms file not found (give a file with one term per line, or 'default')"
+    )
     proc = run_cli("crawl", "--out", str(tmp_path / "o"), "--render", "webkit")
     assert proc.returncode == 1
     assert proc.stderr.strip() == "crossmusim: error: --render 'webkit' is not supported: use --render js"

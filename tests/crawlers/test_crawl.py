@@ -17,14 +17,25 @@ from tests.fixtures.golden.regenerate import golden_name
 
 # Fast waits: the server is ours; the retry/backoff logic is the real one.
 FAST = ["--delay", "0", "--timeout", "1", "--retry-backoff", "0.2", "--block-backoff", "0.2"]
-EXPECTED_SONGS = {"/item/晴天/3053", "/item/稻香/7890", "/item/后来/3421", "/item/光輝歲月/1160",
-                  "/item/海阔天空/8466", "/item/童年/2536", "/item/平凡之路/1339", "/item/夜曲/6633",
-                  "/item/安静/2024", "/item/红豆/4417", "/item/七里香/1520"}
+EXPECTED_SONGS = {
+    "/item/晴天/3053",
+    "/item/稻香/7890",
+    "/item/后来/3421",
+    "/item/光輝歲月/1160",
+    "/item/海阔天空/8466",
+    "/item/童年/2536",
+    "/item/平凡之路/1339",
+    "/item/夜曲/6633",
+    "/item/安静/2024",
+    "/item/红豆/4417",
+    "/item/七里香/1520",
+}
 
 
 def crawl(site, out: Path, *extra: str, terms: Path | None = None):
-    return run_cli("crawl", "--base-url", site.url, "--terms", str(terms or demo_terms_file()),
-                   "--out", str(out), *FAST, *extra)
+    return run_cli(
+        "crawl", "--base-url", site.url, "--terms", str(terms or demo_terms_file()), "--out", str(out), *FAST, *extra
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +68,7 @@ def test_every_song_exactly_once_with_its_golden_fields(crawled):
 
 def _decoded(url: str) -> str:
     from urllib.parse import unquote
+
     return unquote(url)
 
 
@@ -69,8 +81,11 @@ def test_stats_count_every_outcome(crawled):
     assert stats["robots_forbidden"] == 1 and stats["offsite_refused"] == 1
     assert stats["blocked"] == 1 and stats["blocked_by_reason"] == {"challenge_page": 1}
     assert stats["retries"] == 3 and stats["throttled"] == 1
-    assert set(stats["retry_reasons"]) == {"429 Unknown Status", "500 Internal Server Error",
-                                           "scrapy.exceptions.DownloadTimeoutError"}
+    assert set(stats["retry_reasons"]) == {
+        "429 Unknown Status",
+        "500 Internal Server Error",
+        "scrapy.exceptions.DownloadTimeoutError",
+    }
     assert stats["http_status"]["429"] == 1 and stats["http_status"]["500"] == 1
     assert stats["search_pages"] == 11  # 8 terms, 3 of them with a second page
     assert stats["duration_s"] > 0
@@ -112,7 +127,8 @@ def test_existing_output_needs_resume(site, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         f"crossmusim: error: {out / 'songs.jsonl'} already holds a crawl: add --resume to continue it, "
-        "or choose another --out"]
+        "or choose another --out"
+    ]
 
 
 def test_cache_keeps_only_real_pages(site, tmp_path):
@@ -146,4 +162,5 @@ def test_scrapy_settings_pass_through(site, tmp_path):
     bad = crawl(site, tmp_path / "out2", "-s", "NOEQUALS")
     assert bad.returncode == 1
     assert bad.stderr.strip() == (
-        "crossmusim: error: --set 'NOEQUALS': expected KEY=VALUE, e.g. --set DOWNLOAD_DELAY=2")
+        "crossmusim: error: --set 'NOEQUALS': expected KEY=VALUE, e.g. --set DOWNLOAD_DELAY=2"
+    )

@@ -15,8 +15,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium (Debian: apt-get install chromium)"),
-    pytest.mark.skipif(importlib.util.find_spec("scrapy_playwright") is None,
-                       reason='scrapy-playwright missing: pip install "crossmusim[render]"'),
+    pytest.mark.skipif(
+        importlib.util.find_spec("scrapy_playwright") is None,
+        reason='scrapy-playwright missing: pip install "crossmusim[render]"',
+    ),
 ]
 
 

@@ -36,8 +36,7 @@ def slow_site():
 
 
 def _args(site: LocalSite, out: Path, terms: Path) -> list[str]:
-    return ["crawl", "--base-url", site.url, "--terms", str(terms), "--out", str(out),
-            "--delay", "0", "--timeout", "5"]
+    return ["crawl", "--base-url", site.url, "--terms", str(terms), "--out", str(out), "--delay", "0", "--timeout", "5"]
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
@@ -48,8 +47,10 @@ def test_stopped_crawl_resumes_without_loss_or_duplicates(slow_site, tmp_path, s
     songs = out / "songs.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "crossmusim.cli.app", *_args(slow_site, out, terms)],
-        cwd=REPO_ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while _lines(songs) < 10 and time.monotonic() < deadline and proc.poll() is None:

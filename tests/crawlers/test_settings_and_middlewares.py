@@ -27,8 +27,9 @@ def test_defaults_are_polite(tmp_path):
 
 
 def test_cache_and_render_settings(tmp_path):
-    s = build_settings(CrawlConfig(out_dir=tmp_path, terms=[], cache=True, render_js=True,
-                                   chromium_path="/usr/bin/chromium"))
+    s = build_settings(
+        CrawlConfig(out_dir=tmp_path, terms=[], cache=True, render_js=True, chromium_path="/usr/bin/chromium")
+    )
     assert s["HTTPCACHE_ENABLED"] and s["HTTPCACHE_POLICY"].endswith("SuccessOnlyCachePolicy")
     assert s["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == "/usr/bin/chromium"
     assert s["DOWNLOAD_HANDLERS"]["https"].endswith("ScrapyPlaywrightDownloadHandler")
@@ -69,7 +70,10 @@ def test_user_terms_file_plain_and_categorised(tmp_path):
     path = Path(tmp_path / "terms.txt")
     path.write_text("# mine\n电音\nmood\t悲伤\ninstrument\t古筝\n电音\n", encoding="utf-8")
     assert [(t.category, t.term) for t in load_terms(path)] == [
-        ("custom", "电音"), ("mood", "悲伤"), ("instrument", "古筝")]
+        ("custom", "电音"),
+        ("mood", "悲伤"),
+        ("instrument", "古筝"),
+    ]
 
 
 def test_bad_terms_files(tmp_path):

@@ -27,13 +27,28 @@ from tests.conftest import run_cli
 
 
 def build(inputs, out: Path, *extra: str):
-    return run_cli("build-dataset", "--crawl", str(inputs["crawl"]), "--generated", str(inputs["generated"]),
-                   "--audio", str(inputs["audio"]), "--tags", str(inputs["tags"]), "--out", str(out), *extra)
+    return run_cli(
+        "build-dataset",
+        "--crawl",
+        str(inputs["crawl"]),
+        "--generated",
+        str(inputs["generated"]),
+        "--audio",
+        str(inputs["audio"]),
+        "--tags",
+        str(inputs["tags"]),
+        "--out",
+        str(out),
+        *extra,
+    )
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_full_build(curation_inputs):
@@ -44,8 +59,11 @@ def test_full_build(curation_inputs):
     assert set(ds) == {"train", "validation", "test"}
     rows = [r for split in ds.values() for r in split]
     artists = {name: {r["artist"] for r in split} for name, split in ds.items()}
-    assert not (artists["train"] & artists["validation"] or artists["train"] & artists["test"]
-                or artists["validation"] & artists["test"])
+    assert not (
+        artists["train"] & artists["validation"]
+        or artists["train"] & artists["test"]
+        or artists["validation"] & artists["test"]
+    )
     # Every row pairs a text with decodable audio.
     wave, rate = sf.read(io.BytesIO(rows[0]["audio"]["bytes"]))
     assert rate == 8000 and len(wave) == 8000
@@ -73,7 +91,9 @@ def test_full_build(curation_inputs):
     assert {t["title"] for t in report["texts_without_audio"]} == {"平凡之路"}
     assert [Path(p).name for p in report["audio_without_texts"]] == ["orphan.wav"]
     assert {(Path(p["path"]).name, p["reason"].split(":")[0]) for p in report["audio_problems"]} == {
-        ("missing.wav", "missing"), ("corrupt.wav", "undecodable")}
+        ("missing.wav", "missing"),
+        ("corrupt.wav", "undecodable"),
+    }
     assert report["tag_problems"][0].endswith("tags.csv:6: needs level (coarse|fine), tag, and song_id or title+artist")
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "| cwe |" in card and "CC BY-SA" not in card and f"--out {out}" in card
@@ -109,8 +129,7 @@ def test_malformed_rows_are_skipped_or_stop_with_strict(curation_inputs):
     tags.write_text("".join(tags.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
     proc = build(curation_inputs, curation_inputs["root"] / "strict", "--strict")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (f"crossmusim: error: {songs}:11: not a crawled song (needs canonical_url and "
-                                   "title)")
+    assert proc.stderr.strip() == (f"crossmusim: error: {songs}:11: not a crawled song (needs canonical_url and title)")
     assert not (curation_inputs["root"] / "strict").exists()
 
 
@@ -133,7 +152,8 @@ def test_a_crash_leaves_the_previous_dataset_untouched(curation_inputs, monkeypa
 def test_nothing_to_build_is_a_one_line_error(tmp_path):
     proc = run_cli("build-dataset", "--out", str(tmp_path / "o"), "--audio", str(tmp_path))
     assert proc.returncode == 1 and proc.stderr.strip() == (
-        "crossmusim: error: no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
+        "crossmusim: error: no text source: give --crawl, --generated, --aspects or --open NAME=FILE"
+    )
 
 
 def test_real_musiccaps_eval_rows(realdata):
@@ -154,18 +174,29 @@ def test_real_muchin_folders(realdata):
 
 def test_wikimute_and_song_describer_formats(tmp_path):
     wikimute = tmp_path / "wikimute.csv"
-    wikimute.write_text('youtube_id,aspects,sentences\nabc,"[\'rock\', \'guitar\']","[\'A rock song.\', '
-                        '\'Loud guitars.\']"\n,x,y\n', encoding="utf-8")
+    wikimute.write_text(
+        "youtube_id,aspects,sentences\nabc,\"['rock', 'guitar']\",\"['A rock song.', 'Loud guitars.']\"\n,x,y\n",
+        encoding="utf-8",
+    )
     records = list(read_wikimute(wikimute))
     assert [(r.text_type, r.text, r.aspects) for r in records[:2]] == [
-        ("caption", "A rock song. Loud guitars.", []), ("aspects", "", ["rock", "guitar"])]
+        ("caption", "A rock song. Loud guitars.", []),
+        ("aspects", "", ["rock", "guitar"]),
+    ]
     assert isinstance(records[2], InputFormatError) and str(records[2]).startswith(f"{wikimute}:3:")
     describer = tmp_path / "song_describer.csv"
-    describer.write_text("caption_id,track_id,caption,is_valid_subset,familiarity,artist_id,album_id,path,duration\n"
-                         "1,42,A calm piano piece.,True,0,7,9,42/42.2min.mp3,120\n", encoding="utf-8")
+    describer.write_text(
+        "caption_id,track_id,caption,is_valid_subset,familiarity,artist_id,album_id,path,duration\n"
+        "1,42,A calm piano piece.,True,0,7,9,42/42.2min.mp3,120\n",
+        encoding="utf-8",
+    )
     (record,) = read_song_describer(describer)
     assert (record.source, record.source_id, record.artist, record.text) == (
-        "song-describer", "42", "7", "A calm piano piece.")
+        "song-describer",
+        "42",
+        "7",
+        "A calm piano piece.",
+    )
 
 
 def test_audio_folder_titles_from_file_names_and_parquet_export(curation_inputs):
@@ -176,8 +207,17 @@ def test_audio_folder_titles_from_file_names_and_parquet_export(curation_inputs)
     (folder / "刘若英 - 后来 (Live).wav").write_bytes((source / "01.wav").read_bytes())
     (folder / "not audio.wav").write_bytes(b"nope")
     out = curation_inputs["root"] / "from-folder"
-    proc = run_cli("build-dataset", "--crawl", str(curation_inputs["crawl"]), "--audio", str(folder),
-                   "--out", str(out), "--parquet", "--link-audio")
+    proc = run_cli(
+        "build-dataset",
+        "--crawl",
+        str(curation_inputs["crawl"]),
+        "--audio",
+        str(folder),
+        "--out",
+        str(out),
+        "--parquet",
+        "--link-audio",
+    )
     assert proc.returncode == 0, proc.stderr
     rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split]
     assert {r["title"] for r in rows} == {"晴天", "后来"}
@@ -198,7 +238,9 @@ def test_aspects_join_their_songs_by_id(curation_inputs):
         '{"id": "g2", "field": "description", "lang": "en", "extractor": "llm:qwen2-7b", "status": "ok", '
         '"aspects": ["acoustic guitar", "string quartet", "sad"]}\n'
         '{"id": "zzz", "field": "description", "lang": "en", "extractor": "lexicon", "status": "failed", '
-        '"aspects": []}\n', encoding="utf-8")
+        '"aspects": []}\n',
+        encoding="utf-8",
+    )
     out = curation_inputs["root"] / "with-aspects"
     proc = build(curation_inputs, out, "--aspects", str(aspects))
     assert proc.returncode == 0, proc.stderr
@@ -213,10 +255,27 @@ def test_splits_are_streamed_to_arrow_a_batch_at_a_time(tmp_path):
 
     audio = tmp_path / "a.wav"
     sf.write(audio, [0.0] * 800, 8000)
-    rows = [{"song_id": f"s{i}", "title": "t", "artist": "a", "album": "", "text_type": "caption",
-             "text": f"text {i}", "sentences": [f"text {i}"], "aspects": [], "language": "en", "source": "x",
-             "source_id": str(i), "masked": True, "audio": audio, "duration_s": 0.1, "tags_coarse": [],
-             "tags_fine": []} for i in range(5)]
+    rows = [
+        {
+            "song_id": f"s{i}",
+            "title": "t",
+            "artist": "a",
+            "album": "",
+            "text_type": "caption",
+            "text": f"text {i}",
+            "sentences": [f"text {i}"],
+            "aspects": [],
+            "language": "en",
+            "source": "x",
+            "source_id": str(i),
+            "masked": True,
+            "audio": audio,
+            "duration_s": 0.1,
+            "tags_coarse": [],
+            "tags_fine": [],
+        }
+        for i in range(5)
+    ]
     target = tmp_path / "train.arrow"
     digest = hf_dataset.write_split_arrow(rows, target, embed=True, batch_rows=2)
     with pa.OSFile(str(target), "rb") as source:

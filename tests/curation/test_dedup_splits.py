@@ -7,7 +7,7 @@ from crossmusim.curation.splits import assign_splits
 
 
 def jaccard(a: str, b: str, n: int = 5) -> float:
-    grams = [{s[i:i + n] for i in range(len(s) - n + 1)} for s in (normalise_for_dedup(a), normalise_for_dedup(b))]
+    grams = [{s[i : i + n] for i in range(len(s) - n + 1)} for s in (normalise_for_dedup(a), normalise_for_dedup(b))]
     return len(grams[0] & grams[1]) / len(grams[0] | grams[1])
 
 

@@ -12,14 +12,17 @@ from crossmusim.io import JsonlAppender, read_jsonl
 from crossmusim.records import TextRecord
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    (("晴天 (Live)", "周杰倫 feat. 林迈可"), ("晴天", "周杰伦")),
-    (("Yesterday - Remastered 2009", "The Beatles"), ("yesterday", "the beatles")),
-    (("稻香 伴奏", "周杰伦"), ("稻香", "周杰伦")),
-    (("ＨＥＬＬＯ！", "ADELE"), ("Hello", "Adele")),
-    (("光輝歲月【现场版】", "Beyond"), ("光辉岁月", "BEYOND")),
-    (("Hello (feat. Someone)", "Adele & Y"), ("Hello", "Adele")),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("晴天 (Live)", "周杰倫 feat. 林迈可"), ("晴天", "周杰伦")),
+        (("Yesterday - Remastered 2009", "The Beatles"), ("yesterday", "the beatles")),
+        (("稻香 伴奏", "周杰伦"), ("稻香", "周杰伦")),
+        (("ＨＥＬＬＯ！", "ADELE"), ("Hello", "Adele")),
+        (("光輝歲月【现场版】", "Beyond"), ("光辉岁月", "BEYOND")),
+        (("Hello (feat. Someone)", "Adele & Y"), ("Hello", "Adele")),
+    ],
+)
 def test_song_keys_fold_script_width_case_credits_and_versions(a, b):
     assert song_key(*a) == song_key(*b)
 
@@ -37,17 +40,32 @@ def test_cleaning_removes_html_mojibake_citations_and_boilerplate():
 
 def test_sentence_splitting_zh_en_and_lyrics():
     assert split_sentences("第一句。第二句！第三句？还有", "zh", "caption") == [
-        "第一句。", "第二句！", "第三句？", "还有"]
-    assert split_sentences("A slow song. It is sad! 3 beats", "en", "caption") == ["A slow song.", "It is sad!",
-                                                                                   "3 beats"]
+        "第一句。",
+        "第二句！",
+        "第三句？",
+        "还有",
+    ]
+    assert split_sentences("A slow song. It is sad! 3 beats", "en", "caption") == [
+        "A slow song.",
+        "It is sad!",
+        "3 beats",
+    ]
     assert split_sentences("故事的小黄花\n从出生那年就飘着", "zh", "lyrics") == ["故事的小黄花", "从出生那年就飘着"]
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("A slow ballad with soft piano and strings.", "en"), ("晴天", "zh"), ("Hello", "en"),
-    ("这是一首 pop song，节奏很快", "zh"), ("Das ist ein langsames Lied mit Klavier und Geige.", "de"),
-    ("夜に駆ける", "ja"), ("ok", "und"), ("", "und"),
-])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("A slow ballad with soft piano and strings.", "en"),
+        ("晴天", "zh"),
+        ("Hello", "en"),
+        ("这是一首 pop song，节奏很快", "zh"),
+        ("Das ist ein langsames Lied mit Klavier und Geige.", "de"),
+        ("夜に駆ける", "ja"),
+        ("ok", "und"),
+        ("", "und"),
+    ],
+)
 def test_language_id(text, language):
     assert detect_language(text) == language
 
@@ -60,8 +78,9 @@ def test_langdetect_is_seeded():
 def test_masking_chinese_cases():
     masker = NameMasker.for_song("晴天 (Live)", "周杰伦 feat. 林迈可", "叶惠美", ["Jay Chou"])
     text = "《晴天》是周 杰伦（Jay Chou）演唱的歌曲，收录于《叶惠美》。周杰倫、林迈可合作，JAY CHOU 演唱。"
-    assert masker.mask(text) == ("《[TITLE]》是[ARTIST]（[ARTIST]）演唱的歌曲，收录于《[ALBUM]》。"
-                                 "[ARTIST]、[ARTIST]合作，[ARTIST] 演唱。")
+    assert masker.mask(text) == (
+        "《[TITLE]》是[ARTIST]（[ARTIST]）演唱的歌曲，收录于《[ALBUM]》。[ARTIST]、[ARTIST]合作，[ARTIST] 演唱。"
+    )
     assert not masker.leaks(masker.mask(text))
 
 
@@ -69,7 +88,8 @@ def test_masking_partial_titles_and_english_names():
     assert title_parts("夜曲 (Live) - 十一月的萧邦版") >= {"夜曲", "十一月的萧邦版"}
     masker = NameMasker.for_song("Yesterday - Remastered 2009", "The Beatles")
     assert masker.mask("Yesterday by the Beatles; yesterday again. Beatles fans love Yesterday.") == (
-        "[TITLE] by [ARTIST]; [TITLE] again. [ARTIST] fans love [TITLE].")
+        "[TITLE] by [ARTIST]; [TITLE] again. [ARTIST] fans love [TITLE]."
+    )
     assert masker.mask("Yesterdays are gone") == "Yesterdays are gone"  # word edges respected
 
 
@@ -80,12 +100,27 @@ def test_title_containing_the_artist_is_masked_as_title():
 
 def _records():
     return [
-        TextRecord("llm:m", "1", "caption", "A slow piano ballad with strings and a gentle voice.", "t", "a",
-                   status="described", language="en"),
+        TextRecord(
+            "llm:m",
+            "1",
+            "caption",
+            "A slow piano ballad with strings and a gentle voice.",
+            "t",
+            "a",
+            status="described",
+            language="en",
+        ),
         TextRecord("llm:m", "2", "caption", "", "t2", "a", status="abstained", language="en"),
         TextRecord("cwe", "3", "caption", "短。", "t3", "a3", language="zh"),
-        TextRecord("cwe", "4", "caption", "这首歌发行于二零零三年，收录在同名专辑中，由唱片公司发行。", "t4", "a4",
-                   language="zh"),
+        TextRecord(
+            "cwe",
+            "4",
+            "caption",
+            "这首歌发行于二零零三年，收录在同名专辑中，由唱片公司发行。",
+            "t4",
+            "a4",
+            language="zh",
+        ),
         TextRecord("musiccaps", "", "caption", "A loud rock song with electric guitar and drums.", language="en"),
     ]
 
@@ -95,8 +130,12 @@ def test_filters_count_and_write_dropped_records_aside(tmp_path):
     with JsonlAppender(tmp_path / "dropped.jsonl") as out:
         sink = DropSink(out)
         stream = iter(_records())
-        for step in (IdentityFilter(), LLMStatusFilter(), LengthFilter(),
-                     MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary()))):
+        for step in (
+            IdentityFilter(),
+            LLMStatusFilter(),
+            LengthFilter(),
+            MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary())),
+        ):
             stream = step.apply(stream, stats, sink)
         kept = list(stream)
     assert [r.source_id for r in kept] == ["1"]
@@ -108,5 +147,8 @@ def test_filters_count_and_write_dropped_records_aside(tmp_path):
     }
     dropped = list(read_jsonl(tmp_path / "dropped.jsonl"))
     assert [(d["step"], d["reason"], d["record"]["source_id"]) for d in dropped] == [  # streamed in order
-        ("llm_status", "llm_abstained", "2"), ("length", "too_short", "3"), ("relevance", "not_about_music", "4"),
-        ("identity", "no_song_identity", "")]
+        ("llm_status", "llm_abstained", "2"),
+        ("length", "too_short", "3"),
+        ("relevance", "not_about_music", "4"),
+        ("identity", "no_song_identity", ""),
+    ]

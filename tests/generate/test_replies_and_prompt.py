@@ -8,9 +8,18 @@ from crossmusim.generate.replies import DESCRIPTION_KEYS, parse_description
 from crossmusim.llm.replies import ReplyError
 from crossmusim.llm.templates import load_template
 
-GOOD = {"known": True, "genre": "mandopop", "melody": "rising chorus", "instrumentation": "piano",
-        "tempo": "slow", "vocals": "soft male", "mood": "wistful", "themes": "first love",
-        "lyrics": "a summer romance", "description": "A slow mandopop ballad."}
+GOOD = {
+    "known": True,
+    "genre": "mandopop",
+    "melody": "rising chorus",
+    "instrumentation": "piano",
+    "tempo": "slow",
+    "vocals": "soft male",
+    "mood": "wistful",
+    "themes": "first love",
+    "lyrics": "a summer romance",
+    "description": "A slow mandopop ballad.",
+}
 
 
 def test_valid_reply_and_code_fence():
@@ -25,16 +34,19 @@ def test_abstention_is_kept_as_such():
     assert not parsed.known and parsed.description == ""
 
 
-@pytest.mark.parametrize(("reply", "finish", "reason"), [
-    ("Sure! Here it is: ...", "stop", "not a JSON object"),
-    ('{"known": true,', "stop", "not valid JSON"),
-    (json.dumps({k: v for k, v in GOOD.items() if k != "mood"}), "stop", "missing keys mood"),
-    (json.dumps(GOOD | {"artist": "x"}), "stop", "unexpected keys artist"),
-    (json.dumps(GOOD | {"known": "yes"}), "stop", '"known" must be true or false'),
-    (json.dumps(GOOD | {"tempo": 120}), "stop", "must be strings: tempo"),
-    (json.dumps(GOOD | {"description": " "}), "stop", '"description" is empty'),
-    (json.dumps(GOOD), "length", "cut off"),
-])
+@pytest.mark.parametrize(
+    ("reply", "finish", "reason"),
+    [
+        ("Sure! Here it is: ...", "stop", "not a JSON object"),
+        ('{"known": true,', "stop", "not valid JSON"),
+        (json.dumps({k: v for k, v in GOOD.items() if k != "mood"}), "stop", "missing keys mood"),
+        (json.dumps(GOOD | {"artist": "x"}), "stop", "unexpected keys artist"),
+        (json.dumps(GOOD | {"known": "yes"}), "stop", '"known" must be true or false'),
+        (json.dumps(GOOD | {"tempo": 120}), "stop", "must be strings: tempo"),
+        (json.dumps(GOOD | {"description": " "}), "stop", '"description" is empty'),
+        (json.dumps(GOOD), "length", "cut off"),
+    ],
+)
 def test_invalid_replies_say_why(reply, finish, reason):
     with pytest.raises(ReplyError, match=reason.replace("(", r"\(")):
         parse_description(reply, finish)
@@ -65,7 +77,11 @@ def test_song_is_embedded_as_data_and_the_system_prompt_never_changes():
     payload = injected[1].content.split("\n", 1)[1]
     assert json.loads(payload) == {"artist": "周杰伦", "title": evil}  # still one quoted string
     assert json.loads(normal[1].content.split("\n", 1)[1]) == {
-        "artist": "周杰伦", "title": "晴天", "album": "叶惠美", "year": 2003}
+        "artist": "周杰伦",
+        "title": "晴天",
+        "album": "叶惠美",
+        "year": 2003,
+    }
 
 
 def test_repair_turn_carries_the_bad_reply_and_the_problem():

@@ -28,11 +28,27 @@ def _lines(path: Path) -> int:
 def test_killed_generate_resumes_without_asking_a_song_twice(llm, tmp_path, stop_signal):
     llm.latency = 0.1
     songs, out = songs_file(tmp_path, MANY), tmp_path / "out"
-    args = ["generate", "--llm", "qwen2-7b", "--base-url", llm.base_url, "--songs", str(songs),
-            "--out", str(out), "--concurrency", "2"]
-    proc = subprocess.Popen([sys.executable, "-m", "crossmusim.cli.app", *args], cwd=REPO_ROOT,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    args = [
+        "generate",
+        "--llm",
+        "qwen2-7b",
+        "--base-url",
+        llm.base_url,
+        "--songs",
+        str(songs),
+        "--out",
+        str(out),
+        "--concurrency",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crossmusim.cli.app", *args],
+        cwd=REPO_ROOT,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while _lines(out / "descriptions.jsonl") < 6 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
@@ -55,8 +71,17 @@ def test_killed_generate_resumes_without_asking_a_song_twice(llm, tmp_path, stop
     assert set(llm.by_subject) == {t for t, _, _ in MANY}
 
     llm.latency = 0.0
-    clean = run_cli("generate", "--llm", "qwen2-7b", "--base-url", llm.base_url, "--songs", str(songs),
-                    "--out", str(tmp_path / "clean"))
+    clean = run_cli(
+        "generate",
+        "--llm",
+        "qwen2-7b",
+        "--base-url",
+        llm.base_url,
+        "--songs",
+        str(songs),
+        "--out",
+        str(tmp_path / "clean"),
+    )
     assert clean.returncode == 0
     assert (out / "descriptions.jsonl").read_bytes() == (tmp_path / "clean" / "descriptions.jsonl").read_bytes()
 
@@ -75,12 +100,17 @@ def _port_open(port: int) -> bool:
 
 
 def test_vllm_serve_is_started_used_and_stopped(tmp_path):
-    env = _stand_in_vllm(tmp_path / "bin", (
-        '[ "$1" = serve ] || exit 2\nmodel="$2"; shift 2\n'
-        f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" "$@"\n'))
+    env = _stand_in_vllm(
+        tmp_path / "bin",
+        (
+            '[ "$1" = serve ] || exit 2\nmodel="$2"; shift 2\n'
+            f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" "$@"\n'
+        ),
+    )
     out = tmp_path / "out"
-    proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:3])),
-                   "--out", str(out), env=env)
+    proc = run_cli(
+        "generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:3])), "--out", str(out), env=env
+    )
     assert proc.returncode == 0, proc.stderr
     assert [r["status"] for r in read_jsonl(out / "descriptions.jsonl")] == ["described"] * 3
     log = (out / "vllm-serve.log").read_text(encoding="utf-8")
@@ -91,28 +121,59 @@ def test_vllm_serve_is_started_used_and_stopped(tmp_path):
 
 def test_vllm_that_fails_to_start_is_a_clear_error(tmp_path):
     env = _stand_in_vllm(tmp_path / "bin", 'echo "RuntimeError: CUDA error: no CUDA GPUs are available"\nexit 1\n')
-    proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:2])),
-                   "--out", str(tmp_path / "out"), env=env)
+    proc = run_cli(
+        "generate",
+        "--llm",
+        "qwen2-7b",
+        "--songs",
+        str(songs_file(tmp_path, MANY[:2])),
+        "--out",
+        str(tmp_path / "out"),
+        env=env,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         f"crossmusim: error: vllm serve exited with code 1 before it was ready; its log "
-        f"({tmp_path / 'out' / 'vllm-serve.log'}) ends with: RuntimeError: CUDA error: no CUDA GPUs are available"]
+        f"({tmp_path / 'out' / 'vllm-serve.log'}) ends with: RuntimeError: CUDA error: no CUDA GPUs are available"
+    ]
 
 
 def test_vllm_that_dies_mid_run_stops_the_run_keeping_what_was_written(tmp_path):
-    env = _stand_in_vllm(tmp_path / "bin", (
-        'model="$2"; shift 2\n'
-        f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" --exit-after 4 "$@"\n'))
+    env = _stand_in_vllm(
+        tmp_path / "bin",
+        (
+            'model="$2"; shift 2\n'
+            f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" --exit-after 4 "$@"\n'
+        ),
+    )
     out = tmp_path / "out"
-    proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:10])),
-                   "--out", str(out), "--concurrency", "1", env=env)
+    proc = run_cli(
+        "generate",
+        "--llm",
+        "qwen2-7b",
+        "--songs",
+        str(songs_file(tmp_path, MANY[:10])),
+        "--out",
+        str(out),
+        "--concurrency",
+        "1",
+        env=env,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith("crossmusim: error: vllm serve died (exit code 3)")
     assert [r["status"] for r in read_jsonl(out / "descriptions.jsonl")] == ["described"] * 4
 
 
 def test_no_vllm_and_no_base_url(tmp_path):
-    proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:1])),
-                   "--out", str(tmp_path / "out"), env={"PATH": "/usr/bin:/bin"})
+    proc = run_cli(
+        "generate",
+        "--llm",
+        "qwen2-7b",
+        "--songs",
+        str(songs_file(tmp_path, MANY[:1])),
+        "--out",
+        str(tmp_path / "out"),
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode == 1
     assert "no `vllm` executable on PATH: run `vllm serve Qwen/Qwen2-7B-Instruct`" in proc.stderr

@@ -18,7 +18,10 @@ def test_builtin_models_and_provider_override():
     assert (qwen.provider.name, qwen.model_id) == ("vllm", "Qwen/Qwen2-7B-Instruct")
     dash = resolve("qwen2-7b", "dashscope")
     assert (dash.model_id, dash.provider.key_env, dash.provider.json_mode) == (
-        "qwen2-7b-instruct", "DASHSCOPE_API_KEY", "json_object")
+        "qwen2-7b-instruct",
+        "DASHSCOPE_API_KEY",
+        "json_object",
+    )
 
 
 def test_unknown_names_and_providers():
@@ -34,8 +37,11 @@ def test_unknown_names_and_providers():
 
 def test_user_models_file(tmp_path):
     path = tmp_path / "models.toml"
-    path.write_text('[models.llama3]\nprovider = "vllm"\nmodel_id = "meta-llama/Meta-Llama-3-8B-Instruct"\n'
-                    'input_price = 0.1\noutput_price = 0.2\n', encoding="utf-8")
+    path.write_text(
+        '[models.llama3]\nprovider = "vllm"\nmodel_id = "meta-llama/Meta-Llama-3-8B-Instruct"\n'
+        "input_price = 0.1\noutput_price = 0.2\n",
+        encoding="utf-8",
+    )
     model = resolve("llama3", models_file=path)
     assert model.model_id == "meta-llama/Meta-Llama-3-8B-Instruct" and model.cost(10**6, 10**6) == pytest.approx(0.3)
     path.write_text("[models.x]\nprovider = 'nope'\n", encoding="utf-8")
@@ -47,13 +53,19 @@ def test_cache_key_depends_on_everything_that_changes_the_answer():
     messages = [Message("system", "s"), Message("user", "u")]
     base = request_key("vllm", "m", "p1", RequestParams(), messages)
     assert base == request_key("vllm", "m", "p1", RequestParams(), list(messages))
-    assert len({base,
+    assert (
+        len(
+            {
+                base,
                 request_key("openai", "m", "p1", RequestParams(), messages),
                 request_key("vllm", "m2", "p1", RequestParams(), messages),
                 request_key("vllm", "m", "p2", RequestParams(), messages),
                 request_key("vllm", "m", "p1", RequestParams(temperature=0.7), messages),
                 request_key("vllm", "m", "p1", RequestParams(), [Message("system", "s"), Message("user", "v")]),
-                }) == 6
+            }
+        )
+        == 6
+    )
 
 
 def test_cache_survives_reopening(tmp_path):
@@ -74,6 +86,7 @@ def test_rate_limiter_holds_requests_beyond_rpm():
         for _ in range(3):
             await limiter.acquire(1)
         return time.monotonic() - start
+
     assert asyncio.run(go()) >= 0.29
 
 
@@ -84,6 +97,7 @@ def test_token_limiter():
         await limiter.acquire(80)
         await limiter.acquire(80)
         return time.monotonic() - start
+
     assert asyncio.run(go()) >= 0.29
 
 

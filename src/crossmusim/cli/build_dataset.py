@@ -18,26 +18,46 @@ def build(
     generated: list[Path] = typer.Option(None, "--generated", help="A generate output folder or descriptions.jsonl."),
     aspects: list[Path] = typer.Option(None, "--aspects", help="An aspects output folder or aspects.jsonl."),
     open_sets: list[str] = typer.Option(
-        None, "--open", help="Open dataset NAME=FILE: musiccaps, wikimute, song-describer, muchin (repeatable)."),
+        None, "--open", help="Open dataset NAME=FILE: musiccaps, wikimute, song-describer, muchin (repeatable)."
+    ),
     audio: Path = typer.Option(None, "--audio", help="Audio manifest (CSV/JSONL: path,title,artist,id) or folder."),
     tags: Path = typer.Option(None, "--tags", help="Evaluation tags CSV/TSV: song_id or title+artist, level, tag."),
-    mask: bool = typer.Option(BuildConfig.mask, "--mask/--no-mask", help="Replace title/artist/album mentions by placeholders."),
+    mask: bool = typer.Option(
+        BuildConfig.mask, "--mask/--no-mask", help="Replace title/artist/album mentions by placeholders."
+    ),
     dedup: str = typer.Option(BuildConfig.dedup, "--dedup", help="near | exact | off."),
     near_threshold: float = typer.Option(BuildConfig.near_threshold, "--near-threshold", min=0.1, max=1.0),
     seed: int = typer.Option(BuildConfig.seed, "--seed", help="Seed of the artist-disjoint split."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed row instead of skipping it."),
-    embed_audio: bool = typer.Option(BuildConfig.embed_audio, "--embed-audio/--link-audio", help="Store audio bytes or only paths."),
+    embed_audio: bool = typer.Option(
+        BuildConfig.embed_audio, "--embed-audio/--link-audio", help="Store audio bytes or only paths."
+    ),
     parquet: bool = typer.Option(False, "--parquet", help="Also export each split as Parquet."),
     push_to_hub: str = typer.Option(None, "--push-to-hub", help="Push to this Hugging Face Hub repo (needs HF_TOKEN)."),
 ) -> None:
     config = BuildConfig(
-        out=out, crawl=crawl or [], generated=generated or [], aspects=aspects or [], open=open_sets or [],
-        audio=audio, tags=tags, mask=mask, dedup=dedup, near_threshold=near_threshold, seed=seed, strict=strict,
-        embed_audio=embed_audio, parquet=parquet, push_to_hub=push_to_hub,
-        command=shlex.join(["crossmusim", *sys.argv[sys.argv.index("build-dataset"):]])
-        if "build-dataset" in sys.argv else "crossmusim build-dataset",
+        out=out,
+        crawl=crawl or [],
+        generated=generated or [],
+        aspects=aspects or [],
+        open=open_sets or [],
+        audio=audio,
+        tags=tags,
+        mask=mask,
+        dedup=dedup,
+        near_threshold=near_threshold,
+        seed=seed,
+        strict=strict,
+        embed_audio=embed_audio,
+        parquet=parquet,
+        push_to_hub=push_to_hub,
+        command=shlex.join(["crossmusim", *sys.argv[sys.argv.index("build-dataset") :]])
+        if "build-dataset" in sys.argv
+        else "crossmusim build-dataset",
     )
     summary = build_dataset(config)
     rows = ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
-    typer.echo(f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio; "
-               f"masked names left in {summary['mask']['leak_share']:.1%} of texts; see {out / 'README.md'}")
+    typer.echo(
+        f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio; "
+        f"masked names left in {summary['mask']['leak_share']:.1%} of texts; see {out / 'README.md'}"
+    )

@@ -30,15 +30,28 @@ def crawl(
     render: str = typer.Option(None, "--render", help="'js': render item pages in Chromium."),
     chromium: str = typer.Option(CrawlConfig.chromium_path, "--chromium", help="Chromium executable for --render js."),
     user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
-    delay: float = typer.Option(CrawlConfig.download_delay, "--delay", min=0.0, help="Seconds between requests to the site."),
+    delay: float = typer.Option(
+        CrawlConfig.download_delay, "--delay", min=0.0, help="Seconds between requests to the site."
+    ),
     timeout: float = typer.Option(CrawlConfig.timeout_s, "--timeout", min=0.1, help="Per-request timeout in seconds."),
     retry_backoff: float = typer.Option(
-        CrawlConfig.backoff_base_s, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."),
+        CrawlConfig.backoff_base_s,
+        "--retry-backoff",
+        min=0.0,
+        help="First retry wait in seconds (doubles; Retry-After wins).",
+    ),
     block_backoff: float = typer.Option(
-        CrawlConfig.block_backoff_s, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."),
-    max_blocked: int = typer.Option(CrawlConfig.max_consecutive_blocks, "--max-blocked", min=1, help="Stop after this many challenge pages in a row."),
+        CrawlConfig.block_backoff_s, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."
+    ),
+    max_blocked: int = typer.Option(
+        CrawlConfig.max_consecutive_blocks,
+        "--max-blocked",
+        min=1,
+        help="Stop after this many challenge pages in a row.",
+    ),
     scrapy_settings: list[str] = typer.Option(
-        None, "--set", "-s", help="Any Scrapy setting, KEY=VALUE (repeatable; VALUE parsed as JSON when it is)."),
+        None, "--set", "-s", help="Any Scrapy setting, KEY=VALUE (repeatable; VALUE parsed as JSON when it is)."
+    ),
     demo: bool = typer.Option(False, "--demo", help="Serve the bundled demo site on loopback and crawl it."),
 ) -> None:
     if render not in (None, "js"):
@@ -46,10 +59,20 @@ def crawl(
     if demo and base_url:
         raise UserError("--demo serves its own site: drop --base-url")
     config = CrawlConfig(
-        out_dir=out, terms=load_terms(terms), site=site, base_url=base_url, max_pages=max_pages,
-        resume=resume, cache=cache, render_js=render == "js", chromium_path=chromium,
-        download_delay=delay, timeout_s=timeout, backoff_base_s=retry_backoff,
-        block_backoff_s=block_backoff, max_consecutive_blocks=max_blocked,
+        out_dir=out,
+        terms=load_terms(terms),
+        site=site,
+        base_url=base_url,
+        max_pages=max_pages,
+        resume=resume,
+        cache=cache,
+        render_js=render == "js",
+        chromium_path=chromium,
+        download_delay=delay,
+        timeout_s=timeout,
+        backoff_base_s=retry_backoff,
+        block_backoff_s=block_backoff,
+        max_consecutive_blocks=max_blocked,
         extra_settings=parse_settings(scrapy_settings or []),
     )
     if user_agent:
@@ -80,8 +103,11 @@ def _crawl_demo(config: CrawlConfig, *, terms_given: bool) -> dict:
         typer.echo(f"demo: serving the bundled encyclopedia pages at {url}", err=True)
         # Our own loopback server: short waits keep the demo quick; the logic is the real one.
         demo_config = replace(
-            config, base_url=url, download_delay=min(config.download_delay, 0.1),
-            timeout_s=min(config.timeout_s, 2.0), backoff_base_s=min(config.backoff_base_s, 0.5),
+            config,
+            base_url=url,
+            download_delay=min(config.download_delay, 0.1),
+            timeout_s=min(config.timeout_s, 2.0),
+            backoff_base_s=min(config.backoff_base_s, 0.5),
             block_backoff_s=min(config.block_backoff_s, 0.5),
             progress_interval_s=2.0,
             terms=config.terms if terms_given else load_terms(demo_terms_file()),

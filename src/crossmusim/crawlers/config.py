@@ -7,9 +7,7 @@ from pathlib import Path
 
 from crossmusim.records import QueryTerm
 
-DEFAULT_USER_AGENT = (
-    "crossmusim/{version} (+https://github.com/crossmusim/crossmusim; music-research crawler)"
-)
+DEFAULT_USER_AGENT = "crossmusim/{version} (+https://github.com/crossmusim/crossmusim; music-research crawler)"
 
 
 @dataclass

@@ -26,11 +26,12 @@ class CrawlProgress:
 
     def line(self) -> str:
         get = self.crawler.stats.get_value
-        skipped = sum(v for k, v in self.crawler.stats.get_stats().items()
-                      if k.startswith("crossmusim/skipped/"))
-        return (f"progress: {get('downloader/response_count', 0)} pages fetched, "
-                f"{get('crossmusim/songs_written', 0)} songs, {skipped} skipped, "
-                f"{get('crossmusim/blocked', 0)} blocked, {get('retry/count', 0)} retries")
+        skipped = sum(v for k, v in self.crawler.stats.get_stats().items() if k.startswith("crossmusim/skipped/"))
+        return (
+            f"progress: {get('downloader/response_count', 0)} pages fetched, "
+            f"{get('crossmusim/songs_written', 0)} songs, {skipped} skipped, "
+            f"{get('crossmusim/blocked', 0)} blocked, {get('retry/count', 0)} retries"
+        )
 
     def log(self) -> None:
         logger.info(self.line())

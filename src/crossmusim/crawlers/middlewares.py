@@ -124,12 +124,11 @@ class BlockPageMiddleware:
                 stats.set_value("crossmusim/stopped_blocked", self.consecutive)
                 logger.error(
                     "the site answered %d challenge pages in a row; stopping the crawl "
-                    "(everything harvested so far is kept)", self.consecutive,
+                    "(everything harvested so far is kept)",
+                    self.consecutive,
                 )
                 assert self.crawler.engine is not None
-                self._closing = asyncio.ensure_future(
-                    self.crawler.engine.close_spider_async(reason="blocked")
-                )
+                self._closing = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
             raise IgnoreRequest(f"blocked ({reason}): {request.url}")
         tries = request.meta.get("block_retries", 0)
         if tries >= self.retries:

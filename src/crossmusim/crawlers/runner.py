@@ -24,11 +24,12 @@ RUNS_FILE = "runs.jsonl"
 
 
 def _grouped(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+    return {k[len(prefix) :]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-def summarise(stats: dict[str, Any], config: CrawlConfig, state: CrawlState, duration: float,
-              songs_total: int) -> dict[str, Any]:
+def summarise(
+    stats: dict[str, Any], config: CrawlConfig, state: CrawlState, duration: float, songs_total: int
+) -> dict[str, Any]:
     return {
         "site": config.site,
         "base_url": config.base_url,
@@ -60,9 +61,7 @@ def summarise(stats: dict[str, Any], config: CrawlConfig, state: CrawlState, dur
 def check_output_dir(config: CrawlConfig) -> None:
     songs = config.out_dir / SONGS_FILE
     if songs.exists() and songs.stat().st_size > 0 and not config.resume:
-        raise UserError(
-            f"{songs} already holds a crawl: add --resume to continue it, or choose another --out"
-        )
+        raise UserError(f"{songs} already holds a crawl: add --resume to continue it, or choose another --out")
 
 
 def check_render(config: CrawlConfig) -> None:

@@ -64,13 +64,15 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "CROSSMUSIM_PROGRESS_INTERVAL": config.progress_interval_s,
     }
     if config.cache:
-        settings.update({
-            "HTTPCACHE_ENABLED": True,
-            "HTTPCACHE_DIR": str(state_dir / "httpcache"),
-            "HTTPCACHE_POLICY": f"{_PKG}.middlewares.SuccessOnlyCachePolicy",
-            "HTTPCACHE_EXPIRATION_SECS": 0,
-            "HTTPCACHE_GZIP": True,
-        })
+        settings.update(
+            {
+                "HTTPCACHE_ENABLED": True,
+                "HTTPCACHE_DIR": str(state_dir / "httpcache"),
+                "HTTPCACHE_POLICY": f"{_PKG}.middlewares.SuccessOnlyCachePolicy",
+                "HTTPCACHE_EXPIRATION_SECS": 0,
+                "HTTPCACHE_GZIP": True,
+            }
+        )
     if config.render_js:
         settings.update(render_settings(config.chromium_path))
     settings.update(config.extra_settings)
@@ -88,8 +90,15 @@ def render_settings(chromium_path: str) -> dict[str, Any]:
             "executable_path": chromium_path,
             "headless": True,
             # Without these, Chromium keeps dialling Google services that a closed network refuses.
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            "args": [
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         },
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,

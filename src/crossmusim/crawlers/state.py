@@ -61,8 +61,9 @@ class CrawlState:
         if frontier.exists():
             for event in read_jsonl(frontier):
                 if event.get("kind") == "search":
-                    rec = SearchRecord(event["url"], event["term"], event["category"],
-                                       event.get("items", []), event.get("next_url"))
+                    rec = SearchRecord(
+                        event["url"], event["term"], event["category"], event.get("items", []), event.get("next_url")
+                    )
                     state.searches[search_key(rec.url)] = rec
                 elif event.get("kind") == "skip":
                     state.skipped_keys.add(event["key"])
@@ -82,8 +83,16 @@ class CrawlState:
     def record_search(self, rec: SearchRecord) -> None:
         self.searches[search_key(rec.url)] = rec
         if self._frontier is not None:
-            self._frontier.write({"kind": "search", "url": rec.url, "term": rec.term,
-                                  "category": rec.category, "items": rec.items, "next_url": rec.next_url})
+            self._frontier.write(
+                {
+                    "kind": "search",
+                    "url": rec.url,
+                    "term": rec.term,
+                    "category": rec.category,
+                    "items": rec.items,
+                    "next_url": rec.next_url,
+                }
+            )
 
     def record_skip(self, url: str, reason: str) -> None:
         key = item_key(url)

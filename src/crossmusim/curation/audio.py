@@ -97,8 +97,11 @@ def load_audio(spec: Path, *, strict: bool = False) -> AudioIndex:
                 continue
             path = Path(row["path"])
             path = path if path.is_absolute() else (spec.parent / path)
-            refs.append(AudioRef(path=path, title=row.get("title") or "", artist=row.get("artist") or "",
-                                 id=str(row.get("id") or "")))
+            refs.append(
+                AudioRef(
+                    path=path, title=row.get("title") or "", artist=row.get("artist") or "", id=str(row.get("id") or "")
+                )
+            )
     else:
         raise UserError(f"{spec}: audio manifest or folder not found")
     index = AudioIndex({}, {}, problems, len(refs))

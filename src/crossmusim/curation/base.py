@@ -27,8 +27,10 @@ class CurationStats:
         self.by_source[source][f"{step}:{outcome}"] += n
 
     def as_dict(self) -> dict[str, dict[str, dict[str, int]]]:
-        return {"by_step": {k: dict(sorted(v.items())) for k, v in sorted(self.by_step.items())},
-                "by_source": {k: dict(sorted(v.items())) for k, v in sorted(self.by_source.items())}}
+        return {
+            "by_step": {k: dict(sorted(v.items())) for k, v in sorted(self.by_step.items())},
+            "by_source": {k: dict(sorted(v.items())) for k, v in sorted(self.by_source.items())},
+        }
 
 
 class DropSink:

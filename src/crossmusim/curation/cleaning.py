@@ -15,7 +15,9 @@ _TAG = re.compile(r"<[^>]{0,200}>")
 _CITATION = re.compile(r"\[\s*\d+(?:\s*[-–,，]\s*\d+)*\s*\]|\[来源请求\]|\[编辑\]")
 _BOILERPLATE_LINE = re.compile(
     r"^\s*(?:编辑|播报|展开|收起|展开全部|参考资料|词条标签[:：].*|本词条.*|图册|查看更多.*|"
-    r"\[?edit\]?|references?|see also)\s*$", re.I)
+    r"\[?edit\]?|references?|see also)\s*$",
+    re.I,
+)
 _INLINE_BOILERPLATE = re.compile(r"(?:编辑\s*播报|编辑|播报)\s*$")
 
 

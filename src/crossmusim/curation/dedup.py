@@ -58,7 +58,7 @@ def shingle_hashes(text: str, n: int) -> np.ndarray:
     hashes = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(n):
-            hashes = hashes * np.uint64(1_000_003) + codes[k: k + count]
+            hashes = hashes * np.uint64(1_000_003) + codes[k : k + count]
     return np.unique(hashes)
 
 
@@ -94,8 +94,9 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return common / (len(a) + len(b) - common)
 
 
-def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
-                      seed: int = 1) -> list[int | None]:
+def near_duplicate_of(
+    texts: list[str], *, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5, seed: int = 1
+) -> list[int | None]:
     """For each text, the earliest text it is a near duplicate of (directly), or None.
 
     LSH bands on MinHash signatures propose candidates generously (the S-curve steps up well below
@@ -106,8 +107,9 @@ def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int
     """
     hasher = MinHasher(num_perm, seed)
     shingle_sets = [shingle_hashes(normalise_for_dedup(t), ngram) for t in texts]
-    signatures = (np.stack([hasher.signature(h) for h in shingle_sets]) if texts
-                  else np.zeros((0, num_perm), dtype=np.uint32))
+    signatures = (
+        np.stack([hasher.signature(h) for h in shingle_sets]) if texts else np.zeros((0, num_perm), dtype=np.uint32)
+    )
     bands, rows = lsh_params(threshold, num_perm)
     parent = list(range(len(texts)))
     direct: list[int | None] = [None] * len(texts)
@@ -121,7 +123,7 @@ def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int
 
     for band in range(bands):
         buckets: dict[bytes, list[int]] = defaultdict(list)
-        block = np.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
+        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
         for i in range(len(texts)):
             buckets[block[i].tobytes()].append(i)
         for members in buckets.values():
@@ -149,4 +151,3 @@ def near_duplicate_of(texts: list[str], *, threshold: float = 0.8, num_perm: int
         root = find(i)
         result.append(None if root == i else (direct[i] if direct[i] is not None else root))
     return result
-

@@ -24,15 +24,16 @@ class LengthFilter(Filter):
 
     name = "length"
 
-    def __init__(self, min_zh: int = 15, max_zh: int = 3000, min_words: int = 6, max_words: int = 1500,
-                 min_aspects: int = 2) -> None:
+    def __init__(
+        self, min_zh: int = 15, max_zh: int = 3000, min_words: int = 6, max_words: int = 1500, min_aspects: int = 2
+    ) -> None:
         self.min_zh, self.max_zh = min_zh, max_zh
         self.min_words, self.max_words = min_words, max_words
         self.min_aspects = min_aspects
 
     def keep(self, record: TextRecord) -> Verdict:
         if record.text_type == "aspects":
-            return (True if len(record.aspects) >= self.min_aspects else (False, "too_few_aspects"))
+            return True if len(record.aspects) >= self.min_aspects else (False, "too_few_aspects")
         if not record.text.strip():
             return False, "empty"
         size = len(record.text) if record.language == "zh" else len(record.text.split())

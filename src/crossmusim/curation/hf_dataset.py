@@ -18,24 +18,26 @@ import pyarrow.parquet as pq
 from datasets.table import MemoryMappedTable
 
 datasets.disable_progress_bars()  # crossmusim reports its own summary; bars would flood logs
-FEATURES = datasets.Features({
-    "song_id": datasets.Value("string"),
-    "title": datasets.Value("string"),
-    "artist": datasets.Value("string"),
-    "album": datasets.Value("string"),
-    "text_type": datasets.Value("string"),
-    "text": datasets.Value("string"),
-    "sentences": datasets.Sequence(datasets.Value("string")),
-    "aspects": datasets.Sequence(datasets.Value("string")),
-    "language": datasets.Value("string"),
-    "source": datasets.Value("string"),
-    "source_id": datasets.Value("string"),
-    "masked": datasets.Value("bool"),
-    "audio": datasets.Audio(decode=False),
-    "duration_s": datasets.Value("float32"),
-    "tags_coarse": datasets.Sequence(datasets.Value("string")),
-    "tags_fine": datasets.Sequence(datasets.Value("string")),
-})
+FEATURES = datasets.Features(
+    {
+        "song_id": datasets.Value("string"),
+        "title": datasets.Value("string"),
+        "artist": datasets.Value("string"),
+        "album": datasets.Value("string"),
+        "text_type": datasets.Value("string"),
+        "text": datasets.Value("string"),
+        "sentences": datasets.Sequence(datasets.Value("string")),
+        "aspects": datasets.Sequence(datasets.Value("string")),
+        "language": datasets.Value("string"),
+        "source": datasets.Value("string"),
+        "source_id": datasets.Value("string"),
+        "masked": datasets.Value("bool"),
+        "audio": datasets.Audio(decode=False),
+        "duration_s": datasets.Value("float32"),
+        "tags_coarse": datasets.Sequence(datasets.Value("string")),
+        "tags_fine": datasets.Sequence(datasets.Value("string")),
+    }
+)
 
 # With --link-audio the audio column holds paths: datasets' save_to_disk would embed the bytes of an
 # Audio column whatever its rows say, and its documentation asks for Value("string") for paths.
@@ -72,7 +74,7 @@ def write_split_arrow(rows: list[dict[str, Any]], target: Path, *, embed: bool, 
     digest = hashlib.sha256()
     with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
         for start in range(0, len(rows), batch_rows):
-            batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in rows[start:start + batch_rows]]
+            batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in rows[start : start + batch_rows]]
             table = pa.Table.from_pylist(batch, schema=features.arrow_schema)
             for record_batch in table.to_batches():
                 for column in record_batch.columns:
@@ -142,8 +144,11 @@ def dataset_card(summary: dict[str, Any], counts: dict[str, Any]) -> str:
         "",
         "| step | outcome | count |",
         "| --- | --- | --- |",
-        *[f"| {step} | {outcome} | {n} |" for step, outcomes in summary["stats"]["by_step"].items()
-          for outcome, n in outcomes.items()],
+        *[
+            f"| {step} | {outcome} | {n} |"
+            for step, outcomes in summary["stats"]["by_step"].items()
+            for outcome, n in outcomes.items()
+        ],
         "",
         "Dropped records, with their step and reason, are in `dropped.jsonl`; texts without audio, audio",
         "without texts and unusable audio files are listed in `report.json`.",
@@ -164,14 +169,21 @@ def count_rows(splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     languages: set[str] = set()
     per_split = {}
     for split, rows in splits.items():
-        per_split[split] = {"rows": len(rows), "songs": len({r["song_id"] for r in rows}),
-                            "artists": len({r["artist"] or r["song_id"] for r in rows})}
+        per_split[split] = {
+            "rows": len(rows),
+            "songs": len({r["song_id"] for r in rows}),
+            "artists": len({r["artist"] or r["song_id"] for r in rows}),
+        }
         for row in rows:
             by_source[row["source"]] += 1
             by_type_language[(split, row["text_type"], row["language"])] += 1
             languages.add(row["language"])
-    return {"splits": per_split, "by_source": dict(by_source), "by_type_language": by_type_language,
-            "languages": languages}
+    return {
+        "splits": per_split,
+        "by_source": dict(by_source),
+        "by_type_language": by_type_language,
+        "languages": languages,
+    }
 
 
 def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, parquet: bool, embed: bool) -> None:
@@ -200,4 +212,3 @@ def swap_into_place(staging: Path, out: Path) -> None:
     os.replace(staging, out)
     if old.exists():
         shutil.rmtree(old)
-

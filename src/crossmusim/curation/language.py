@@ -20,7 +20,8 @@ _WORD = re.compile(r"[A-Za-z']+")
 # English function words: common enough that English prose is recognised without langdetect, which
 # is slow (~300 texts/s) and is kept for everything this fast path does not settle.
 _EN_FUNCTION_WORDS = frozenset(
-    "the a an and of with is are in to on by its this that for as it from at be which or but".split())
+    "the a an and of with is are in to on by its this that for as it from at be which or but".split()
+)
 
 
 def _langdetect(text: str) -> str:
@@ -48,8 +49,12 @@ def detect_language(text: str, *, min_chars: int = 20) -> str:
     if cjk == 0 and len(text) < min_chars:
         return "en" if latin >= 3 else "und"
     words = _WORD.findall(text.lower())
-    if (cjk == 0 and len(words) >= 8 and not _NON_ASCII_LATIN.search(text)
-            and sum(w in _EN_FUNCTION_WORDS for w in words) >= 0.2 * len(words)):
+    if (
+        cjk == 0
+        and len(words) >= 8
+        and not _NON_ASCII_LATIN.search(text)
+        and sum(w in _EN_FUNCTION_WORDS for w in words) >= 0.2 * len(words)
+    ):
         return "en"
     if len(text) < min_chars:
         return "und"

@@ -74,8 +74,9 @@ class NameMasker:
     def _regex(self) -> re.Pattern[str] | None:
         if not self.placeholders:
             return None
-        return re.compile("|".join(f"(?P<n{i}>{_pattern(n)})" for i, (n, _) in enumerate(self.placeholders)),
-                          re.IGNORECASE)
+        return re.compile(
+            "|".join(f"(?P<n{i}>{_pattern(n)})" for i, (n, _) in enumerate(self.placeholders)), re.IGNORECASE
+        )
 
     def mask(self, text: str) -> str:
         if self._regex is None:

@@ -80,21 +80,18 @@ def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink) -> list
     return records
 
 
-def _near_dedup(records: list[TextRecord], threshold: float, stats: CurationStats, sink: DropSink
-                ) -> list[TextRecord]:
+def _near_dedup(records: list[TextRecord], threshold: float, stats: CurationStats, sink: DropSink) -> list[TextRecord]:
     """Near-duplicates within captions and within lyrics; the earliest text of a cluster stays."""
     dropped: set[int] = set()
     for text_type in ("caption", "lyrics"):
         group = [r for r in records if r.text_type == text_type]
-        for record, first in zip(group, near_duplicate_of([r.text for r in group], threshold=threshold),
-                                 strict=True):
+        for record, first in zip(group, near_duplicate_of([r.text for r in group], threshold=threshold), strict=True):
             if first is None:
                 stats.count("dedup_near", record.source, "kept")
                 continue
             dropped.add(id(record))
             stats.count("dedup_near", record.source, "dropped_near_duplicate")
-            sink.drop("dedup_near", "near_duplicate", {"duplicate_of": group[first].origin,
-                                                       "record": asdict(record)})
+            sink.drop("dedup_near", "near_duplicate", {"duplicate_of": group[first].origin, "record": asdict(record)})
     return [r for r in records if id(r) not in dropped]
 
 
@@ -107,13 +104,22 @@ def _song_id(record: TextRecord) -> tuple[str, str | None]:
 
 def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) -> dict[str, Any]:
     return {
-        "song_id": song_id, "title": record.title, "artist": record.artist, "album": record.album,
-        "text_type": record.text_type, "text": record.text if record.text_type != "aspects" else
-        "; ".join(record.aspects), "sentences": record.sentences, "aspects": record.aspects,
-        "language": record.language, "source": record.source, "source_id": record.source_id,
+        "song_id": song_id,
+        "title": record.title,
+        "artist": record.artist,
+        "album": record.album,
+        "text_type": record.text_type,
+        "text": record.text if record.text_type != "aspects" else "; ".join(record.aspects),
+        "sentences": record.sentences,
+        "aspects": record.aspects,
+        "language": record.language,
+        "source": record.source,
+        "source_id": record.source_id,
         "masked": record.masked,
         "audio": audio.path,  # read (or linked) a batch at a time when the split is written
-        "duration_s": audio.duration_s, "tags_coarse": tags["coarse"], "tags_fine": tags["fine"],
+        "duration_s": audio.duration_s,
+        "tags_coarse": tags["coarse"],
+        "tags_fine": tags["fine"],
     }
 
 
@@ -145,15 +151,22 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
     return summary
 
 
-def _build(config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str],
-           staging: Path) -> dict[str, Any]:
+def _build(
+    config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str], staging: Path
+) -> dict[str, Any]:
     stats = CurationStats()
     masker = MaskNames()
     with JsonlAppender(staging / "dropped.jsonl") as dropped_file:
         sink = DropSink(dropped_file)
         records = _read_all(config, stats, sink)
-        steps: list[Any] = [IdentityFilter(), LLMStatusFilter(), Clean(), DetectLanguage(), LengthFilter(),
-                            MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary()))]
+        steps: list[Any] = [
+            IdentityFilter(),
+            LLMStatusFilter(),
+            Clean(),
+            DetectLanguage(),
+            LengthFilter(),
+            MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary())),
+        ]
         if config.mask:
             steps.append(masker)
         steps.append(SplitSentences())
@@ -173,8 +186,15 @@ def _build(config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems:
         ref = audio.find(record.source_id, key)
         if ref is None:
             stats.count("audio", record.source, "dropped_no_audio")
-            unmatched.append({"song_id": song_id, "title": record.title, "artist": record.artist,
-                              "source": record.source, "origin": record.origin})
+            unmatched.append(
+                {
+                    "song_id": song_id,
+                    "title": record.title,
+                    "artist": record.artist,
+                    "source": record.source,
+                    "origin": record.origin,
+                }
+            )
             continue
         stats.count("audio", record.source, "kept")
         used_audio.add(ref.path)
@@ -187,17 +207,28 @@ def _build(config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems:
     hf_dataset.write_dataset(splits, staging, parquet=config.parquet, embed=config.embed_audio)
 
     all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
-    report = {"texts_without_audio": unmatched,
-              "audio_without_texts": sorted(str(p) for p in all_audio - used_audio),
-              "audio_problems": audio.problems, "tag_problems": tag_problems}
+    report = {
+        "texts_without_audio": unmatched,
+        "audio_without_texts": sorted(str(p) for p in all_audio - used_audio),
+        "audio_problems": audio.problems,
+        "tag_problems": tag_problems,
+    }
     summary = {
-        "out": str(config.out), "command": config.command, "seed": config.seed, "dedup": config.dedup,
-        "mask": {"enabled": config.mask, "checked": masker.checked, "leaked": masker.leaked,
-                 "leak_share": round(masker.leak_share, 6)},
+        "out": str(config.out),
+        "command": config.command,
+        "seed": config.seed,
+        "dedup": config.dedup,
+        "mask": {
+            "enabled": config.mask,
+            "checked": masker.checked,
+            "leaked": masker.leaked,
+            "leak_share": round(masker.leak_share, 6),
+        },
         "stats": stats.as_dict(),
         "rows": {name: len(split_rows) for name, split_rows in splits.items()},
         "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
-        "unmatched_texts": len(unmatched), "tags_rows": tags.rows,
+        "unmatched_texts": len(unmatched),
+        "tags_rows": tags.rows,
     }
     counts = hf_dataset.count_rows(splits)
     atomic_write_json(staging / "stats.json", summary)

@@ -71,8 +71,15 @@ def read_crawl(path: Path) -> Iterator[TextRecord | InputFormatError]:
         if page is None or not page.title:
             yield InputFormatError(path, line, "not a crawled song (needs canonical_url and title)")
             continue
-        base = dict(source="cwe", source_id=page.song_id, title=page.title, artist=page.artist,
-                    album=page.album or "", aliases=[a for a in [page.foreign_title] if a], origin=f"{path}:{line}")
+        base = dict(
+            source="cwe",
+            source_id=page.song_id,
+            title=page.title,
+            artist=page.artist,
+            album=page.album or "",
+            aliases=[a for a in [page.foreign_title] if a],
+            origin=f"{path}:{line}",
+        )
         for field_name in ("review", "background"):
             text = getattr(page, field_name) or ""
             if text.strip():
@@ -88,10 +95,17 @@ def read_generated(path: Path) -> Iterator[TextRecord | InputFormatError]:
         if described is None or not described.title or not described.artist:
             yield InputFormatError(path, line, "not a generated description (needs song_id, status, title, artist)")
             continue
-        yield TextRecord(source=f"llm:{described.model or 'unknown'}", source_id=str(described.song_id),
-                         text_type="caption", text=described.description or "", title=described.title,
-                         artist=described.artist, album=described.album or "", status=described.status,
-                         origin=f"{path}:{line}")
+        yield TextRecord(
+            source=f"llm:{described.model or 'unknown'}",
+            source_id=str(described.song_id),
+            text_type="caption",
+            text=described.description or "",
+            title=described.title,
+            artist=described.artist,
+            album=described.album or "",
+            status=described.status,
+            origin=f"{path}:{line}",
+        )
 
 
 def read_aspects(path: Path, songs: dict[str, SongInfo]) -> Iterator[TextRecord | InputFormatError]:
@@ -105,10 +119,18 @@ def read_aspects(path: Path, songs: dict[str, SongInfo]) -> Iterator[TextRecord 
         if record.status != "ok":
             continue
         info = songs.get(str(record.id))
-        yield TextRecord(source=f"aspects:{record.extractor}", source_id=str(record.id), text_type="aspects",
-                         text="", aspects=list(record.aspects), title=info.title if info else "",
-                         artist=info.artist if info else "", album=info.album if info else "",
-                         aliases=list(info.aliases) if info else [], origin=f"{path}:{line}")
+        yield TextRecord(
+            source=f"aspects:{record.extractor}",
+            source_id=str(record.id),
+            text_type="aspects",
+            text="",
+            aspects=list(record.aspects),
+            title=info.title if info else "",
+            artist=info.artist if info else "",
+            album=info.album if info else "",
+            aliases=list(info.aliases) if info else [],
+            origin=f"{path}:{line}",
+        )
 
 
 def read_musiccaps(path: Path) -> Iterator[TextRecord | InputFormatError]:
@@ -142,8 +164,13 @@ def read_wikimute(path: Path) -> Iterator[TextRecord | InputFormatError]:
         if not song_id or ("aspects" not in row and "sentences" not in row):
             yield InputFormatError(path, line, "not a WikiMuTe row (needs an id column and aspects/sentences)")
             continue
-        base = dict(source="wikimute", source_id=song_id, title=row.get("title", ""), artist=row.get("artist", ""),
-                    origin=f"{path}:{line}")
+        base = dict(
+            source="wikimute",
+            source_id=song_id,
+            title=row.get("title", ""),
+            artist=row.get("artist", ""),
+            origin=f"{path}:{line}",
+        )
         try:
             sentences, aspects = _list_cell(row.get("sentences", "")), _list_cell(row.get("aspects", ""))
         except (ValueError, SyntaxError, json.JSONDecodeError):
@@ -160,8 +187,14 @@ def read_song_describer(path: Path) -> Iterator[TextRecord | InputFormatError]:
         if not row.get("track_id") or not row.get("caption"):
             yield InputFormatError(path, line, "not a Song Describer row (needs track_id and caption)")
             continue
-        yield TextRecord(source="song-describer", source_id=row["track_id"], text_type="caption",
-                         text=row["caption"], artist=row.get("artist_id", ""), origin=f"{path}:{line}")
+        yield TextRecord(
+            source="song-describer",
+            source_id=row["track_id"],
+            text_type="caption",
+            text=row["caption"],
+            artist=row.get("artist_id", ""),
+            origin=f"{path}:{line}",
+        )
 
 
 def read_muchin(path: Path) -> Iterator[TextRecord | InputFormatError]:
@@ -175,10 +208,18 @@ def read_muchin(path: Path) -> Iterator[TextRecord | InputFormatError]:
         if not meta_path.exists():
             yield InputFormatError(meta_path, None, "missing meta_info")
             continue
-        meta = {k.strip(): v.strip() for k, _, v in
-                (ln.partition(":") for ln in meta_path.read_text(encoding="utf-8").splitlines()) if v}
-        base = dict(source="muchin", source_id=song.name, title=meta.get("name", ""),
-                    artist=meta.get("singer", ""), album=meta.get("album", ""))
+        meta = {
+            k.strip(): v.strip()
+            for k, _, v in (ln.partition(":") for ln in meta_path.read_text(encoding="utf-8").splitlines())
+            if v
+        }
+        base = dict(
+            source="muchin",
+            source_id=song.name,
+            title=meta.get("name", ""),
+            artist=meta.get("singer", ""),
+            album=meta.get("album", ""),
+        )
         for name in ("prof_desc_json", "amat_desc_json"):
             desc_path = song / name
             if not desc_path.exists():
@@ -197,8 +238,12 @@ def read_muchin(path: Path) -> Iterator[TextRecord | InputFormatError]:
                     yield TextRecord(text_type="aspects", text="", aspects=tags, origin=origin, **base)
 
 
-OPEN_READERS: dict[str, Reader] = {"musiccaps": read_musiccaps, "wikimute": read_wikimute,
-                                   "song-describer": read_song_describer, "muchin": read_muchin}
+OPEN_READERS: dict[str, Reader] = {
+    "musiccaps": read_musiccaps,
+    "wikimute": read_wikimute,
+    "song-describer": read_song_describer,
+    "muchin": read_muchin,
+}
 
 
 def song_infos(crawl: list[Path], generated: list[Path]) -> dict[str, SongInfo]:
@@ -207,8 +252,9 @@ def song_infos(crawl: list[Path], generated: list[Path]) -> dict[str, SongInfo]:
     for path in crawl:
         for record in read_crawl(path):
             if isinstance(record, TextRecord):
-                infos.setdefault(record.source_id, SongInfo(record.title, record.artist, record.album,
-                                                            tuple(record.aliases)))
+                infos.setdefault(
+                    record.source_id, SongInfo(record.title, record.artist, record.album, tuple(record.aliases))
+                )
     for path in generated:
         for record in read_generated(path):
             if isinstance(record, TextRecord):

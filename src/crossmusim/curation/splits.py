@@ -12,8 +12,9 @@ from collections import Counter
 SPLITS = ("train", "validation", "test")
 
 
-def assign_splits(groups: list[str], *, seed: int, shares: tuple[float, float, float] = (0.8, 0.1, 0.1)
-                  ) -> dict[str, str]:
+def assign_splits(
+    groups: list[str], *, seed: int, shares: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> dict[str, str]:
     """group (artist key) -> split, given one entry per row (so sizes are row counts)."""
     sizes = Counter(groups)
     order = sorted(sizes, key=lambda g: hashlib.sha256(f"{seed}:{g}".encode()).hexdigest())

@@ -26,7 +26,6 @@ from crossmusim.demo.loopback import LoopbackHTTPServer, send
 CAPTCHA_URL = "https://wappass.baidu.com/static/captcha/tuxing.html?ak=demo&backurl={back}"
 
 
-
 @dataclass
 class Entry:
     path: str  # decoded, e.g. /item/晴天/3053
@@ -62,14 +61,25 @@ class SiteSpec:
         entries = []
         for raw in meta["entries"]:
             body = (root / "pages" / raw["file"]).read_bytes() if raw.get("file") else b""
-            entries.append(Entry(
-                path=raw["path"], terms=raw.get("terms", []), abstract=raw.get("abstract", ""),
-                body=body, content_type=raw.get("content_type", "text/html; charset=utf-8"),
-                redirect=raw.get("redirect"), fault=raw.get("fault"), href=raw.get("href"),
-            ))
-        return cls(entries=entries, robots=meta.get("robots", "User-agent: *\nDisallow:\n"),
-                   page_size=int(meta.get("page_size", 10)),
-                   challenge=(root / "challenge.html").read_bytes(), name=meta.get("name", ""))
+            entries.append(
+                Entry(
+                    path=raw["path"],
+                    terms=raw.get("terms", []),
+                    abstract=raw.get("abstract", ""),
+                    body=body,
+                    content_type=raw.get("content_type", "text/html; charset=utf-8"),
+                    redirect=raw.get("redirect"),
+                    fault=raw.get("fault"),
+                    href=raw.get("href"),
+                )
+            )
+        return cls(
+            entries=entries,
+            robots=meta.get("robots", "User-agent: *\nDisallow:\n"),
+            page_size=int(meta.get("page_size", 10)),
+            challenge=(root / "challenge.html").read_bytes(),
+            name=meta.get("name", ""),
+        )
 
 
 def demo_site_dir() -> Path:
@@ -105,8 +115,16 @@ def render_search_page(term: str, hits: list[Entry], pn: int, total: int, page_s
 class LocalSite:
     """Serve a `SiteSpec` on 127.0.0.1 from a background thread (`with LocalSite(spec) as url:`)."""
 
-    def __init__(self, spec: SiteSpec, *, delay: float = 0.0, block_after: int | None = None,
-                 captcha_redirect: bool = False, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        spec: SiteSpec,
+        *,
+        delay: float = 0.0,
+        block_after: int | None = None,
+        captcha_redirect: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.spec = spec
         self.delay = delay
         self.block_after = block_after
@@ -171,7 +189,7 @@ class LocalSite:
             term = query.get("word", [""])[0]
             pn = int(query.get("pn", ["0"])[0] or 0)
             matching = [e for e in self.spec.entries if term and term in e.terms]
-            page = matching[pn: pn + self.spec.page_size]
+            page = matching[pn : pn + self.spec.page_size]
             body = render_search_page(term, page, pn, len(matching), self.spec.page_size)
             return 200, html_type, body.encode("utf-8"), self.delay
         entry = self._by_path.get(path)

@@ -57,23 +57,39 @@ def synthetic_song_html(i: int) -> str:
 
     title = f"合成歌曲{i:05d}"
     values = dict(
-        title=title, qtitle=quote(title), pid=100000 + i, artist=_ARTISTS[i % len(_ARTISTS)],
-        lyricist=f"词作者{i % 7}", composer=f"曲作者{i % 5}", album=f"专辑{i // 10}",
-        genre=_GENRES[i % len(_GENRES)], year=1990 + i % 30, month=1 + i % 12,
-        minutes=3 + i % 3, seconds=i % 60, tempo=("缓慢", "中速", "轻快")[i % 3],
-        instrument=("钢琴", "吉他", "弦乐", "合成器")[i % 4], mood=("伤感", "欢快", "平静")[i % 3],
+        title=title,
+        qtitle=quote(title),
+        pid=100000 + i,
+        artist=_ARTISTS[i % len(_ARTISTS)],
+        lyricist=f"词作者{i % 7}",
+        composer=f"曲作者{i % 5}",
+        album=f"专辑{i // 10}",
+        genre=_GENRES[i % len(_GENRES)],
+        year=1990 + i % 30,
+        month=1 + i % 12,
+        minutes=3 + i % 3,
+        seconds=i % 60,
+        tempo=("缓慢", "中速", "轻快")[i % 3],
+        instrument=("钢琴", "吉他", "弦乐", "合成器")[i % 4],
+        mood=("伤感", "欢快", "平静")[i % 3],
     )
     return (_OLD if i % 2 == 0 else _NEW).format(**values)
 
 
-def synthetic_spec(n_songs: int, terms: Sequence[str] = ("流行", "摇滚", "民谣", "伤感"),
-                   page_size: int = 10) -> SiteSpec:
+def synthetic_spec(
+    n_songs: int, terms: Sequence[str] = ("流行", "摇滚", "民谣", "伤感"), page_size: int = 10
+) -> SiteSpec:
     """`n_songs` song pages, spread over `terms`, alternating the two layouts."""
     entries = [
-        Entry(path=f"/item/合成歌曲{i:05d}/{100000 + i}", terms=[terms[i % len(terms)]],
-              abstract=f"《合成歌曲{i:05d}》是一首歌曲。", body=synthetic_song_html(i).encode("utf-8"))
+        Entry(
+            path=f"/item/合成歌曲{i:05d}/{100000 + i}",
+            terms=[terms[i % len(terms)]],
+            abstract=f"《合成歌曲{i:05d}》是一首歌曲。",
+            body=synthetic_song_html(i).encode("utf-8"),
+        )
         for i in range(n_songs)
     ]
     challenge = (demo_site_dir() / "challenge.html").read_bytes()
-    return SiteSpec(entries=entries, page_size=page_size, challenge=challenge,
-                    name=f"synthetic encyclopedia ({n_songs} songs)")
+    return SiteSpec(
+        entries=entries, page_size=page_size, challenge=challenge, name=f"synthetic encyclopedia ({n_songs} songs)"
+    )

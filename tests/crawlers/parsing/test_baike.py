@@ -41,7 +41,12 @@ def test_both_layouts_parse_to_the_same_record():
 def test_old_layout_fields_in_detail():
     song = _song(_page("qingtian.html"))
     assert (song.title, song.page_id, song.album, song.release_date, song.duration_s) == (
-        "晴天", "3053", "叶惠美", "2003-07-31", 269)
+        "晴天",
+        "3053",
+        "叶惠美",
+        "2003-07-31",
+        269,
+    )
     assert song.arrangers == ["周杰伦", "林迈可"] and song.genres == ["流行", "摇滚"]
     assert song.sections == {"获奖记录": "2004年\n第4届全球华语歌曲排行榜年度二十大金曲\n获奖"}
     assert song.categories == ["音乐作品", "单曲"]
@@ -87,8 +92,12 @@ def test_javascript_shell_is_an_empty_page_not_a_song():
 def test_music_category_alone_marks_a_song():
     lemma = lemma_page.Lemma(title="t", layout="modules", summary="s", categories=["歌曲"])
     assert songs.music_work_verdict(lemma) is None
-    album = lemma_page.Lemma(title="t", layout="modules", summary="s",
-                        infobox=[("专辑歌手", "陈奕迅"), ("曲目数量", "12首"), ("发行时间", "2011年")])
+    album = lemma_page.Lemma(
+        title="t",
+        layout="modules",
+        summary="s",
+        infobox=[("专辑歌手", "陈奕迅"), ("曲目数量", "12首"), ("发行时间", "2011年")],
+    )
     assert songs.music_work_verdict(album) == "not_song"
 
 

@@ -7,32 +7,54 @@ import pytest
 from crossmusim.crawlers.parsing import infobox as ib
 
 
-@pytest.mark.parametrize(("raw", "iso"), [
-    ("2017年04月10日", "2017-04-10"), ("2009-05-08", "2009-05-08"), ("1989年", "1989"),
-    ("2000年01月", "2000-01"), ("2003-9-2", "2003-09-02"), ("2009.05.08", "2009-05-08"),
-    ("1993年5月14日（香港）", "1993-05-14"), ("2003年13月", "2003"), ("未知", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2017年04月10日", "2017-04-10"),
+        ("2009-05-08", "2009-05-08"),
+        ("1989年", "1989"),
+        ("2000年01月", "2000-01"),
+        ("2003-9-2", "2003-09-02"),
+        ("2009.05.08", "2009-05-08"),
+        ("1993年5月14日（香港）", "1993-05-14"),
+        ("2003年13月", "2003"),
+        ("未知", None),
+    ],
+)
 def test_release_dates_in_real_formats_become_iso(raw, iso):
     assert ib.parse_date(raw) == iso
 
 
-@pytest.mark.parametrize(("raw", "seconds"), [
-    ("4分21秒", 261), ("04:21", 261), ("3:46", 226), ("1:02:03", 3723), ("4：57", 297), ("3分", 180),
-    ("261秒", 261), ("5分26秒（专辑版）", 326), ("约四分钟", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [
+        ("4分21秒", 261),
+        ("04:21", 261),
+        ("3:46", 226),
+        ("1:02:03", 3723),
+        ("4：57", 297),
+        ("3分", 180),
+        ("261秒", 261),
+        ("5分26秒（专辑版）", 326),
+        ("约四分钟", None),
+    ],
+)
 def test_durations(raw, seconds):
     assert ib.parse_duration(raw) == seconds
 
 
-@pytest.mark.parametrize(("raw", "names"), [
-    ("周耀辉、李卓雄", ["周耀辉", "李卓雄"]),
-    ("Beyond & 梁邦彦", ["Beyond", "梁邦彦"]),
-    ("A / B", ["A", "B"]),
-    ("沙宝亮，黄绮珊 周晓鸥， 张惠妹", ["沙宝亮", "黄绮珊", "周晓鸥", "张惠妹"]),
-    ("Daniel Powter", ["Daniel Powter"]),
-    ("方大同,蓝又时等", ["方大同", "蓝又时"]),
-    ("《 叶惠美》", ["叶惠美"]),
-])
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("周耀辉、李卓雄", ["周耀辉", "李卓雄"]),
+        ("Beyond & 梁邦彦", ["Beyond", "梁邦彦"]),
+        ("A / B", ["A", "B"]),
+        ("沙宝亮，黄绮珊 周晓鸥， 张惠妹", ["沙宝亮", "黄绮珊", "周晓鸥", "张惠妹"]),
+        ("Daniel Powter", ["Daniel Powter"]),
+        ("方大同,蓝又时等", ["方大同", "蓝又时"]),
+        ("《 叶惠美》", ["叶惠美"]),
+    ],
+)
 def test_credit_lists_split_on_every_real_separator(raw, names):
     assert ib.split_names(raw) == names
 
@@ -59,11 +81,13 @@ def test_padded_and_traditional_keys_normalise():
 
 def test_credits_in_summary_prose():
     assert ib.credits_from_prose("由周耀辉、李卓雄填词，林健华谱曲") == {
-        "lyricists": ["周耀辉", "李卓雄"], "composers": ["林健华"]}
+        "lyricists": ["周耀辉", "李卓雄"],
+        "composers": ["林健华"],
+    }
     found = ib.credits_from_prose(
-        "《以父之名》是 周杰伦演唱的一首歌曲，由周杰伦作曲， 黄俊郎填词， 洪敬尧编曲，收录在专辑《叶惠美》中。")
-    assert found == {"composers": ["周杰伦"], "lyricists": ["黄俊郎"], "arrangers": ["洪敬尧"],
-                     "artists": ["周杰伦"]}
+        "《以父之名》是 周杰伦演唱的一首歌曲，由周杰伦作曲， 黄俊郎填词， 洪敬尧编曲，收录在专辑《叶惠美》中。"
+    )
+    assert found == {"composers": ["周杰伦"], "lyricists": ["黄俊郎"], "arrangers": ["洪敬尧"], "artists": ["周杰伦"]}
     assert ib.credits_from_prose("这是一首关于夏天的歌。") == {}
 
 

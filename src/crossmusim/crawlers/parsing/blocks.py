@@ -8,8 +8,15 @@ from urllib.parse import urlsplit
 CAPTCHA_HOSTS = ("wappass.baidu.com", "captcha", "verify.baidu.com", "seccaptcha")
 _BLOCK_MARKERS = ("百度安全验证", "安全校验中", "安全驗證", "网络不给力，请稍后重试")
 # Structure only real lemma and search pages have (both layouts).
-_CONTENT_MARKERS = ("lemma-summary", "lemmaSummary_", "J-lemma-content", "basicInfo", "search-list",
-                    "lemmaWgt-lemmaTitle", "J-lemma-title")
+_CONTENT_MARKERS = (
+    "lemma-summary",
+    "lemmaSummary_",
+    "J-lemma-content",
+    "basicInfo",
+    "search-list",
+    "lemmaWgt-lemmaTitle",
+    "J-lemma-title",
+)
 
 
 def detect_block(html: str, status: int = 200, location: str | None = None) -> str | None:
@@ -27,8 +34,6 @@ def detect_block(html: str, status: int = 200, location: str | None = None) -> s
     if title and any(marker in title.group(1) for marker in _BLOCK_MARKERS):
         return "challenge_page"
     # A challenge body under another title: the markers with none of a real page's structure.
-    if any(marker in html for marker in _BLOCK_MARKERS) and not any(
-        mark in html for mark in _CONTENT_MARKERS
-    ):
+    if any(marker in html for marker in _BLOCK_MARKERS) and not any(mark in html for mark in _CONTENT_MARKERS):
         return "challenge_page"
     return None

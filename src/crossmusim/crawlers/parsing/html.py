@@ -7,8 +7,17 @@ from w3lib.encoding import html_to_unicode
 
 # Elements whose text is never content: reference marks, edit links, scripts.
 _SKIP_TAGS = frozenset({"script", "style", "sup", "noscript", "template", "button"})
-_SKIP_CLASS_PARTS = ("sup-anchor", "edit-icon", "edit-lemma", "supWrap", "title-prefix", "editIcon",
-                    "audio-play", "audioPlay", "editLemma")
+_SKIP_CLASS_PARTS = (
+    "sup-anchor",
+    "edit-icon",
+    "edit-lemma",
+    "supWrap",
+    "title-prefix",
+    "editIcon",
+    "audio-play",
+    "audioPlay",
+    "editLemma",
+)
 _BLOCK_TAGS = frozenset({"p", "div", "li", "dd", "dt", "tr", "h1", "h2", "h3", "h4"})
 
 

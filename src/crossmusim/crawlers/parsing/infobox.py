@@ -43,18 +43,47 @@ SONG_KEYS = frozenset(
 )
 # Keys that mark some other kind of page sharing a song's title.
 NON_SONG_KEYS = frozenset(
-    {"出生日期", "出生地", "职业", "国籍", "曲目数量", "专辑歌手", "专辑时长", "作者", "出版社",
-     "上映时间", "导演", "类型", "成立时间", "总部地点", "页数", "ISBN", "出品时间"}
+    {
+        "出生日期",
+        "出生地",
+        "职业",
+        "国籍",
+        "曲目数量",
+        "专辑歌手",
+        "专辑时长",
+        "作者",
+        "出版社",
+        "上映时间",
+        "导演",
+        "类型",
+        "成立时间",
+        "总部地点",
+        "页数",
+        "ISBN",
+        "出品时间",
+    }
 )
 SONG_CATEGORIES = frozenset({"音乐作品", "歌曲", "单曲", "音乐", "流行歌曲", "音乐单曲"})
 
 # Section heading (Simplified) -> SongPage field; other headings stay in `sections`.
 SECTION_FIELDS: dict[str, str] = {
-    "创作背景": "background", "歌曲背景": "background", "创作历程": "background", "背景": "background",
-    "歌曲鉴赏": "review", "歌曲赏析": "review", "歌曲评价": "review", "作品鉴赏": "review",
-    "作品赏析": "review", "音乐风格": "review", "歌曲点评": "review", "作品评价": "review",
+    "创作背景": "background",
+    "歌曲背景": "background",
+    "创作历程": "background",
+    "背景": "background",
+    "歌曲鉴赏": "review",
+    "歌曲赏析": "review",
+    "歌曲评价": "review",
+    "作品鉴赏": "review",
+    "作品赏析": "review",
+    "音乐风格": "review",
+    "歌曲点评": "review",
+    "作品评价": "review",
     "鉴赏": "review",
-    "歌曲歌词": "lyrics", "歌词内容": "lyrics", "歌词": "lyrics", "完整歌词": "lyrics",
+    "歌曲歌词": "lyrics",
+    "歌词内容": "lyrics",
+    "歌词": "lyrics",
+    "完整歌词": "lyrics",
 }
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u200b]+")
@@ -157,8 +186,14 @@ def parse_duration(value: str) -> int | None:
     return None
 
 
-_CREDIT_ROLES = {"填词": "lyricists", "作词": "lyricists", "谱曲": "composers", "作曲": "composers",
-                 "编曲": "arrangers", "演唱": "artists"}
+_CREDIT_ROLES = {
+    "填词": "lyricists",
+    "作词": "lyricists",
+    "谱曲": "composers",
+    "作曲": "composers",
+    "编曲": "arrangers",
+    "演唱": "artists",
+}
 _CREDIT_CLAUSE = re.compile(
     r"^(?:.*?由)?\s*(?P<names>[^，,。；;由是]+?)\s*(?:共同|一起|亲自|担任|负责)?\s*"
     r"(?P<role>填词|作词|谱曲|作曲|编曲)(?:并演唱)?$"

@@ -96,19 +96,19 @@ def _sections_basicinfo(sel: Selector) -> list[tuple[str, str]]:
         "     and not(ancestor::div[contains(@class,'lemma-summary')]))]"
     )
     return _group_sections(
-        (("heading" if "para-title" in (n.attrib.get("class") or "") else "text"),
-         "level-2" in (n.attrib.get("class") or ""), n)
+        (
+            ("heading" if "para-title" in (n.attrib.get("class") or "") else "text"),
+            "level-2" in (n.attrib.get("class") or ""),
+            n,
+        )
         for n in nodes
     )
 
 
 def _sections_modules(sel: Selector) -> list[tuple[str, str]]:
-    nodes = sel.xpath(
-        "//div[contains(@class,'J-lemma-content')]//*[@data-tag='header' or @data-tag='paragraph']"
-    )
+    nodes = sel.xpath("//div[contains(@class,'J-lemma-content')]//*[@data-tag='header' or @data-tag='paragraph']")
     return _group_sections(
-        (("heading" if n.attrib.get("data-tag") == "header" else "text"),
-         n.attrib.get("data-level", "1") == "1", n)
+        (("heading" if n.attrib.get("data-tag") == "header" else "text"), n.attrib.get("data-level", "1") == "1", n)
         for n in nodes
     )
 
@@ -133,10 +133,13 @@ def _group_sections(nodes) -> list[tuple[str, str]]:
 
 
 def _categories(sel: Selector) -> list[str]:
-    texts = sel.css("#open-tag-item .taglist::text").getall() or sel.xpath(
-        "//*[starts-with(@class,'tagList_') or contains(@class,' tagList_')]"
-        "//*[(self::a or self::span) and not(*) and not(contains(@class,'tagTitle'))]/text()"
-    ).getall()
+    texts = (
+        sel.css("#open-tag-item .taglist::text").getall()
+        or sel.xpath(
+            "//*[starts-with(@class,'tagList_') or contains(@class,' tagList_')]"
+            "//*[(self::a or self::span) and not(*) and not(contains(@class,'tagTitle'))]/text()"
+        ).getall()
+    )
     return [t for t in (ib.clean_text(x) for x in texts) if t]
 
 

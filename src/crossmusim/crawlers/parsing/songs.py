@@ -21,13 +21,17 @@ def music_work_verdict(lemma: Lemma) -> str | None:
     return "not_song"
 
 
-def song_from_lemma(
-    lemma: Lemma, url: str, fetched_at: str = "", provenance: Provenance | None = None
-) -> SongPage:
+def song_from_lemma(lemma: Lemma, url: str, fetched_at: str = "", provenance: Provenance | None = None) -> SongPage:
     song = SongPage(
-        title=lemma.title, canonical_url=lemma.canonical_url, url=url, page_id=lemma.page_id,
-        summary=lemma.summary, categories=lemma.categories, layout=lemma.layout,
-        fetched_at=fetched_at, provenance=provenance,
+        title=lemma.title,
+        canonical_url=lemma.canonical_url,
+        url=url,
+        page_id=lemma.page_id,
+        summary=lemma.summary,
+        categories=lemma.categories,
+        layout=lemma.layout,
+        fetched_at=fetched_at,
+        provenance=provenance,
     )
     for raw_key, value in lemma.infobox:
         key = ib.normalise_key(raw_key)

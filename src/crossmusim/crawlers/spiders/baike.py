@@ -59,8 +59,13 @@ class BaikeSpider(scrapy.Spider):
         """A search page: replayed from the frontier when a resumed crawl has read it already."""
         done = self.state.searches.get(search_key(url))
         if done is None:
-            yield scrapy.Request(url, callback=self.parse_search, cb_kwargs={"term": term},
-                                 errback=self.on_error, meta={"kind": "search"})
+            yield scrapy.Request(
+                url,
+                callback=self.parse_search,
+                cb_kwargs={"term": term},
+                errback=self.on_error,
+                meta={"kind": "search"},
+            )
             return
         self.crawler.stats.inc_value("crossmusim/search_pages_replayed")
         yield from self._items(done.items, term, done.url)
@@ -81,7 +86,10 @@ class BaikeSpider(scrapy.Spider):
             if self.config.render_js:
                 meta["playwright"] = True
             yield scrapy.Request(
-                url, callback=self.parse_item, errback=self.on_error, meta=meta,
+                url,
+                callback=self.parse_item,
+                errback=self.on_error,
+                meta=meta,
                 cb_kwargs={"provenance": Provenance(term.term, term.category, search_url)},
             )
 
