@@ -16,7 +16,9 @@ OutDir = typer.Option(
 Provider = typer.Option(None, "--provider", help="openai | dashscope | vllm | vllm-offline | openai-compatible.")
 BaseUrl = typer.Option(None, "--base-url", help="Replace the provider's endpoint (e.g. a vLLM or llama.cpp server).")
 Models = typer.Option(None, "--models", help="TOML file with your own model entries and prices.")
-Concurrency = typer.Option(LLMOptions.concurrency, "--concurrency", min=1, help="Requests in flight at most.")
+Concurrency = typer.Option(
+    LLMOptions.concurrency, "--concurrency", min=1, help="Requests in flight at most (default 8; vllm-offline 256)."
+)
 Rpm = typer.Option(None, "--rpm", min=1, help="Requests per minute at most.")
 Tpm = typer.Option(None, "--tpm", min=1, help="Tokens per minute at most.")
 MaxCost = typer.Option(

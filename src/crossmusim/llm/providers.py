@@ -17,6 +17,7 @@ class Provider:
     key_required: bool
     json_mode: str  # json_schema | json_object | none
     batch_discount: float = 0.5  # price factor of the provider's batch API
+    default_concurrency: int = 8  # requests in flight when --concurrency is not given
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -70,6 +71,7 @@ PROVIDERS: dict[str, Provider] = {
             key_required=False,
             json_mode="json_schema",
             batch_discount=1.0,
+            default_concurrency=256,  # offline batching needs full batches, not 8 requests at a time
         ),
     )
 }

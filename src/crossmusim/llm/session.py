@@ -33,7 +33,7 @@ class LLMOptions:
     provider: str | None = None
     base_url: str | None = None
     models_file: Path | None = None
-    concurrency: int = 8
+    concurrency: int | None = None  # None: the provider's default (8; 256 for vllm-offline)
     rpm: int | None = None
     tpm: int | None = None
     max_cost: float | None = None  # USD over the whole output folder, every run counted
@@ -99,7 +99,7 @@ class LLMSession:
 
         `offline`: answer from the cache alone (after ingesting batch results); no endpoint is opened.
         """
-        width = concurrency or self.options.concurrency
+        width = concurrency or self.options.concurrency or self.model.provider.default_concurrency
         if offline:
             return asyncio.run(run_jobs_to_file(None, items, job, out_path, concurrency=width, progress_label=label))
         with open_client(

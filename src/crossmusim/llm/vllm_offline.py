@@ -1,8 +1,10 @@
 """In-process batch inference with `vllm.LLM` on a GPU box (`--provider vllm-offline`).
 
 vllm is imported lazily and is never a dependency (CUDA-only; it pins its own torch). Requests that
-arrive together (the runner keeps `--concurrency` of them in flight) are gathered for a few
-milliseconds and sent to `LLM.chat` as one batch, which is where vLLM's throughput comes from.
+arrive together are queued, and one consumer task sends them to `LLM.chat` in batches of up to
+`max_batch`: while a batch runs on the GPU the next one gathers, which is where vLLM's throughput
+comes from. `LLM` is not thread-safe, so only that one consumer ever calls it. The runner keeps
+enough requests in flight to fill batches (the provider's default concurrency is 256).
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ class VllmOfflineClient(LLMClient):
         llm_kwargs: dict[str, Any] | None = None,
     ) -> None:
         self._vllm = require("vllm", "vllm")
+        self.model_id = model_id  # vllm.LLM does not expose the name it was given
         self.llm = self._vllm.LLM(model=model_id, **(llm_kwargs or {}))
         self.max_batch = max_batch
         self.batch_window = batch_window
         self._pending: list[_Pending] = []
-        self._flush_handle: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._consumer: asyncio.Task[None] | None = None
         self.batches: list[int] = []  # sizes of the batches sent, for logs and tests
 
     def sampling_params(self, params: RequestParams) -> Any:
@@ -43,33 +45,34 @@ class VllmOfflineClient(LLMClient):
             "max_tokens": params.max_tokens,
             "seed": params.seed,
         }
-        guided = getattr(getattr(self._vllm, "sampling_params", None), "GuidedDecodingParams", None)
-        if params.json_schema is not None and guided is not None:
-            kwargs["guided_decoding"] = guided(json=params.json_schema)
+        if params.json_schema is not None:
+            module = getattr(self._vllm, "sampling_params", None)
+            structured = getattr(module, "StructuredOutputsParams", None)  # newer vllm
+            guided = getattr(module, "GuidedDecodingParams", None)  # vllm before 0.12
+            if structured is not None:
+                kwargs["structured_outputs"] = structured(json=params.json_schema)
+            elif guided is not None:
+                kwargs["guided_decoding"] = guided(json=params.json_schema)
         return self._vllm.SamplingParams(**kwargs)
 
     async def complete(self, messages: list[Message], model: str, params: RequestParams) -> Completion:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Completion] = loop.create_future()
+        future: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
         self._pending.append((messages, params, future))
-        if len(self._pending) >= self.max_batch:
-            self._flush()
-        elif self._flush_handle is None:
-            self._flush_handle = loop.call_later(self.batch_window, self._flush)
+        if self._consumer is None or self._consumer.done():
+            self._consumer = asyncio.create_task(self._consume())
         return await future
 
-    def _flush(self) -> None:
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
-        batch, self._pending = self._pending, []
-        groups: dict[str, list[_Pending]] = {}
-        for item in batch:  # one LLM.chat call per distinct sampling setting
-            groups.setdefault(json.dumps(item[1].key(), sort_keys=True), []).append(item)
-        for group in groups.values():
-            task = asyncio.get_running_loop().create_task(self._run(group))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    async def _consume(self) -> None:
+        """The one caller of `LLM.chat`: take what has gathered, run it, repeat until none is left."""
+        while self._pending:
+            if len(self._pending) < self.max_batch:
+                await asyncio.sleep(self.batch_window)  # let the requests of this moment join
+            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            groups: dict[str, list[_Pending]] = {}
+            for item in batch:  # one LLM.chat call per distinct sampling setting
+                groups.setdefault(json.dumps(item[1].key(), sort_keys=True), []).append(item)
+            for group in groups.values():
+                await self._run(group)
 
     async def _run(self, group: list[_Pending]) -> None:
         conversations = [[{"role": m.role, "content": m.content} for m in messages] for messages, _, _ in group]
@@ -85,11 +88,16 @@ class VllmOfflineClient(LLMClient):
             return
         for (_, _, future), output in zip(group, outputs, strict=True):
             choice = output.outputs[0]
-            future.set_result(
-                Completion(
-                    text=choice.text,
-                    finish_reason=choice.finish_reason or "stop",
-                    usage=Usage(len(output.prompt_token_ids or []), len(choice.token_ids or [])),
-                    model=getattr(self.llm, "model_id", "") or "",
+            if not future.done():
+                future.set_result(
+                    Completion(
+                        text=choice.text,
+                        finish_reason=choice.finish_reason or "stop",
+                        usage=Usage(len(output.prompt_token_ids or []), len(choice.token_ids or [])),
+                        model=self.model_id,
+                    )
                 )
-            )
+
+    async def aclose(self) -> None:
+        if self._consumer is not None and not self._consumer.done():
+            await self._consumer

@@ -201,7 +201,7 @@ class FakeLLMServer:
             text = json.dumps({"aspects": _aspects(str(data.get("text", "")))}, ensure_ascii=False)
         else:
             known = not (rule is not None and rule.kind == "unknown")
-            text = json.dumps(_describe(data, known), ensure_ascii=False)
+            text = json.dumps(describe_reply(data, known), ensure_ascii=False)
         if rule is not None and rule.kind == "invalid_json":
             text = text[:-1] + ",}"
         if rule is not None and rule.kind == "truncated":
@@ -287,7 +287,7 @@ def _pick(options: tuple[str, ...], seed: str, salt: str) -> str:
     return options[digest[0] % len(options)]
 
 
-def _describe(data: dict[str, Any], known: bool) -> dict[str, Any]:
+def describe_reply(data: dict[str, Any], known: bool) -> dict[str, Any]:
     keys = ("genre", "melody", "instrumentation", "tempo", "vocals", "mood", "themes", "lyrics")
     if not known:
         return {"known": False, **{k: "" for k in keys}, "description": ""}
