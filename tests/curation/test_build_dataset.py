@@ -26,7 +26,7 @@ from crossmusim.records import TextRecord
 from tests.conftest import run_cli
 
 
-def build(inputs, out: Path, *extra: str):
+def build(inputs, out: Path, *extra: str, env: dict[str, str] | None = None):
     return run_cli(
         "build-dataset",
         "--crawl",
@@ -40,6 +40,7 @@ def build(inputs, out: Path, *extra: str):
         "--out",
         str(out),
         *extra,
+        env=env,
     )
 
 

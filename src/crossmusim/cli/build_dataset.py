@@ -61,3 +61,5 @@ def build(
         f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio; "
         f"masked names left in {summary['mask']['leak_share']:.1%} of texts; see {out / 'README.md'}"
     )
+    if summary.get("pushed"):
+        typer.echo(f"pushed to the Hub as {push_to_hub}: {summary['pushed']}")

@@ -12,7 +12,7 @@ from typing import Any
 
 from crossmusim.aspects.lexicon import LexiconExtractor
 from crossmusim.aspects.vocabulary import builtin_vocabulary
-from crossmusim.curation import hf_dataset
+from crossmusim.curation import hf_dataset, hub
 from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink
 from crossmusim.curation.cleaning import Clean, SplitSentences
@@ -130,6 +130,10 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         raise UserError("no audio: give --audio MANIFEST (path,title,artist,id) or --audio FOLDER")
     if config.dedup not in ("near", "exact", "off"):
         raise UserError(f"--dedup {config.dedup!r}: choose near, exact or off")
+    if config.push_to_hub:
+        if not config.embed_audio:
+            raise UserError("--push-to-hub with --link-audio would publish paths on this machine: drop --link-audio")
+        hub.check_token()  # before the build, not after it
     audio = load_audio(config.audio, strict=config.strict)
     tag_problems: list[str] = []
     tags = load_tags(config.tags, problems=tag_problems, strict=config.strict) if config.tags else TagIndex()
@@ -145,9 +149,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if config.push_to_hub:
-        import datasets
-
-        datasets.load_from_disk(str(config.out)).push_to_hub(config.push_to_hub)
+        summary["pushed"] = hub.push_dataset_folder(config.out, config.push_to_hub)
     return summary
 
 
@@ -204,7 +206,9 @@ def _build(
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for row, group in zip(rows, groups, strict=True):
         splits[assignment[group]].append(row)
-    hf_dataset.write_dataset(splits, staging, parquet=config.parquet, embed=config.embed_audio)
+    hf_dataset.write_dataset(
+        splits, staging, parquet=config.parquet or bool(config.push_to_hub), embed=config.embed_audio
+    )
 
     all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
     report = {

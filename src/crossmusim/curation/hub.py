@@ -1,0 +1,67 @@
+"""Publish a built dataset folder on the Hugging Face Hub in one commit.
+
+What goes up is what a reader of the dataset needs: the card (with a `configs:` block so the Hub
+and `datasets.load_dataset(repo)` find each split's Parquet file), every split as Parquet,
+`stats.json`, `report.json` and `dropped.jsonl`. A `--link-audio` build is refused before anything
+is built: its audio column holds paths on this machine, which must not be published. The token
+comes only from the environment (`HF_TOKEN`, or `huggingface-cli login`); `HF_ENDPOINT` points to
+another Hub.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crossmusim.errors import UserError
+
+SIDE_FILES = ("stats.json", "report.json", "dropped.jsonl")
+
+
+def hub_card(card: str, splits: list[str]) -> str:
+    """The local card with a `configs:` block naming each split's Parquet file (YAML front matter)."""
+    if not card.startswith("---\n"):
+        raise ValueError("the dataset card has no YAML front matter")
+    end = card.index("\n---\n", 4)
+    configs = ["configs:", "- config_name: default", "  data_files:"]
+    for split in splits:
+        configs += [f"  - split: {split}", f"    path: parquet/{split}.parquet"]
+    return card[: end + 1] + "\n".join(configs) + card[end:]
+
+
+def check_token() -> str:
+    import huggingface_hub  # imported on use: only a push needs it
+
+    token = huggingface_hub.get_token()
+    if not token:
+        raise UserError("--push-to-hub needs a Hugging Face token: set HF_TOKEN (or run huggingface-cli login)")
+    return token
+
+
+def push_dataset_folder(out: Path, repo_id: str) -> str:
+    """Create the dataset repo if needed and commit the dataset's files to it; returns the commit URL."""
+    import huggingface_hub as hub
+
+    token = check_token()
+    parquet = sorted((out / "parquet").glob("*.parquet"))
+    if not parquet:
+        raise UserError(f"{out}: no parquet/ export to push (build with --parquet)")
+    card = hub_card((out / "README.md").read_text(encoding="utf-8"), [p.stem for p in parquet])
+    operations = [hub.CommitOperationAdd("README.md", card.encode("utf-8"))]
+    operations += [hub.CommitOperationAdd(f"parquet/{p.name}", str(p)) for p in parquet]
+    operations += [hub.CommitOperationAdd(name, str(out / name)) for name in SIDE_FILES if (out / name).exists()]
+    api = hub.HfApi(token=token)
+    try:
+        api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+        commit = api.create_commit(repo_id, operations, commit_message="crossmusim build-dataset", repo_type="dataset")
+    except hub.errors.HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        detail = (exc.server_message or str(exc).splitlines()[0]).strip().splitlines()[0]
+        raise UserError(
+            f"pushing to the Hub as {repo_id} failed (HTTP {status}: {detail}); the dataset is built in {out}"
+        ) from None
+    except Exception as exc:
+        # No connection: the client's HTTP library (httpx, or its fork) raises its own transport errors.
+        if not (isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith("httpx")):
+            raise
+        raise UserError(f"pushing to the Hub as {repo_id} failed ({exc}); the dataset is built in {out}") from None
+    return commit.commit_url
