@@ -16,6 +16,5 @@ fi
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-# torch: the range in pyproject.toml is met by a CPU wheel; pip takes a local one where configured.
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
 echo "setup: done. Activate with: source .venv/bin/activate"

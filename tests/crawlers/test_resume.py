@@ -114,3 +114,41 @@ def test_corrupt_output_stops_resume_with_file_and_line(site, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith(f"crossmusim: error: {out / 'songs.jsonl'}:2: not valid UTF-8 JSON")
     assert "fix or delete that line" in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_large_crawl_killed_again_and_again_ends_with_every_song_once(tmp_path):
+    """2,000 songs at 16 requests in flight, SIGKILLed three times mid-write, then resumed to the end."""
+    n_songs = 2000
+    terms = tmp_path / "terms.txt"
+    terms.write_text("\n".join(TERMS) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    songs = out / "songs.jsonl"
+    fast = [
+        "-s",
+        "CONCURRENT_REQUESTS=16",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=false",
+    ]
+    with LocalSite(synthetic_spec(n_songs, TERMS)) as url:
+        args = ["crawl", "--base-url", url, "--terms", str(terms), "--out", str(out), "--delay", "0", *fast]
+        for kill_at in (300, 900, 1500):
+            resume = ["--resume"] if songs.exists() else []
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "crossmusim.cli.app", *args, *resume],
+                cwd=REPO_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 120
+            while _lines(songs) < kill_at and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            proc.kill()
+            proc.wait(timeout=30)
+            assert kill_at <= _lines(songs) < n_songs, f"not stopped mid-way at {kill_at}"
+        finished = run_cli(*args, "--resume", timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    titles = [r["title"] for r in read_jsonl(songs)]
+    assert sorted(titles) == [f"合成歌曲{i:05d}" for i in range(n_songs)]  # all, once each
