@@ -11,7 +11,7 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import aspects, build_dataset, crawl, generate
+from crossmusim.cli import aspects, build_dataset, crawl, generate, parse_page
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -42,6 +42,7 @@ def main_options(
 
 
 app.command(name="crawl", help=crawl.__doc__)(crawl.crawl)
+app.command(name="parse-page", help=parse_page.__doc__)(parse_page.parse_page)
 app.command(name="generate", help=generate.__doc__)(generate.generate)
 app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
 app.command(name="build-dataset", help=build_dataset.__doc__)(build_dataset.build)

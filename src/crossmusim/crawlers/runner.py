@@ -40,6 +40,8 @@ def summarise(
         "pages_fetched": int(stats.get("downloader/response_count", 0)),
         "search_pages": int(stats.get("crossmusim/search_pages", 0)),
         "search_pages_replayed": int(stats.get("crossmusim/search_pages_replayed", 0)),
+        "search_ended": _grouped(stats, "crossmusim/search_end/"),
+        "search_full_pages_without_next_link": int(stats.get("crossmusim/search_full_page_without_next_link", 0)),
         "item_pages": int(stats.get("crossmusim/item_pages", 0)),
         "items": int(stats.get("crossmusim/songs_written", 0)),
         "songs_before": state.songs_before,

@@ -27,6 +27,8 @@ class SearchRecord:
     category: str
     items: list[str]
     next_url: str | None
+    next_is_probe: bool = False  # next_url is an offset we try ourselves (no next link on a full page)
+    end_reason: str | None = None  # why the term's search ends on this page
 
 
 @dataclass
@@ -62,7 +64,13 @@ class CrawlState:
             for event in read_jsonl(frontier):
                 if event.get("kind") == "search":
                     rec = SearchRecord(
-                        event["url"], event["term"], event["category"], event.get("items", []), event.get("next_url")
+                        event["url"],
+                        event["term"],
+                        event["category"],
+                        event.get("items", []),
+                        event.get("next_url"),
+                        bool(event.get("next_is_probe")),
+                        event.get("end_reason"),
                     )
                     state.searches[search_key(rec.url)] = rec
                 elif event.get("kind") == "skip":
@@ -91,6 +99,8 @@ class CrawlState:
                     "category": rec.category,
                     "items": rec.items,
                     "next_url": rec.next_url,
+                    "next_is_probe": rec.next_is_probe,
+                    "end_reason": rec.end_reason,
                 }
             )
 

@@ -53,6 +53,7 @@ class SiteSpec:
     page_size: int = 10
     challenge: bytes = b""
     name: str = "local encyclopedia"
+    pager: str = "classic"  # how search pages link to the next one: one of PAGER_STYLES
 
     @classmethod
     def from_dir(cls, root: str | Path) -> SiteSpec:
@@ -91,7 +92,35 @@ def demo_terms_file() -> Path:
     return demo_site_dir() / "terms.tsv"
 
 
-def render_search_page(term: str, hits: list[Entry], pn: int, total: int, page_size: int) -> str:
+def _page_url(term: str, pn: int, page_size: int) -> str:
+    return html.escape(f"/search/none?word={quote(term)}&pn={pn}&rn={page_size}&enc=utf8")
+
+
+def render_pager(style: str, term: str, pn: int, total: int, page_size: int) -> str:
+    """The search page's pager in one of the markups real sites use (none: no pager at all)."""
+    if style == "none" or pn + page_size >= total:
+        return ""
+    nxt, prev = _page_url(term, pn + page_size, page_size), _page_url(term, max(0, pn - page_size), page_size)
+    back = pn > 0
+    if style == "classic":
+        return f'<div id="pager" class="page"><a class="next" href="{nxt}">下一页&gt;</a></div>'
+    if style == "baidu":  # Baidu's own: both directions share class "n"
+        previous = f'<a class="n" href="{prev}">&lt;上一页</a>' if back else ""
+        here = f"<strong>{pn // page_size + 1}</strong>"
+        return f'<div id="page">{previous}{here}<a class="n" href="{nxt}">下一页&gt;</a></div>'
+    if style == "rel":
+        return f'<nav class="pages"><a href="{prev}">1</a><a rel="next" href="{nxt}">{pn // page_size + 2}</a></nav>'
+    if style == "arrow":
+        return f'<ul class="pagination"><li><a href="{prev}">&lt;</a></li><li><a href="{nxt}">&gt;</a></li></ul>'
+    raise ValueError(f"unknown pager style {style!r}: choose one of {', '.join(PAGER_STYLES)}")
+
+
+PAGER_STYLES = ("classic", "baidu", "rel", "arrow", "none")
+
+
+def render_search_page(
+    term: str, hits: list[Entry], pn: int, total: int, page_size: int, pager: str = "classic"
+) -> str:
     items = "\n".join(
         f'<dd><a class="result-title" href="{html.escape(e.link)}" target="_blank">'
         f"<em>{html.escape(e.title)}</em></a>"
@@ -99,16 +128,13 @@ def render_search_page(term: str, hits: list[Entry], pn: int, total: int, page_s
         f'<div><span class="result-date">2023-05-01</span></div></dd>'
         for e in hits
     )
-    pager = ""
-    if pn + page_size < total:
-        nxt = f"/search/none?word={quote(term)}&pn={pn + page_size}&rn={page_size}&enc=utf8"
-        pager = f'<div id="pager" class="page"><a class="next" href="{html.escape(nxt)}">下一页&gt;</a></div>'
+    pager_html = render_pager(pager, term, pn, total, page_size)
     empty = "" if hits else f'<div class="no-result">抱歉，没有找到与“{html.escape(term)}”相关的百科词条。</div>'
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>百度百科_全球领先的中文百科全书</title>'
         '</head><body><div class="header"><form action="/search/none"><input name="word" '
         f'value="{html.escape(term)}"></form></div><div class="body-wrapper"><div class="searchResult">'
-        f'<dl class="search-list">{items}</dl>{empty}{pager}</div></div></body></html>'
+        f'<dl class="search-list">{items}</dl>{empty}{pager_html}</div></div></body></html>'
     )
 
 
@@ -190,7 +216,7 @@ class LocalSite:
             pn = int(query.get("pn", ["0"])[0] or 0)
             matching = [e for e in self.spec.entries if term and term in e.terms]
             page = matching[pn : pn + self.spec.page_size]
-            body = render_search_page(term, page, pn, len(matching), self.spec.page_size)
+            body = render_search_page(term, page, pn, len(matching), self.spec.page_size, self.spec.pager)
             return 200, html_type, body.encode("utf-8"), self.delay
         entry = self._by_path.get(path)
         if entry is None:

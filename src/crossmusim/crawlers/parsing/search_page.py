@@ -39,7 +39,42 @@ def parse_search_page(html: str, page_url: str) -> SearchPage:
         abstract_node = link.xpath("ancestor::dd[1]//p[contains(@class,'result-summary')]")
         abstract = ib.clean_text(node_text(abstract_node[0].root)) if abstract_node else ""
         hits.append(SearchHit(url, ib.clean_text(node_text(link.root)), abstract))
-    next_href = sel.xpath(
-        "//*[@id='pager' or contains(@class,'page')]//a[contains(normalize-space(.),'下一页')]/@href"
-    ).get()
+    next_href = next_page_href(sel)
     return SearchPage(hits, urljoin(page_url, next_href) if next_href else None)
+
+
+_NEXT_TEXTS = ("下一页", "下一頁", "下页", "下頁", ">", "›", "»", "next")
+_NEXT_CLASSES = ("next", "n", "next-page", "page-next", "pagination-next")
+_PREVIOUS_MARKS = ("上一页", "上一頁", "上页", "<", "‹", "«", "prev")
+
+
+def next_page_href(sel: Selector) -> str | None:
+    """The next result page's link, wherever the pager sits and however it is marked up.
+
+    Tried in order: `rel=next` (on a link or an anchor), an anchor whose text is 下一页 / 下一頁 / 下页
+    / `>` (arrows too, with or without a trailing arrow), an anchor with a `next` or `n` class.
+    """
+    for href in sel.xpath("//link[contains(concat(' ',normalize-space(@rel),' '),' next ')]/@href").getall():
+        if _usable(href):
+            return href
+    anchors = sel.xpath("//a[@href]")
+    for anchor in anchors:
+        if "next" in (anchor.attrib.get("rel") or "").split() and _usable(anchor.attrib["href"]):
+            return anchor.attrib["href"]
+    for anchor in anchors:
+        raw = "".join(anchor.xpath(".//text()").getall()).strip()
+        text = raw.rstrip(">›»").strip().lower()
+        if (text in _NEXT_TEXTS or raw in _NEXT_TEXTS) and _usable(anchor.attrib["href"]):
+            return anchor.attrib["href"]
+    for anchor in anchors:
+        classes = set((anchor.attrib.get("class") or "").split())
+        text = "".join(anchor.xpath(".//text()").getall())
+        backwards = any(mark in text for mark in _PREVIOUS_MARKS)  # Baidu marks 上一页 with class n too
+        if classes & set(_NEXT_CLASSES) and not backwards and _usable(anchor.attrib["href"]):
+            return anchor.attrib["href"]
+    return None
+
+
+def _usable(href: str) -> bool:
+    href = href.strip()
+    return bool(href) and not href.startswith(("#", "javascript:"))

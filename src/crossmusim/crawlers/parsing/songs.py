@@ -7,18 +7,29 @@ from crossmusim.crawlers.parsing.lemma_page import Lemma
 from crossmusim.records import Provenance, SongPage
 
 
-def music_work_verdict(lemma: Lemma) -> str | None:
-    """None when the lemma is a music work; else the reason it is skipped."""
+def classify_lemma(lemma: Lemma) -> tuple[str, str]:
+    """(verdict, why): verdict `song`, `not_song` or `empty_page`, with the evidence in words."""
     if not lemma.infobox and not lemma.summary and not lemma.sections:
-        return "empty_page"  # nothing rendered: often a JavaScript-built page (try --render js)
+        return "empty_page", "no infobox, summary or section: often a JavaScript-built page (try --render js)"
     categories = {ib.to_simplified(c) for c in lemma.categories}
     if categories & ib.SONG_CATEGORIES:
-        return None
+        return "song", f"category {', '.join(sorted(categories & ib.SONG_CATEGORIES))}"
     keys = {ib.clean_key(k) for k, _ in lemma.infobox}
-    song_keys = {ib.normalise_key(k) for k in keys} & ib.SONG_KEYS
-    if len(song_keys) >= 2 or (song_keys and not keys & ib.NON_SONG_KEYS):
-        return None
-    return "not_song"
+    song_keys = sorted(k for k in keys if ib.normalise_key(k) in ib.SONG_KEYS)
+    other = sorted(keys & ib.NON_SONG_KEYS)
+    if len(song_keys) >= 2 or (song_keys and not other):
+        return "song", f"song infobox keys: {', '.join(song_keys)}"
+    if song_keys:
+        return "not_song", f"one song key ({song_keys[0]}) beside keys of other things ({', '.join(other)})"
+    return "not_song", "no song category and no song infobox key" + (
+        f" (categories: {', '.join(lemma.categories)})" if lemma.categories else ""
+    )
+
+
+def music_work_verdict(lemma: Lemma) -> str | None:
+    """None when the lemma is a music work; else the reason it is skipped (`not_song`, `empty_page`)."""
+    verdict, _ = classify_lemma(lemma)
+    return None if verdict == "song" else verdict
 
 
 def song_from_lemma(lemma: Lemma, url: str, fetched_at: str = "", provenance: Provenance | None = None) -> SongPage:

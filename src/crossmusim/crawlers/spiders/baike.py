@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -55,22 +55,32 @@ class BaikeSpider(scrapy.Spider):
             for request in self._search(self.search_url(term.term), term):
                 yield request
 
-    def _search(self, url: str, term: QueryTerm) -> Iterator[scrapy.Request]:
+    def _search(self, url: str, term: QueryTerm, *, probe: bool = False) -> Iterator[scrapy.Request]:
         """A search page: replayed from the frontier when a resumed crawl has read it already."""
         done = self.state.searches.get(search_key(url))
         if done is None:
             yield scrapy.Request(
                 url,
                 callback=self.parse_search,
-                cb_kwargs={"term": term},
+                cb_kwargs={"term": term, "probe": probe},
                 errback=self.on_error,
                 meta={"kind": "search"},
             )
             return
         self.crawler.stats.inc_value("crossmusim/search_pages_replayed")
         yield from self._items(done.items, term, done.url)
-        if done.next_url and not self._limit_reached():
-            yield from self._search(done.next_url, term)
+        yield from self._follow(done.url, term, done.next_url, done.next_is_probe, done.end_reason)
+
+    def _follow(
+        self, url: str, term: QueryTerm, next_url: str | None, next_is_probe: bool, end_reason: str | None
+    ) -> Iterator[scrapy.Request]:
+        """Go on to the next result page, or count why this term's search ends here."""
+        if next_url and self._limit_reached():
+            end_reason = "max_pages"
+        if next_url and end_reason is None:
+            yield from self._search(next_url, term, probe=next_is_probe)
+        elif end_reason is not None:
+            self.crawler.stats.inc_value(f"crossmusim/search_end/{end_reason}")
 
     def _items(self, urls: list[str], term: QueryTerm, search_url: str) -> Iterator[scrapy.Request]:
         for url in urls:
@@ -97,7 +107,7 @@ class BaikeSpider(scrapy.Spider):
         return self.config.max_pages is not None and self.item_requests >= self.config.max_pages
 
     # -- callbacks --------------------------------------------------------------------------------
-    def parse_search(self, response: Response, term: QueryTerm) -> Iterator[scrapy.Request]:
+    def parse_search(self, response: Response, term: QueryTerm, probe: bool = False) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value("crossmusim/search_pages")
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crossmusim/skipped/not_html")
@@ -105,11 +115,29 @@ class BaikeSpider(scrapy.Spider):
         page = search_page.parse_search_page(response.text, response.url)
         items = [self.rebase(hit.url) for hit in page.hits]
         next_url = self.rebase(page.next_url) if page.next_url else None
-        self.state.record_search(SearchRecord(response.url, term.term, term.category, items, next_url))
+        next_is_probe, end_reason = False, None
+        if next_url is None:
+            if not items:
+                end_reason = (
+                    "offset_probe_empty" if probe else ("no_results" if _offset(response.url) == 0 else "last_page")
+                )
+            elif len(items) >= self.config.search_rows:
+                # A full page without a next link: the pager may be marked up in a way we do not know.
+                # Never stop silently: ask for the next offset ourselves (an empty page ends it).
+                self.crawler.stats.inc_value("crossmusim/search_full_page_without_next_link")
+                self.logger.warning(
+                    "%s listed a full page of %d results but no next-page link we recognise; trying the next offset",
+                    response.url,
+                    len(items),
+                )
+                next_url, next_is_probe = _with_offset(response.url, self.config.search_rows), True
+            else:
+                end_reason = "last_page"
+        record = SearchRecord(response.url, term.term, term.category, items, next_url, next_is_probe, end_reason)
+        self.state.record_search(record)
         self.crawler.stats.inc_value("crossmusim/search_hits", len(items))
         yield from self._items(items, term, response.url)
-        if next_url and not self._limit_reached():
-            yield from self._search(next_url, term)
+        yield from self._follow(response.url, term, next_url, next_is_probe, end_reason)
 
     def parse_item(self, response: Response, provenance: Provenance) -> Iterator[Any]:
         self.crawler.stats.inc_value("crossmusim/item_pages")
@@ -137,4 +165,20 @@ class BaikeSpider(scrapy.Spider):
         message = failure.getErrorMessage()
         reason = "robots_txt" if "robots.txt" in message else (failure.type.__name__ if failure.type else "error")
         self.crawler.stats.inc_value(f"crossmusim/failed/{reason}")
+        if request.meta.get("kind") == "search":
+            ended = "blocked" if "block" in reason.lower() or "block" in message.lower() else "failed"
+            self.crawler.stats.inc_value(f"crossmusim/search_end/{ended}")
         self.logger.warning("gave up on %s: %s", request.url, message)
+
+
+def _offset(url: str) -> int:
+    values = parse_qs(urlsplit(url).query).get("pn")
+    return int(values[0]) if values and values[0].isdigit() else 0
+
+
+def _with_offset(url: str, step: int) -> str:
+    """The same search with the result offset `pn` moved on by `step`."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "pn"]
+    query.append(("pn", str(_offset(url) + step)))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
