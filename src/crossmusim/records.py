@@ -84,6 +84,8 @@ class SongPage:
     genres: list[str] = field(default_factory=list)
     duration_s: int | None = None
     foreign_title: str | None = None
+    description: str = ""  # the short line under the title (周杰伦演唱歌曲)
+    aliases: list[str] = field(default_factory=list)  # other titles that lead to this page
     summary: str = ""
     background: str = ""  # 创作背景
     review: str = ""  # 歌曲鉴赏 and its synonyms
@@ -202,7 +204,8 @@ class TextRecord:
     title: str = ""
     artist: str = ""
     album: str = ""
-    aliases: list[str] = field(default_factory=list)  # other names: foreign titles, English artist names
+    aliases: list[str] = field(default_factory=list)  # other names of the artist (English names...)
+    title_aliases: list[str] = field(default_factory=list)  # other titles: foreign title, redirects
     aspects: list[str] = field(default_factory=list)
     language: str = ""
     status: str = ""  # generate's status for LLM texts

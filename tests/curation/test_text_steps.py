@@ -93,6 +93,12 @@ def test_masking_partial_titles_and_english_names():
     assert masker.mask("Yesterdays are gone") == "Yesterdays are gone"  # word edges respected
 
 
+def test_other_titles_of_the_song_are_masked_as_title():
+    # Redirect titles and the foreign title from the crawl (PAGE_DATA.redirectFrom, 外文名称).
+    masker = NameMasker.for_song("夏夜的风", "甲乙", title_aliases=["夏夜之风", "Summer Night Wind"])
+    assert masker.mask("《夏夜之风》（Summer Night Wind）由甲乙演唱") == "《[TITLE]》（[TITLE]）由[ARTIST]演唱"
+
+
 def test_title_containing_the_artist_is_masked_as_title():
     masker = NameMasker.for_song("周杰伦的床边故事", "周杰伦")
     assert masker.mask("《周杰伦的床边故事》由周杰伦演唱") == "《[TITLE]》由[ARTIST]演唱"

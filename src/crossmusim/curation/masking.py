@@ -57,11 +57,20 @@ class NameMasker:
     placeholders: list[tuple[str, str]]  # (name, placeholder), longest first
 
     @classmethod
-    def for_song(cls, title: str, artist: str, album: str = "", aliases: list[str] | None = None) -> NameMasker:
+    def for_song(
+        cls,
+        title: str,
+        artist: str,
+        album: str = "",
+        aliases: list[str] | None = None,
+        title_aliases: list[str] | None = None,
+    ) -> NameMasker:
+        """`aliases`: other names of the artist; `title_aliases`: other titles of the song."""
         entries: dict[str, str] = {}
-        for part in title_parts(title) if title else ():
-            for form in _variants(part):
-                entries.setdefault(form, TITLE)
+        for name in [title, *(title_aliases or [])]:
+            for part in title_parts(name) if name else ():
+                for form in _variants(part):
+                    entries.setdefault(form, TITLE)
         for name in [*artist_names(artist), *(aliases or [])]:
             bare = re.sub(r"^the\s+", "", name.strip(), flags=re.I)  # "The Beatles" -> also "Beatles"
             for form in _variants(name) | _variants(bare):
@@ -89,9 +98,11 @@ class NameMasker:
 
 
 @functools.lru_cache(maxsize=8192)
-def _masker(title: str, artist: str, album: str, aliases: tuple[str, ...]) -> NameMasker:
+def _masker(
+    title: str, artist: str, album: str, aliases: tuple[str, ...], title_aliases: tuple[str, ...]
+) -> NameMasker:
     """One compiled masker per song: a song has many texts, in any order."""
-    return NameMasker.for_song(title, artist, album, list(aliases))
+    return NameMasker.for_song(title, artist, album, list(aliases), list(title_aliases))
 
 
 class MaskNames(Transform):
@@ -102,7 +113,7 @@ class MaskNames(Transform):
         self.leaked = 0
 
     def transform(self, record: TextRecord) -> None:
-        masker = _masker(record.title, record.artist, record.album, tuple(record.aliases))
+        masker = _masker(record.title, record.artist, record.album, tuple(record.aliases), tuple(record.title_aliases))
         record.text = masker.mask(record.text)
         record.aspects = [masker.mask(a) for a in record.aspects]
         record.masked = True

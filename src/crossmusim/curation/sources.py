@@ -30,7 +30,7 @@ class SongInfo:
     title: str
     artist: str
     album: str = ""
-    aliases: tuple[str, ...] = ()
+    title_aliases: tuple[str, ...] = ()
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
@@ -77,7 +77,7 @@ def read_crawl(path: Path) -> Iterator[TextRecord | InputFormatError]:
             title=page.title,
             artist=page.artist,
             album=page.album or "",
-            aliases=[a for a in [page.foreign_title] if a],
+            title_aliases=[a for a in [page.foreign_title, *page.aliases] if a],
             origin=f"{path}:{line}",
         )
         for field_name in ("review", "background"):
@@ -128,7 +128,7 @@ def read_aspects(path: Path, songs: dict[str, SongInfo]) -> Iterator[TextRecord 
             title=info.title if info else "",
             artist=info.artist if info else "",
             album=info.album if info else "",
-            aliases=list(info.aliases) if info else [],
+            title_aliases=list(info.title_aliases) if info else [],
             origin=f"{path}:{line}",
         )
 
@@ -253,7 +253,7 @@ def song_infos(crawl: list[Path], generated: list[Path]) -> dict[str, SongInfo]:
         for record in read_crawl(path):
             if isinstance(record, TextRecord):
                 infos.setdefault(
-                    record.source_id, SongInfo(record.title, record.artist, record.album, tuple(record.aliases))
+                    record.source_id, SongInfo(record.title, record.artist, record.album, tuple(record.title_aliases))
                 )
     for path in generated:
         for record in read_generated(path):

@@ -48,7 +48,9 @@ def test_old_layout_fields_in_detail():
         269,
     )
     assert song.arrangers == ["周杰伦", "林迈可"] and song.genres == ["流行", "摇滚"]
-    assert song.sections == {"获奖记录": "2004年\n第4届全球华语歌曲排行榜年度二十大金曲\n获奖"}
+    assert song.sections == {
+        "获奖记录": "时间 | 奖项名称 | 结果\n2004年 | 第4届全球华语歌曲排行榜年度二十大金曲 | 获奖"
+    }
     assert song.categories == ["音乐作品", "单曲"]
 
 

@@ -7,14 +7,13 @@ prefix. Both parse to the same `Lemma`; whether it is a song is decided in `song
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
 from crossmusim.crawlers.parsing import infobox as ib
+from crossmusim.crawlers.parsing import page_data
 from crossmusim.crawlers.parsing.html import node_text
 from crossmusim.crawlers.parsing.site_urls import page_id_from_url
 
@@ -31,6 +30,8 @@ class Lemma:
     categories: list[str] = field(default_factory=list)
     canonical_url: str = ""
     page_id: str | None = None
+    description: str = ""  # the short line under the title: 周杰伦演唱歌曲
+    aliases: list[str] = field(default_factory=list)  # titles that redirect here
 
 
 def _layout(sel: Selector) -> str:
@@ -39,16 +40,6 @@ def _layout(sel: Selector) -> str:
     if sel.css("div.J-lemma-content, h1.J-lemma-title, [class^='basicInfoBlock_']"):
         return "modules"
     return "unknown"
-
-
-def _page_data(html: str) -> dict:
-    match = re.search(r"window\.PAGE_DATA\s*=\s*(\{.*?\})\s*;?\s*</script>", html, re.S)
-    if not match:
-        return {}
-    try:
-        return json.loads(match.group(1))
-    except json.JSONDecodeError:
-        return {}
 
 
 def _title(sel: Selector, page_data: dict) -> str:
@@ -81,6 +72,16 @@ def _infobox(sel: Selector) -> list[tuple[str, str]]:
     return pairs
 
 
+def _description(sel: Selector, data: dict) -> str:
+    """The short line beside the title (newer: lemmaDescText_; older: the title's h2)."""
+    nodes = sel.xpath(
+        "//*[starts-with(@class,'lemmaDescText_') or contains(@class,' lemmaDescText_')]"
+        " | //dd[contains(@class,'lemmaWgt-lemmaTitle-title')]/h2"
+    )
+    text = ib.clean_text(node_text(nodes[0].root)) if nodes else ""
+    return text.strip("（）() ") or page_data.description(data)
+
+
 def _summary(sel: Selector) -> str:
     nodes = sel.css("div.lemma-summary") or sel.xpath(
         "//div[starts-with(@class,'lemmaSummary_') or contains(@class,' lemmaSummary_')"
@@ -90,10 +91,12 @@ def _summary(sel: Selector) -> str:
 
 
 def _sections_basicinfo(sel: Selector) -> list[tuple[str, str]]:
+    # Paragraphs, and tables as a whole (their cells hold paragraphs too: one row, one line).
     nodes = sel.xpath(
         "//div[contains(concat(' ',normalize-space(@class),' '),' para-title ')"
         " or (contains(concat(' ',normalize-space(@class),' '),' para ')"
-        "     and not(ancestor::div[contains(@class,'lemma-summary')]))]"
+        "     and not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table))]"
+        " | //table[not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table)]"
     )
     return _group_sections(
         (
@@ -106,7 +109,13 @@ def _sections_basicinfo(sel: Selector) -> list[tuple[str, str]]:
 
 
 def _sections_modules(sel: Selector) -> list[tuple[str, str]]:
-    nodes = sel.xpath("//div[contains(@class,'J-lemma-content')]//*[@data-tag='header' or @data-tag='paragraph']")
+    # Headers, paragraphs, tables (one row, one line) and modules between paragraphs (a timeline).
+    nodes = sel.xpath(
+        "//div[contains(@class,'J-lemma-content')]//*[@data-tag='header'"
+        " or (@data-tag='paragraph' and not(ancestor::table))"
+        " or ((@data-tag='module' or @data-tag='table')"
+        "     and not(ancestor::*[@data-tag='paragraph' or @data-tag='module' or @data-tag='table']))]"
+    )
     return _group_sections(
         (("heading" if n.attrib.get("data-tag") == "header" else "text"), n.attrib.get("data-level", "1") == "1", n)
         for n in nodes
@@ -145,20 +154,25 @@ def _categories(sel: Selector) -> list[str]:
 
 def parse_lemma(html: str, url: str) -> Lemma:
     sel = Selector(text=html)
-    page_data = _page_data(html)
+    data = page_data.load_page_data(html)
     layout = _layout(sel)
-    canonical = sel.css("link[rel=canonical]::attr(href)").get() or url
+    # Without a canonical link, the URL itself, less tracking query strings (?fr=aladdin).
+    canonical = sel.css("link[rel=canonical]::attr(href)").get() or urlunsplit(urlsplit(url)._replace(query=""))
     page_id = page_id_from_url(canonical) or page_id_from_url(url)
-    if not page_id and page_data.get("lemmaId"):
-        page_id = str(page_data["lemmaId"])
+    if not page_id and data.get("lemmaId"):
+        page_id = str(data["lemmaId"])
     sections = _sections_modules(sel) if layout == "modules" else _sections_basicinfo(sel)
+    categories = _categories(sel)
+    categories += [c for c in page_data.categories(data) if c not in categories]
     return Lemma(
-        title=_title(sel, page_data),
+        title=_title(sel, data),
         layout=layout,
-        infobox=_infobox(sel),
+        infobox=_infobox(sel) or page_data.card_infobox(data),  # real pages may leave the HTML box empty
         summary=_summary(sel),
         sections=sections,
-        categories=_categories(sel),
+        categories=categories,
         canonical_url=urljoin(url, canonical),
         page_id=page_id,
+        description=_description(sel, data),
+        aliases=page_data.aliases(data),
     )

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
 from crossmusim.crawlers.parsing import infobox as ib
 from crossmusim.crawlers.parsing.lemma_page import Lemma
 from crossmusim.records import Provenance, SongPage
+
+# The short description of a song page: "周杰伦演唱歌曲", "2003年周杰伦演唱的歌曲", "A、B演唱的单曲".
+_SONG_DESCRIPTION = re.compile(r"^(?:\d{4}年)?(?P<artist>.+?)(?:演唱|演唱的|献唱的?|原唱的?)(?:歌曲|单曲)$")
+
+
+def artist_from_description(description: str) -> str | None:
+    match = _SONG_DESCRIPTION.match(ib.to_simplified(description.strip()))
+    return match.group("artist").strip() if match else None
 
 
 def classify_lemma(lemma: Lemma) -> tuple[str, str]:
     """(verdict, why): verdict `song`, `not_song` or `empty_page`, with the evidence in words."""
     if not lemma.infobox and not lemma.summary and not lemma.sections:
         return "empty_page", "no infobox, summary or section: often a JavaScript-built page (try --render js)"
-    categories = {ib.to_simplified(c) for c in lemma.categories}
+    # A category path from PAGE_DATA (文化/音乐/歌曲) counts by its leaf: 文化/音乐/歌手 is no song.
+    categories = {ib.to_simplified(c).split("/")[-1] for c in lemma.categories}
     if categories & ib.SONG_CATEGORIES:
         return "song", f"category {', '.join(sorted(categories & ib.SONG_CATEGORIES))}"
+    if artist_from_description(lemma.description):
+        return "song", f"description {lemma.description}"
     keys = {ib.clean_key(k) for k, _ in lemma.infobox}
     song_keys = sorted(k for k in keys if ib.normalise_key(k) in ib.SONG_KEYS)
     other = sorted(keys & ib.NON_SONG_KEYS)
@@ -38,14 +51,19 @@ def song_from_lemma(lemma: Lemma, url: str, fetched_at: str = "", provenance: Pr
         canonical_url=lemma.canonical_url,
         url=url,
         page_id=lemma.page_id,
+        description=lemma.description,
+        aliases=list(lemma.aliases),
         summary=lemma.summary,
         categories=lemma.categories,
         layout=lemma.layout,
         fetched_at=fetched_at,
         provenance=provenance,
     )
+    music_work = classify_lemma(lemma)[0] == "song"
     for raw_key, value in lemma.infobox:
         key = ib.normalise_key(raw_key)
+        if key == "genres" and ib.clean_key(raw_key) == "类别" and not music_work:
+            key = "类别"  # the generic key means a genre only on a music work (蜘蛛: 类别 动物)
         song.infobox.setdefault(key, value)
         if key in ("artists", "lyricists", "composers", "arrangers") and not getattr(song, key):
             setattr(song, key, ib.split_names(value))
@@ -66,6 +84,9 @@ def song_from_lemma(lemma: Lemma, url: str, fetched_at: str = "", provenance: Pr
     for key, names in ib.credits_from_prose(lemma.summary).items():
         if not getattr(song, key):
             setattr(song, key, names)
+    described_by = artist_from_description(lemma.description)
+    if not song.artists and described_by:
+        song.artists = ib.split_names(described_by)
     for heading, text in lemma.sections:
         name = ib.clean_key(heading)
         target = ib.section_field(name)
