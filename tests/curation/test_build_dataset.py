@@ -285,3 +285,25 @@ def test_splits_are_streamed_to_arrow_a_batch_at_a_time(tmp_path):
     assert hf_dataset.write_split_arrow(rows, tmp_path / "again.arrow", embed=True, batch_rows=2) == digest
     split = hf_dataset.to_dataset(target, "train", digest, embed=True)
     assert split[4]["audio"]["path"] == "a.wav" and split[4]["audio"]["bytes"] == audio.read_bytes()
+
+
+def test_small_builds_fill_every_split_and_warn_about_few_artists(curation_inputs):
+    out = curation_inputs["root"] / "dataset"
+    proc = build(curation_inputs, out, "--split-shares", "0.6,0.2,0.2")
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    assert stats["split_shares"] == [0.6, 0.2, 0.2]
+    assert min(stats["artists"].values()) >= 1 and min(stats["rows"].values()) >= 1
+    for split, count in stats["artists"].items():
+        warned = f"the {split} split holds {count} artist{'' if count == 1 else 's'} (fewer than 5)" in proc.stderr
+        assert warned == (count < 5), split
+
+
+def test_bad_split_shares_are_one_line(curation_inputs):
+    out = curation_inputs["root"] / "dataset"
+    proc = build(curation_inputs, out, "--split-shares", "0.9,0.2,0.1")
+    assert proc.returncode == 1 and not out.exists()
+    assert proc.stderr.strip() == (
+        "crossmusim: error: --split-shares '0.9,0.2,0.1': give three shares of train,validation,test "
+        "that sum to 1, e.g. 0.8,0.1,0.1"
+    )

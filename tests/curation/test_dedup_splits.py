@@ -1,9 +1,10 @@
 import random
 
 import numpy as np
+import pytest
 
 from crossmusim.curation.dedup import MinHasher, near_duplicate_of, normalise_for_dedup, shingle_hashes
-from crossmusim.curation.splits import assign_splits
+from crossmusim.curation.splits import assign_splits, parse_shares
 
 
 def jaccard(a: str, b: str, n: int = 5) -> float:
@@ -41,3 +42,27 @@ def test_splits_are_artist_disjoint_deterministic_and_seeded():
     sizes = {s: sum(1 for g in groups if first[g] == s) for s in ("train", "validation", "test")}
     assert 700 <= sizes["train"] <= 880 and sizes["validation"] >= 60 and sizes["test"] >= 60
     assert assign_splits(groups, seed=1) != first
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_small_data_leaves_no_split_empty(seed):
+    # Six artists with about six songs each (38 rows): train used to take all but one artist.
+    groups = [f"artist{i}" for i in range(6) for _ in range(6)] + ["artist0", "artist1"]
+    assignment = assign_splits(groups, seed=seed)
+    artists = {s: sum(1 for a in set(groups) if assignment[a] == s) for s in ("train", "validation", "test")}
+    assert min(artists.values()) >= 1 and artists["train"] == 4
+
+
+def test_two_artists_cannot_fill_three_splits_and_shares_are_the_users():
+    assert set(assign_splits(["a", "a", "b"], seed=0).values()) <= {"train", "validation", "test"}
+    groups = [f"artist{i % 50}" for i in range(1000)]
+    assignment = assign_splits(groups, seed=0, shares=(0.5, 0.0, 0.5))
+    rows = {s: sum(1 for g in groups if assignment[g] == s) for s in ("train", "validation", "test")}
+    assert rows["validation"] == 0 and 400 <= rows["train"] <= 600
+
+
+@pytest.mark.parametrize("text", ["0.8,0.2", "0.8,0.1,0.2", "a,b,c", "0,0.5,0.5", "-0.1,0.6,0.5"])
+def test_bad_split_shares_are_refused(text):
+    with pytest.raises(ValueError, match="give three shares of train,validation,test that sum to 1"):
+        parse_shares(text)
+    assert parse_shares("0.7,0.15,0.15") == (0.7, 0.15, 0.15)

@@ -10,6 +10,8 @@ import typer
 
 from crossmusim.cli.options import OutDir
 from crossmusim.curation.pipeline import BuildConfig, build_dataset
+from crossmusim.curation.splits import parse_shares
+from crossmusim.errors import UserError
 
 
 def build(
@@ -28,6 +30,11 @@ def build(
     dedup: str = typer.Option(BuildConfig.dedup, "--dedup", help="near | exact | off."),
     near_threshold: float = typer.Option(BuildConfig.near_threshold, "--near-threshold", min=0.1, max=1.0),
     seed: int = typer.Option(BuildConfig.seed, "--seed", help="Seed of the artist-disjoint split."),
+    split_shares: str = typer.Option(
+        ",".join(str(s) for s in BuildConfig.split_shares),
+        "--split-shares",
+        help="Shares of train,validation,test (by rows; no artist in two splits).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed row instead of skipping it."),
     embed_audio: bool = typer.Option(
         BuildConfig.embed_audio, "--embed-audio/--link-audio", help="Store audio bytes or only paths."
@@ -47,6 +54,7 @@ def build(
         dedup=dedup,
         near_threshold=near_threshold,
         seed=seed,
+        split_shares=_shares(split_shares),
         strict=strict,
         embed_audio=embed_audio,
         parquet=parquet,
@@ -63,3 +71,10 @@ def build(
     )
     if summary.get("pushed"):
         typer.echo(f"pushed to the Hub as {push_to_hub}: {summary['pushed']}")
+
+
+def _shares(text: str) -> tuple[float, float, float]:
+    try:
+        return parse_shares(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None

@@ -4,6 +4,7 @@ in a Hugging Face dataset with artist-disjoint splits, a card, and statistics of
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,9 @@ from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
 from crossmusim.records import TextRecord
 
+logger = logging.getLogger("crossmusim.build")
+MIN_ARTISTS_PER_SPLIT = 5  # below this a split's retrieval metrics are noise
+
 
 @dataclass
 class BuildConfig:
@@ -48,6 +52,7 @@ class BuildConfig:
     dedup: str = "near"  # near | exact | off
     near_threshold: float = 0.8
     seed: int = 0
+    split_shares: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, validation, test
     strict: bool = False
     embed_audio: bool = True
     parquet: bool = False
@@ -202,10 +207,21 @@ def _build(
         used_audio.add(ref.path)
         rows.append(_row(record, song_id, ref, tags.find(record.source_id, key)))
         groups.append(artist_key(record.artist) or song_id)
-    assignment = assign_splits(groups, seed=config.seed)
+    assignment = assign_splits(groups, seed=config.seed, shares=config.split_shares)
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for row, group in zip(rows, groups, strict=True):
         splits[assignment[group]].append(row)
+    artists = {name: sum(1 for s in assignment.values() if s == name) for name in splits}
+    for name, count in artists.items():
+        share = config.split_shares[list(splits).index(name)]
+        if share > 0 and count < MIN_ARTISTS_PER_SPLIT:
+            logger.warning(
+                "the %s split holds %d artist%s (fewer than %d): its metrics will be noisy",
+                name,
+                count,
+                "" if count == 1 else "s",
+                MIN_ARTISTS_PER_SPLIT,
+            )
     hf_dataset.write_dataset(
         splits, staging, parquet=config.parquet or bool(config.push_to_hub), embed=config.embed_audio
     )
@@ -230,6 +246,8 @@ def _build(
         },
         "stats": stats.as_dict(),
         "rows": {name: len(split_rows) for name, split_rows in splits.items()},
+        "split_shares": list(config.split_shares),
+        "artists": artists,
         "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
         "unmatched_texts": len(unmatched),
         "tags_rows": tags.rows,
