@@ -9,6 +9,7 @@ from crossmusim.aspects.vocabulary import (
     add_tsv,
     builtin_vocabulary,
     en_key,
+    is_category_label,
     load_vocabulary,
     stem,
 )
@@ -104,3 +105,50 @@ def test_musiccaps_vocabulary_can_leave_out_evaluation_rows(realdata):
     add_musiccaps(everything, csv_path, min_count=1)
     add_musiccaps(train, csv_path, min_count=1, exclude_ytids=evaluation)
     assert len(everything) > len(train) > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a lively tune", ["energetic"]),  # lively is not live (recording)
+        ("songs about our lives", []),
+        ("she dances all night", []),  # a verb, not the dance genre
+        ("it rocks", []),
+        ("the bass drum pounds", ["drums"]),  # not the bass
+        ("a live recording of dance music", ["live recording", "dance"]),
+        ("a pianno melody", ["piano"]),  # misspellings still found
+    ],
+)
+def test_stemming_collisions(lexicon, text, expected):
+    assert lexicon.extract(text) == expected
+
+
+def test_muchin_v2_category_labels_are_never_aspects(realdata):
+    vocab = builtin_vocabulary()
+    add_muchin_v2(vocab, realdata / "muchin-v2")
+    tags = set(vocab.canonical_of.values())
+    assert not {"其他", "人声与表演", "艺术风格", "节奏特点", "情感类"} & tags
+    # Forms of a large, mixed cluster stay themselves: 广场舞 is no 快速 (tempo).
+    assert vocab.canonical("广场舞") == "广场舞"
+    text = "这首歌节奏很快，适合跳广场舞，女声甜美，还用了二胡。"
+    assert not any(is_category_label(tag) for tag in LexiconExtractor(vocab).extract(text))
+    coarse = builtin_vocabulary()
+    add_muchin_v2(coarse, realdata / "muchin-v2", clusters_as_tags=True)
+    assert coarse.canonical("广场舞") == "快速"  # what the coarse maps did
+
+
+def test_musiccaps_vocabulary_leaves_out_given_ids(tmp_path):
+    rows = [("a1", "['otherworldly glockenspiel']", "False"), ("a2", "['otherworldly glockenspiel']", "False"),
+            ("e1", "['crunchy theremin']", "True"), ("e2", "['crunchy theremin']", "True")]  # fmt: skip
+    path = tmp_path / "musiccaps.csv"
+    path.write_text(
+        "ytid,aspect_list,caption,is_audioset_eval\n" + "".join(f'{y},"{a}",x,{e}\n' for y, a, e in rows),
+        encoding="utf-8",
+    )
+    text = "an otherworldly glockenspiel over a crunchy theremin"
+    assert LexiconExtractor(load_vocabulary([f"musiccaps={path}"])).extract(text) == [
+        "otherworldly glockenspiel", "crunchy theremin"]  # fmt: skip
+    no_eval = load_vocabulary([f"musiccaps={path}"], exclude_ids={"e1", "e2"})
+    assert LexiconExtractor(no_eval).extract(text) == ["otherworldly glockenspiel"]
+    train_only = load_vocabulary([f"musiccaps-train={path}"])
+    assert LexiconExtractor(train_only).extract(text) == ["otherworldly glockenspiel"]

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 
 from crossmusim.aspects.base import AspectExtractor, text_lang
-from crossmusim.aspects.vocabulary import NEGATIONS, STOPWORDS, Vocabulary, en_tokens, is_chinese
+from crossmusim.aspects.vocabulary import NEGATIONS, NOT_STEMMED, STOPWORDS, Vocabulary, en_tokens, is_chinese
 from crossmusim.chinese import to_simplified
 from crossmusim.records import AspectRecord, TextUnit
 
@@ -47,7 +47,7 @@ class LexiconExtractor(AspectExtractor):
     def _vocab_tokens_for(self, token: str) -> frozenset[str]:
         if token in self._en_tokens:
             return frozenset({token})
-        if len(token) < 5:
+        if len(token) < 5 or token in NOT_STEMMED:  # real words, not misspellings of a tag (dances)
             return frozenset()
         close = difflib.get_close_matches(token, self._en_tokens, n=3, cutoff=0.88)
         return frozenset(t for t in close if abs(len(t) - len(token)) <= 1)

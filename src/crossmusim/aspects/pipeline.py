@@ -12,7 +12,7 @@ from crossmusim.aspects.base import AspectExtractor
 from crossmusim.aspects.lexicon import LexiconExtractor
 from crossmusim.aspects.llm import LLMAspectExtractor
 from crossmusim.aspects.texts import load_texts
-from crossmusim.aspects.vocabulary import load_vocabulary
+from crossmusim.aspects.vocabulary import load_vocabulary, read_ids
 from crossmusim.errors import UserError
 from crossmusim.io import atomic_write_json, read_jsonl
 from crossmusim.llm.jobs import run_jobs_to_file
@@ -31,6 +31,7 @@ class AspectsConfig:
     extractor: str = "lexicon"  # lexicon | llm
     llm: LLMOptions = field(default_factory=LLMOptions)
     vocab: list[str] = field(default_factory=list)
+    exclude_ids: Path | None = None  # ids kept out of a MusicCaps vocabulary
 
 
 def run_aspects(config: AspectsConfig) -> dict[str, Any]:
@@ -42,7 +43,8 @@ def run_aspects(config: AspectsConfig) -> dict[str, Any]:
     session = (
         LLMSession(config.llm, config.out_dir, spent_usd=spent_in(out_path)) if config.extractor == "llm" else None
     )
-    vocabulary = load_vocabulary(config.vocab)
+    excluded = read_ids(config.exclude_ids) if config.exclude_ids else None
+    vocabulary = load_vocabulary(config.vocab, exclude_ids=excluded)
     units = load_texts(config.input)
     config.out_dir.mkdir(parents=True, exist_ok=True)
     done = {(r["id"], r["field"]) for r in read_jsonl(out_path)} if out_path.exists() else set()
@@ -68,6 +70,15 @@ def run_aspects(config: AspectsConfig) -> dict[str, Any]:
     records = [AspectRecord.from_dict(r) for r in read_jsonl(out_path)]
     status = Counter(r.status for r in records)
     tags = Counter(tag for r in records for tag in r.aspects)
-    summary.update(records=len(records), ok=status["ok"], failed=status["failed"], top_aspects=tags.most_common(30))
+    with_aspects = sum(1 for r in records if r.status == "ok" and r.aspects)
+    summary.update(
+        records=len(records),
+        ok=status["ok"],
+        failed=status["failed"],
+        with_aspects=with_aspects,
+        without_aspects=status["ok"] - with_aspects,
+        excluded_ids=len(excluded or ()),
+        top_aspects=tags.most_common(30),
+    )
     atomic_write_json(config.out_dir / SUMMARY_FILE, summary)
     return summary

@@ -72,6 +72,13 @@ _IRREGULAR = {
     "melancholic": "melancholy",
     "synths": "synth",
 }
+# Words the suffix rules would turn into another tag: adjectives in -ly (lively is not live, lovely is
+# not love) and verb or plural forms of genre words (she dances is no dance music; our lives).
+NOT_STEMMED = frozenset(
+    {"lively", "lovely", "lonely", "friendly", "holy", "ugly", "deadly", "elderly", "jolly", "silly", "chilly",
+     "costly", "likely", "timely", "orderly", "dances", "danced", "lives", "lived", "rocks", "rocked", "rocking",
+     "souls", "blues", "classics", "houses", "popping"}
+)  # fmt: skip
 
 
 def is_chinese(text: str) -> bool:
@@ -82,6 +89,8 @@ def stem(word: str) -> str:
     """A light, symmetric English stemmer: plurals, -ing, -ed, -ly, -ist (applied to text and tags alike)."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
+    if word in NOT_STEMMED:
+        return word
     for suffix, replacement, min_len in (
         ("ies", "y", 5),
         ("sses", "ss", 5),
@@ -159,7 +168,37 @@ def add_tsv(vocab: Vocabulary, text: str, source: str) -> None:
     vocab.sources.append(source)
 
 
-def add_muchin_v2(vocab: Vocabulary, folder: Path) -> None:
+# MuChin-V2's maps are coarse clusters: a label such as 其他 (686 forms), 人声与表演 or 艺术风格 names a
+# category, not an aspect, and a large cluster gathers unrelated forms (快速 <- 忧伤, 广场舞). Only small
+# clusters under a specific label canonicalise their forms; every other form stays a tag of its own,
+# and a category-like label is never a tag.
+MUCHIN_SPECIFIC_MAX_FORMS = 50  # 流行 (45 pop variants) canonicalises; 快速 (78, with 忧伤) does not
+_CATEGORY_LABEL_ENDINGS = (
+    "其他",
+    "特点",
+    "特质",
+    "特征",
+    "风格",
+    "类",
+    "表达",
+    "表演",
+    "状态",
+    "活动",
+    "场合",
+    "体验",
+    "年龄段",
+    "类型",
+)
+
+
+def is_category_label(label: str) -> bool:
+    """A MuChin-V2 cluster name that names a category (其他, 人声与表演, 艺术风格), never an aspect."""
+    return label.endswith(_CATEGORY_LABEL_ENDINGS) or "与" in label
+
+
+def add_muchin_v2(vocab: Vocabulary, folder: Path, *, clusters_as_tags: bool = False) -> None:
+    """MuChin-V2 synonym maps. `clusters_as_tags` restores mapping every form to its cluster label
+    (the coarse behaviour, kept only to measure it against)."""
     files = sorted(folder.rglob("*.json"))
     if not files:
         raise UserError(f"{folder}: no MuChin-V2 synonym JSON files found")
@@ -167,9 +206,27 @@ def add_muchin_v2(vocab: Vocabulary, folder: Path) -> None:
         mapping = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(mapping, dict):
             raise InputFormatError(path, None, "expected {canonical: [synonyms]}")
-        for canonical, surfaces in mapping.items():
-            vocab.add(canonical, path.stem, [s for s in surfaces if isinstance(s, str)])
+        for label, surfaces in mapping.items():
+            forms = [s for s in surfaces if isinstance(s, str)]
+            if clusters_as_tags:
+                vocab.add(label, path.stem, forms)
+                continue
+            category = is_category_label(label)
+            if not category and len(forms) <= MUCHIN_SPECIFIC_MAX_FORMS:
+                vocab.add(label, path.stem, forms)
+                continue
+            if not category:
+                vocab.add(label, path.stem, [])
+            for form in forms:
+                if not is_category_label(form):
+                    vocab.add(form, path.stem, [])
     vocab.sources.append(f"muchin-v2:{folder}")
+
+
+def musiccaps_eval_ids(csv_path: Path) -> set[str]:
+    """The ytids of MusicCaps' evaluation rows (`is_audioset_eval` True)."""
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        return {r["ytid"] for r in csv.DictReader(handle) if r.get("is_audioset_eval") == "True"}
 
 
 def add_musiccaps(
@@ -199,8 +256,23 @@ def builtin_vocabulary() -> Vocabulary:
     return vocab
 
 
-def load_vocabulary(specs: list[str]) -> Vocabulary:
-    """`--vocab` values: a TSV path, `muchin-v2=DIR` or `musiccaps=CSV`; the built-in list comes first."""
+def read_ids(path: Path) -> set[str]:
+    """Ids to keep out of a vocabulary: one per line, or a CSV whose header has `ytid` or `id`."""
+    if not path.is_file():
+        raise UserError(f"{path}: ids file not found (one id per line, or a CSV with a ytid or id column)")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = [h.strip() for h in lines[0].split(",")] if lines else []
+    column = next((name for name in ("ytid", "id") if name in header), None)
+    if column is None:
+        return {line.strip() for line in lines if line.strip()}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row[column].strip() for row in csv.DictReader(handle) if (row.get(column) or "").strip()}
+
+
+def load_vocabulary(specs: list[str], *, exclude_ids: set[str] | None = None) -> Vocabulary:
+    """`--vocab` values: a TSV path, `muchin-v2=DIR`, `musiccaps=CSV` or `musiccaps-train=CSV` (its
+    evaluation rows left out); the built-in list comes first. `exclude_ids` (MusicCaps ytids) keeps
+    evaluation rows out of a MusicCaps vocabulary, so gold aspects do not leak into it."""
     vocab = builtin_vocabulary()
     for spec in specs:
         kind, sep, value = spec.partition("=")
@@ -209,10 +281,15 @@ def load_vocabulary(specs: list[str]) -> Vocabulary:
             raise UserError(f"{path}: vocabulary not found (give a TSV file, muchin-v2=DIR or musiccaps=CSV)")
         if sep and kind == "muchin-v2":
             add_muchin_v2(vocab, path)
-        elif sep and kind == "musiccaps":
-            add_musiccaps(vocab, path)
+        elif sep and kind in ("musiccaps", "musiccaps-train"):
+            leave_out = set(exclude_ids or ())
+            if kind == "musiccaps-train":
+                leave_out |= musiccaps_eval_ids(path)
+            add_musiccaps(vocab, path, exclude_ytids=leave_out)
         elif not sep:
             add_tsv(vocab, path.read_text(encoding="utf-8"), str(path))
         else:
-            raise UserError(f"--vocab {spec!r}: unknown kind {kind!r} (muchin-v2=DIR or musiccaps=CSV)")
+            raise UserError(
+                f"--vocab {spec!r}: unknown kind {kind!r} (muchin-v2=DIR, musiccaps=CSV or musiccaps-train=CSV)"
+            )
     return vocab

@@ -19,7 +19,12 @@ def aspects(
     provider: str = opt.Provider,
     base_url: str = opt.BaseUrl,
     models: Path = opt.Models,
-    vocab: list[str] = typer.Option(None, "--vocab", help="Extra vocabulary: TSV, muchin-v2=DIR or musiccaps=CSV."),
+    vocab: list[str] = typer.Option(
+        None, "--vocab", help="Extra vocabulary: TSV, muchin-v2=DIR, musiccaps=CSV or musiccaps-train=CSV."
+    ),
+    exclude_ids: Path = typer.Option(
+        None, "--exclude-ids", help="Ids (MusicCaps ytids) to keep out of a MusicCaps vocabulary: your eval rows."
+    ),
     concurrency: int = opt.Concurrency,
     rpm: int = opt.Rpm,
     tpm: int = opt.Tpm,
@@ -37,12 +42,14 @@ def aspects(
             llm, provider, base_url, models, concurrency, rpm, tpm, max_cost, timeout, retries, retry_backoff, cache
         ),
         vocab=vocab or [],
+        exclude_ids=exclude_ids,
     )
     summary = run_aspects(config)
     top = ", ".join(f"{tag} {n}" for tag, n in summary["top_aspects"][:8])
     typer.echo(
-        f"aspects {summary['stopped'] or 'finished'} ({summary['extractor']}): {summary['ok']} texts with "
-        f"aspects, {summary['failed']} failed ({summary['records']} records); most frequent: {top}"
+        f"aspects {summary['stopped'] or 'finished'} ({summary['extractor']}): {summary['with_aspects']} texts "
+        f"with aspects, {summary['without_aspects']} without, {summary['failed']} failed ({summary['records']} "
+        f"records); most frequent: {top or 'none'}"
     )
     if summary["stopped"] == "budget":
         sys.exit(4)
