@@ -90,3 +90,10 @@ def test_bad_input_names_file_and_line(tmp_path):
     assert proc.stderr.strip().startswith(f"crossmusim: error: {bad}:1: not a description, a crawled song")
     proc = run_cli("aspects", "--in", str(bad), "--out", str(tmp_path / "o"), "--extractor", "llm")
     assert proc.returncode == 1 and "--extractor llm needs --llm NAME" in proc.stderr
+
+
+def test_the_summary_counts_texts_without_aspects(tmp_path):
+    rows = [{"id": "a", "text": "A slow piano ballad."}, {"id": "b", "text": "Nothing musical is said here."}]
+    proc = run_cli("aspects", "--in", str(_write(tmp_path / "t.jsonl", rows)), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert "aspects finished (lexicon): 1 texts with aspects, 1 without, 0 failed (2 records)" in proc.stdout
