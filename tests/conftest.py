@@ -61,6 +61,7 @@ def llm(_llm_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
     yield _llm_server
     _llm_server.rules = []
     _llm_server.latency = 0.0
+    _llm_server.facts = {}
 
 
 def run_cli(

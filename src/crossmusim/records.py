@@ -152,6 +152,8 @@ class Description:
     year: int | None = None
     fields: dict[str, str] = field(default_factory=dict)  # genre, melody, ... lyrics
     description: str = ""
+    fact_check: str = ""  # agree | contradict | unknown: the model's artist/year/album against ours
+    facts: dict[str, Any] = field(default_factory=dict)  # per fact: ours, the model's, result
     usage: dict[str, int] = field(default_factory=dict)
     cost_usd: float = 0.0
     cached: bool = False
@@ -209,6 +211,7 @@ class TextRecord:
     aspects: list[str] = field(default_factory=list)
     language: str = ""
     status: str = ""  # generate's status for LLM texts
+    fact_check: str = ""  # generate's fact check for LLM texts: agree | contradict | unknown
     origin: str = ""  # file:line, for audit
     masked: bool = False
     sentences: list[str] = field(default_factory=list)

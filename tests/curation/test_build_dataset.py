@@ -307,3 +307,28 @@ def test_bad_split_shares_are_one_line(curation_inputs):
         "crossmusim: error: --split-shares '0.9,0.2,0.1': give three shares of train,validation,test "
         "that sum to 1, e.g. 0.8,0.1,0.1"
     )
+
+
+def test_contradicted_llm_descriptions_are_dropped_unless_kept(curation_inputs):
+    path = curation_inputs["generated"] / "descriptions.jsonl"
+    rows = list(read_jsonl(path))
+    for row in rows:
+        if row["song_id"] == "g2":  # Yesterday: the model gave another year and album
+            row["fact_check"] = "contradict"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+    def llm_yesterday_rows(out):
+        ds = datasets.load_from_disk(str(out))
+        return [
+            r for split in ds.values() for r in split if r["source"].startswith("llm:") and r["title"] == "Yesterday"
+        ]
+
+    dropped_out = curation_inputs["root"] / "dropped"
+    proc = build(curation_inputs, dropped_out)
+    assert proc.returncode == 0, proc.stderr
+    assert llm_yesterday_rows(dropped_out) == []
+    drops = [d for d in read_jsonl(dropped_out / "dropped.jsonl") if d.get("step") == "fact_check"]
+    assert len(drops) == 1 and drops[0]["reason"] == "llm_contradicted_facts"
+    kept_out = curation_inputs["root"] / "kept"
+    assert build(curation_inputs, kept_out, "--keep-contradicted").returncode == 0
+    assert len(llm_yesterday_rows(kept_out)) >= 1

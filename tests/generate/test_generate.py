@@ -222,3 +222,31 @@ def test_bad_inputs_are_one_line_errors(llm, tmp_path):
     assert proc.stderr.strip() == (
         "crossmusim: error: openai needs an API key: set the environment variable OPENAI_API_KEY"
     )
+
+
+def test_fact_check_and_content_validation_against_a_confident_model(llm, tmp_path):
+    songs = tmp_path / "songs.csv"
+    songs.write_text(
+        "title,artist,album,year,id\n晴天,周杰伦,叶惠美,2003,s1\n后来,刘若英,我等你,2000,s2\n"
+        "稻香,周杰伦,,,s3\n红豆,王菲,唱游,1998,s4\n夜曲,周杰伦,十一月的萧邦,2005,s5\n",
+        encoding="utf-8",
+    )
+    llm.facts = {"晴天": {"release_year": 2003, "album": "《叶惠美》"}, "红豆": {"release_year": 1998}}
+    llm.rules = [
+        FaultRule("后来", "wrong_facts", times=0),  # confident, and wrong about year and album
+        FaultRule("红豆", "cut_string", times=1),  # "description": "王菲's " once, then a proper reply
+        FaultRule("夜曲", "cut_string", times=0),  # cut every time
+    ]
+    out = tmp_path / "out"
+    proc = generate(llm, songs, out)
+    assert proc.returncode == 0, proc.stderr
+    got = records(out)
+    assert [got[s]["fact_check"] for s in ("s1", "s2", "s3", "s4")] == ["agree", "contradict", "unknown", "agree"]
+    assert got["s2"]["facts"]["release_year"] == {"ours": 2000, "model": 1901, "result": "contradict"}
+    assert got["s4"]["status"] == "described" and got["s4"]["repaired"]
+    assert got["s5"]["status"] == "failed" and got["s5"]["raw"]
+    assert '"description" has 3 characters' in got["s5"]["error"]
+    # The model saw only artist and title, never the album and year it was asked for.
+    assert all(
+        set(json.loads(b["messages"][1]["content"].split("\n", 1)[1])) == {"artist", "title"} for b in llm.bodies
+    )

@@ -35,6 +35,11 @@ def build(
         "--split-shares",
         help="Shares of train,validation,test (by rows; no artist in two splits).",
     ),
+    keep_contradicted: bool = typer.Option(
+        BuildConfig.keep_contradicted,
+        "--keep-contradicted/--drop-contradicted",
+        help="Keep LLM descriptions whose fact check contradicted the song's year, album or artist.",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed row instead of skipping it."),
     embed_audio: bool = typer.Option(
         BuildConfig.embed_audio, "--embed-audio/--link-audio", help="Store audio bytes or only paths."
@@ -56,6 +61,7 @@ def build(
         seed=seed,
         split_shares=_shares(split_shares),
         strict=strict,
+        keep_contradicted=keep_contradicted,
         embed_audio=embed_audio,
         parquet=parquet,
         push_to_hub=push_to_hub,

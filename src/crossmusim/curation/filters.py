@@ -19,6 +19,18 @@ class LLMStatusFilter(Filter):
         return False, f"llm_{record.status or 'unknown'}"
 
 
+class FactCheckFilter(Filter):
+    """Generated texts whose model contradicted a fact we hold (year, album, artist) are dropped: the
+    model was describing some other song, or none (see `generate.facts`)."""
+
+    name = "fact_check"
+
+    def keep(self, record: TextRecord) -> Verdict:
+        if record.source.startswith("llm:") and record.fact_check == "contradict":
+            return False, "llm_contradicted_facts"
+        return True
+
+
 class LengthFilter(Filter):
     """Characters for Chinese, words for other languages; aspects need at least `min_aspects`."""
 

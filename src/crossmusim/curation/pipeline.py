@@ -18,7 +18,13 @@ from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink
 from crossmusim.curation.cleaning import Clean, SplitSentences
 from crossmusim.curation.dedup import ExactDedup, near_duplicate_of
-from crossmusim.curation.filters import IdentityFilter, LengthFilter, LLMStatusFilter, MusicRelevanceFilter
+from crossmusim.curation.filters import (
+    FactCheckFilter,
+    IdentityFilter,
+    LengthFilter,
+    LLMStatusFilter,
+    MusicRelevanceFilter,
+)
 from crossmusim.curation.language import DetectLanguage
 from crossmusim.curation.masking import MaskNames
 from crossmusim.curation.songkey import artist_key, song_key
@@ -54,6 +60,7 @@ class BuildConfig:
     seed: int = 0
     split_shares: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, validation, test
     strict: bool = False
+    keep_contradicted: bool = False  # keep LLM descriptions whose fact check contradicted our metadata
     embed_audio: bool = True
     parquet: bool = False
     push_to_hub: str | None = None
@@ -169,6 +176,7 @@ def _build(
         steps: list[Any] = [
             IdentityFilter(),
             LLMStatusFilter(),
+            *([] if config.keep_contradicted else [FactCheckFilter()]),
             Clean(),
             DetectLanguage(),
             LengthFilter(),

@@ -104,6 +104,7 @@ def read_generated(path: Path) -> Iterator[TextRecord | InputFormatError]:
             artist=described.artist,
             album=described.album or "",
             status=described.status,
+            fact_check=described.fact_check,
             origin=f"{path}:{line}",
         )
 

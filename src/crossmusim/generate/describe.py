@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crossmusim.generate.facts import fact_check
 from crossmusim.generate.replies import DESCRIPTION_SCHEMA, parse_description
 from crossmusim.llm.base import RequestParams
 from crossmusim.llm.caller import LLMCaller
@@ -13,25 +14,21 @@ from crossmusim.records import Description, SongRef
 
 
 def describe_template(lang: str = "en") -> PromptTemplate:
-    return load_template("crossmusim.generate", "describe", lang)
+    return load_template("crossmusim.generate", "describe", lang, version="v2")
 
 
 def describe_params(temperature: float = 0.2, max_tokens: int = 700) -> RequestParams:
     return RequestParams(temperature=temperature, max_tokens=max_tokens, seed=0, json_schema=DESCRIPTION_SCHEMA)
 
 
-def song_data(title: str, artist: str, album: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """Only what the method allows the model to see: artist and title (album and year when known)."""
-    data: dict[str, Any] = {"artist": artist, "title": title}
-    if album:
-        data["album"] = album
-    if year:
-        data["year"] = year
-    return data
+def song_data(title: str, artist: str) -> dict[str, Any]:
+    """Only what the method lets the model see: artist and title. Album and year, when we hold them,
+    are asked back and compared instead (the fact check)."""
+    return {"artist": artist, "title": title}
 
 
 def song_messages(template: PromptTemplate, song: SongRef):
-    return template.messages("song", song_data(song.title, song.artist, song.album, song.year))
+    return template.messages("song", song_data(song.title, song.artist))
 
 
 async def describe_song(
@@ -60,6 +57,7 @@ async def describe_song(
         record.error, record.raw = reply.error, reply.raw
     elif reply.value.known:
         record.status, record.fields, record.description = "described", reply.value.fields, reply.value.description
+        record.fact_check, record.facts = fact_check(song, reply.value.facts)
     else:
         record.status = "abstained"
     return record

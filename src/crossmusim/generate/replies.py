@@ -1,30 +1,33 @@
-"""The description reply: exactly the keys the prompt asks for, values of the right types."""
+"""The description reply: exactly the keys the prompt asks for, values of the right types, and
+content that is usable: every field filled when the song is known, and a description made of complete
+sentences of at least a dozen words (characters, for Chinese). A JSON-mode grammar can end a string
+at an inner double quote ("description": "Beyond's "): such a reply is valid JSON but no description,
+and gets the repair turn like any other bad reply."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from crossmusim.llm.replies import ReplyError, check_finish, extract_json_object
 
-DESCRIPTION_KEYS = (
-    "known",
-    "genre",
-    "melody",
-    "instrumentation",
-    "tempo",
-    "vocals",
-    "mood",
-    "themes",
-    "lyrics",
-    "description",
-)
+FACT_KEYS = ("artist", "release_year", "album")  # what we already hold, asked back for the fact check
+FIELD_KEYS = ("genre", "melody", "instrumentation", "tempo", "vocals", "mood", "themes", "lyrics")
+DESCRIPTION_KEYS = ("known", *FACT_KEYS, *FIELD_KEYS, "description")
 DESCRIPTION_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {k: {"type": "boolean" if k == "known" else "string"} for k in DESCRIPTION_KEYS},
+    "properties": {
+        k: {"type": "boolean"} if k == "known" else {"type": ["integer", "null"]} if k == "release_year" else {
+            "type": "string"}
+        for k in DESCRIPTION_KEYS
+    },
     "required": list(DESCRIPTION_KEYS),
     "additionalProperties": False,
-}
+}  # fmt: skip
+MIN_WORDS = 12  # words of an English description; characters of a Chinese one
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’）)」』]*$")
 
 
 @dataclass
@@ -32,6 +35,22 @@ class ParsedDescription:
     known: bool
     fields: dict[str, str]  # genre ... lyrics
     description: str
+    facts: dict[str, Any]  # artist, release_year, album as the model states them
+
+
+def description_problem(text: str) -> str | None:
+    """Why a description is not usable text, or None."""
+    if text.lstrip().startswith(("{", "[")) or '"known"' in text:
+        return '"description" holds JSON instead of prose'
+    cjk = len(_CJK.findall(text))
+    chinese = cjk > len(text) / 3
+    size = cjk if chinese else len(text.split())
+    if size < MIN_WORDS:
+        unit = "characters" if chinese else "words"
+        return f'"description" has {size} {unit}: write a full paragraph of complete sentences'
+    if not _SENTENCE_END.search(text.strip()):
+        return '"description" stops mid-sentence: end it with a full stop'
+    return None
 
 
 def parse_description(text: str, finish_reason: str = "stop") -> ParsedDescription:
@@ -51,13 +70,22 @@ def parse_description(text: str, finish_reason: str = "stop") -> ParsedDescripti
         raise ReplyError(f"wrong keys: {detail}")
     if not isinstance(obj["known"], bool):
         raise ReplyError('"known" must be true or false')
-    bad = [k for k in DESCRIPTION_KEYS[1:] if not isinstance(obj[k], str)]
+    year = obj["release_year"]
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year.strip())  # "2003": a common slip, harmless
+    if not (year is None or (isinstance(year, int) and not isinstance(year, bool))):
+        raise ReplyError('"release_year" must be a number or null')
+    bad = [k for k in DESCRIPTION_KEYS if k not in ("known", "release_year") and not isinstance(obj[k], str)]
     if bad:
         raise ReplyError(f"these values must be strings: {', '.join(bad)}")
-    fields = {k: obj[k].strip() for k in DESCRIPTION_KEYS[1:-1]}
+    fields = {k: obj[k].strip() for k in FIELD_KEYS}
     description = obj["description"].strip()
-    if obj["known"] and not description:
-        raise ReplyError('"description" is empty although "known" is true')
-    if obj["known"] and sum(1 for v in fields.values() if v) < 4:
-        raise ReplyError('most aspect fields are empty although "known" is true')
-    return ParsedDescription(obj["known"], fields, description)
+    facts = {"artist": obj["artist"].strip(), "release_year": year, "album": obj["album"].strip()}
+    if obj["known"]:
+        empty = [k for k, v in fields.items() if not v]
+        if empty:
+            raise ReplyError(f'these fields are empty although "known" is true: {", ".join(empty)}')
+        problem = description_problem(description)
+        if problem:
+            raise ReplyError(problem)
+    return ParsedDescription(obj["known"], fields, description, facts)

@@ -8,7 +8,11 @@ extracts aspects from a text. Faults are injected by rules that match the reques
     FakeLLMServer(rules=[FaultRule("稻香", "429", retry_after=1), FaultRule("Foo", "unknown", times=0)])
 
 kinds: 429 (with Retry-After), 500, slow (sleeps `delay`), invalid_json, truncated (finish_reason
-length), unknown (a `known: false` abstention). `times` is how often the rule fires (0: always).
+length), unknown (a `known: false` abstention), cut_string (valid JSON whose description a grammar
+ended at an inner double quote: "Beyond's "), wrong_facts (a confident description of a release year
+and album that are not the song's: what a small model does with a song it does not know).
+`facts` ({title: {"release_year": ..., "album": ...}}) is what the fake model "remembers"; other
+songs get null and "" (it does not say). `times` is how often the rule fires (0: always).
 Titles containing "ignore previous instructions" are obeyed, as a gullible model would: the reply is
 then not JSON at all, whatever the turn.
 
@@ -116,8 +120,10 @@ class FakeLLMServer:
         host: str = "127.0.0.1",
         port: int = 0,
         exit_after: int | None = None,
+        facts: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.exit_after = exit_after
+        self.facts = facts or {}
         self.model = model
         self.rules = rules or []
         self.api_key = api_key
@@ -201,7 +207,12 @@ class FakeLLMServer:
             text = json.dumps({"aspects": _aspects(str(data.get("text", "")))}, ensure_ascii=False)
         else:
             known = not (rule is not None and rule.kind == "unknown")
-            text = json.dumps(describe_reply(data, known), ensure_ascii=False)
+            reply = describe_reply(data, known, self.facts.get(str(data.get("title", ""))))
+            if rule is not None and rule.kind == "wrong_facts":
+                reply.update(release_year=1901, album="A Record Nobody Made")
+            if rule is not None and rule.kind == "cut_string":
+                reply["description"] = f"{data.get('artist')}'s "
+            text = json.dumps(reply, ensure_ascii=False)
         if rule is not None and rule.kind == "invalid_json":
             text = text[:-1] + ",}"
         if rule is not None and rule.kind == "truncated":
@@ -287,10 +298,13 @@ def _pick(options: tuple[str, ...], seed: str, salt: str) -> str:
     return options[digest[0] % len(options)]
 
 
-def describe_reply(data: dict[str, Any], known: bool) -> dict[str, Any]:
+def describe_reply(data: dict[str, Any], known: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fake model's v2 describe reply: facts it remembers (none unless given), then the fields."""
     keys = ("genre", "melody", "instrumentation", "tempo", "vocals", "mood", "themes", "lyrics")
     if not known:
-        return {"known": False, **{k: "" for k in keys}, "description": ""}
+        return {"known": False, "artist": "", "release_year": None, "album": "", **{k: "" for k in keys},
+                "description": ""}  # fmt: skip
+    stated = {"artist": str(data.get("artist", "")), "release_year": None, "album": "", **(facts or {})}
     seed = f"{data.get('artist')}|{data.get('title')}"
     fields = {
         "genre": _pick(_GENRES, seed, "g"),
@@ -307,7 +321,7 @@ def describe_reply(data: dict[str, Any], known: bool) -> dict[str, Any]:
         f"A {fields['vocals']} carries {fields['melody']}; the mood is {fields['mood']}, "
         f"and the lyrics are about {fields['lyrics']}."
     )
-    return {"known": True, **fields, "description": description}
+    return {"known": True, **stated, **fields, "description": description}
 
 
 def _aspects(text: str) -> list[str]:
