@@ -57,3 +57,14 @@ def test_a_song_description_alone_marks_a_song_and_names_its_artist():
     assert song_from_lemma(lemma, "http://x/item/某歌/1").artists == ["周杰伦"]
     for not_a_song in ("周杰伦演唱专辑", "中国内地流行乐男歌手", "歌曲创作软件"):
         assert classify_lemma(dataclasses.replace(lemma, description=not_a_song))[0] == "not_song"
+
+
+def test_the_generic_key_leibie_is_a_genre_only_on_music_works():
+    from crossmusim.crawlers.parsing.lemma_page import Lemma
+
+    animal = Lemma(title="蜘蛛", layout="modules", summary="s", infobox=[("类别", "动物"), ("门", "节肢动物门")])
+    record = song_from_lemma(animal, "http://x/item/蜘蛛/1")
+    assert record.genres == [] and record.infobox == {"类别": "动物", "门": "节肢动物门"}
+    song = dataclasses.replace(animal, title="晴天", categories=["歌曲"], infobox=[("类别", "流行")])
+    record = song_from_lemma(song, "http://x/item/晴天/1")
+    assert record.genres == ["流行"] and record.infobox == {"genres": "流行"}

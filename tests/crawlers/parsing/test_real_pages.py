@@ -31,7 +31,6 @@ def test_what_the_real_pages_showed_that_was_missed_before(realdata):
     # Infobox only in PAGE_DATA.card (the HTML boxes are empty); categories only in PAGE_DATA.
     assert spider["record"]["infobox"]["拉丁学名"] == "Araneida；Araneae"
     assert spider["record"]["categories"] == ["自然科学/生命科学/动物", "动物"]
-    assert spider["record"]["genres"] == []  # 类别 is a genre only on a music work
     assert spider["record"]["description"] == "蛛形纲蜘蛛目动物的统称"
     assert spider["record"]["aliases"] == ["蠄蟧", "波丝", "spider"]
     # Picture captions are not text: 内部构造 used to start with the caption 蜘蛛.
