@@ -3,7 +3,15 @@ import json
 import pytest
 
 from crossmusim.errors import InputFormatError
-from crossmusim.io import JsonlAppender, atomic_write_json, cut_torn_tail, dumps_line, read_jsonl
+from crossmusim.io import (
+    JsonlAppender,
+    atomic_write_json,
+    cut_torn_tail,
+    detect_encoding,
+    dumps_line,
+    read_jsonl,
+    read_text,
+)
 from crossmusim.records import Provenance, SongPage
 
 
@@ -45,7 +53,7 @@ def test_cut_torn_tail_without_any_newline_empties_the_file(tmp_path):
 def test_malformed_line_names_file_and_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"a": 1}\nnot json\n{"a": 2}\n', encoding="utf-8")
-    with pytest.raises(InputFormatError, match=r"bad\.jsonl:2: not valid UTF-8 JSON"):
+    with pytest.raises(InputFormatError, match=r"bad\.jsonl:2: not valid JSON"):
         list(read_jsonl(path))
 
 
@@ -62,3 +70,28 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
     atomic_write_json(path, {"n": 2})
     assert json.loads(path.read_text(encoding="utf-8")) == {"n": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["stats.json"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "big5"])
+def test_user_text_files_are_read_in_their_encoding(tmp_path, encoding):
+    text = "title,artist\n月亮代表我的心,鄧麗君\n後來,劉若英\n海闊天空,Beyond\n" * 3
+    path = tmp_path / "songs.csv"
+    path.write_bytes(text.encode(encoding))
+    assert detect_encoding(path) == ("utf-8-sig" if encoding.startswith("utf-8") else encoding)
+    assert read_text(path) == text
+
+
+def test_jsonl_in_gbk_is_read_and_a_torn_utf8_tail_is_still_utf8(tmp_path):
+    gbk = tmp_path / "gbk.jsonl"
+    gbk.write_bytes('{"title": "晴天"}\n{"title": "后来"}\n'.encode("gb18030"))
+    assert [r["title"] for r in read_jsonl(gbk)] == ["晴天", "后来"]
+    torn = tmp_path / "torn.jsonl"
+    torn.write_bytes('{"title": "晴天"}\n'.encode() + '{"title": "后'.encode()[:-1])  # cut mid-character
+    assert [r["title"] for r in read_jsonl(torn)] == ["晴天"]
+
+
+def test_a_binary_file_is_not_text(tmp_path):
+    path = tmp_path / "songs.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(InputFormatError, match=r"songs\.csv: is not UTF-8, GB18030 or Big5 text"):
+        read_text(path)

@@ -6,8 +6,11 @@ Append-only outputs survive a killed process: each record is one flushed line, a
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
+import functools
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from crossmusim.errors import InputFormatError
+
+logger = logging.getLogger("crossmusim.io")
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -29,29 +34,124 @@ def dumps_line(obj: Any) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def read_jsonl(path: str | Path, *, skip_torn_tail: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield the objects of a JSONL file.
+# Encodings a user's file may come in: UTF-8 (with or without BOM) first; Excel on Chinese Windows
+# saves CSV as GB18030 (GBK) on the mainland and Big5 in Taiwan and Hong Kong.
+_FALLBACK_ENCODINGS = ("gb18030", "big5")
+_CHUNK = 1 << 20
 
-    A malformed line raises `InputFormatError` naming file and line. A malformed *last* line without
-    a newline is what a killed writer leaves behind; it is skipped when `skip_torn_tail`.
-    """
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _common_share(text: str) -> float:
+    """Share of the Chinese characters that are common ones (GB2312 level 1 or Big5 frequent): text
+    decoded in the wrong one of GB18030 and Big5 turns into rare characters (流行 -> 霜俴)."""
+    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not han:
+        return 0.0
+
+    def common(ch: str) -> bool:
+        for encoding, low, high in (("gb2312", 0xB0, 0xD7), ("big5", 0xA4, 0xC6)):
+            try:
+                raw = ch.encode(encoding)
+            except UnicodeEncodeError:
+                continue
+            if len(raw) == 2 and low <= raw[0] <= high:
+                return True
+        return False
+
+    return sum(map(common, han)) / len(han)
+
+
+@functools.lru_cache(maxsize=256)
+def _detect(path: Path, size: int, mtime: float) -> str:
+    if _decodes(path, "utf-8"):
+        return "utf-8-sig"  # reading as utf-8-sig drops a BOM when there is one
+    with path.open("rb") as handle:
+        sample = handle.read(_CHUNK)
+    scores = {}
+    for encoding in _FALLBACK_ENCODINGS:
+        text = sample.decode(encoding, errors="ignore")
+        if _decodes(path, encoding):
+            scores[encoding] = _common_share(text)
+    if not scores:
+        raise InputFormatError(path, None, "is not UTF-8, GB18030 or Big5 text", "save it as UTF-8")
+    return max(scores, key=lambda e: (scores[e], e == "gb18030"))  # a tie goes to GB18030 (GBK)
+
+
+def detect_encoding(path: str | Path) -> str:
+    """The encoding a text file is in: UTF-8 (BOM or not), else GB18030 or Big5 (checked on the whole
+    file); anything else is an `InputFormatError`. Said once per file in the log when not UTF-8."""
     path = Path(path)
+    info = path.stat()
+    encoding = _detect(path, info.st_size, info.st_mtime)
+    if encoding != "utf-8-sig" and path not in _ANNOUNCED:
+        _ANNOUNCED.add(path)
+        logger.info("%s is not UTF-8: read as %s", path, encoding.upper())
+    return encoding
+
+
+_ANNOUNCED: set[Path] = set()
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """Open a user's text file (CSV, TSV, lists) for reading in its detected encoding."""
+    return Path(path).open(encoding=detect_encoding(path), newline="")
+
+
+def read_text(path: str | Path) -> str:
+    with open_text(path) as handle:
+        return handle.read()
+
+
+def iter_jsonl(
+    path: str | Path, *, skip_torn_tail: bool = True
+) -> Iterator[tuple[int, dict[str, Any] | InputFormatError]]:
+    """(line number, object) for each line of a JSONL file, or (line number, the error) for a malformed
+    line, so a reader can skip and count it. A malformed *last* line without a newline is what a
+    killed writer leaves behind; it is skipped when `skip_torn_tail`."""
+    path = Path(path)
+    fallback: str | None = None  # a whole file in GB18030 or Big5 (hand-made), found on its first line
     with path.open("rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             torn = not raw.endswith(b"\n")
             try:
-                obj = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                try:
+                    text = raw.decode(fallback or "utf-8")
+                except UnicodeDecodeError:
+                    if torn:  # a killed writer cut a character in half
+                        raise
+                    fallback = detect_encoding(path)
+                    text = raw.decode(fallback)
+                obj = json.loads(text.lstrip("\ufeff"))
+            except (UnicodeDecodeError, json.JSONDecodeError, InputFormatError) as exc:
                 if torn and skip_torn_tail:
                     return
-                raise InputFormatError(
-                    path, lineno, f"not valid UTF-8 JSON ({exc})", "fix or delete that line"
-                ) from None
+                yield lineno, InputFormatError(path, lineno, f"not valid JSON ({exc})", "fix or delete that line")
+                continue
             if not isinstance(obj, dict):
-                raise InputFormatError(path, lineno, "expected a JSON object per line")
-            yield obj
+                yield lineno, InputFormatError(path, lineno, "expected a JSON object per line")
+                continue
+            yield lineno, obj
+
+
+def read_jsonl(path: str | Path, *, skip_torn_tail: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield the objects of a JSONL file; a malformed line raises `InputFormatError` naming file and line."""
+    for _, item in iter_jsonl(path, skip_torn_tail=skip_torn_tail):
+        if isinstance(item, InputFormatError):
+            raise item
+        yield item
 
 
 def cut_torn_tail(path: str | Path) -> int:

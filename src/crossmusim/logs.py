@@ -10,14 +10,30 @@ from pathlib import Path
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+_THIRD_PARTY = ("scrapy", "twisted", "asyncio", "scrapy_playwright", "playwright")
+
+
+class _OwnRecordsOnly(logging.Filter):
+    """The terminal shows crossmusim's own lines; Scrapy's and Twisted's (retries given up, robots.txt
+    failures with tracebacks) go to the run's log file, and to the terminal with --verbose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(_THIRD_PARTY)
+
+
 def setup_logging(verbose: bool = False, debug: bool = False) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     root = logging.getLogger()
-    if not any(getattr(h, "_crossmusim", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_crossmusim", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%H:%M:%S"))
         handler._crossmusim = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    for old in [f for f in handler.filters if isinstance(f, _OwnRecordsOnly)]:
+        handler.removeFilter(old)
+    if not (verbose or debug):
+        handler.addFilter(_OwnRecordsOnly())
     root.setLevel(level)
     logging.getLogger("crossmusim").setLevel(logging.DEBUG if debug else logging.INFO)
     quiet_third_party_loggers()

@@ -112,7 +112,7 @@ def test_corrupt_output_stops_resume_with_file_and_line(site, tmp_path):
     (out / "songs.jsonl").write_text("".join(lines), encoding="utf-8")
     proc = crawl(site, out, "--resume")
     assert proc.returncode == 1
-    assert proc.stderr.strip().startswith(f"crossmusim: error: {out / 'songs.jsonl'}:2: not valid UTF-8 JSON")
+    assert proc.stderr.strip().startswith(f"crossmusim: error: {out / 'songs.jsonl'}:2: not valid JSON")
     assert "fix or delete that line" in proc.stderr
 
 

@@ -93,7 +93,7 @@ def test_full_build(curation_inputs):
     assert [Path(p).name for p in report["audio_without_texts"]] == ["orphan.wav"]
     assert {(Path(p["path"]).name, p["reason"].split(":")[0]) for p in report["audio_problems"]} == {
         ("missing.wav", "missing"),
-        ("corrupt.wav", "undecodable"),
+        ("corrupt.wav", "not an audio file"),
     }
     assert report["tag_problems"][0].endswith("tags.csv:6: needs level (coarse|fine), tag, and song_id or title+artist")
     card = (out / "README.md").read_text(encoding="utf-8")

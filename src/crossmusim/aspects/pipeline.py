@@ -17,6 +17,7 @@ from crossmusim.errors import UserError
 from crossmusim.io import atomic_write_json, read_jsonl
 from crossmusim.llm.jobs import run_jobs_to_file
 from crossmusim.llm.session import LLMOptions, LLMSession, spent_in
+from crossmusim.outputs import check_output_folder
 from crossmusim.records import AspectRecord
 
 ASPECTS_FILE = "aspects.jsonl"
@@ -39,6 +40,7 @@ def run_aspects(config: AspectsConfig) -> dict[str, Any]:
         raise UserError(f"--extractor {config.extractor!r}: choose lexicon or llm")
     if config.extractor == "llm" and not config.llm.llm:
         raise UserError("--extractor llm needs --llm NAME")
+    check_output_folder(config.out_dir, "aspects")
     out_path = config.out_dir / ASPECTS_FILE
     session = (
         LLMSession(config.llm, config.out_dir, spent_usd=spent_in(out_path)) if config.extractor == "llm" else None

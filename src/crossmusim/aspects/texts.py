@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import read_jsonl
+from crossmusim.io import open_text, read_jsonl
 from crossmusim.records import Description, RecordError, SongPage, TextUnit, record_of
 
 CRAWL_FIELDS = ("review", "background")
@@ -39,14 +39,20 @@ def _from_record(row: dict, path: Path, lineno: int) -> Iterator[TextUnit]:
 
 
 def load_texts(path: Path) -> list[TextUnit]:
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: give a file (descriptions.jsonl, songs.jsonl, or id+text rows)")
     if not path.is_file():
         raise UserError(f"{path}: input file not found")
     units: list[TextUnit] = []
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(path) as handle:
             for lineno, row in enumerate(csv.DictReader(handle), start=2):
                 units += _from_record(row, path, lineno)
     else:
         for lineno, row in enumerate(read_jsonl(path), start=1):
             units += _from_record(row, path, lineno)
+    if not units:
+        raise UserError(
+            f"{path} has no texts: give descriptions, crawled songs with review or background, or id+text rows"
+        )
     return units

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from crossmusim.errors import InputFormatError, UserError
+from crossmusim.io import open_text, read_text
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 STOPWORDS = frozenset(
@@ -225,7 +226,7 @@ def add_muchin_v2(vocab: Vocabulary, folder: Path, *, clusters_as_tags: bool = F
 
 def musiccaps_eval_ids(csv_path: Path) -> set[str]:
     """The ytids of MusicCaps' evaluation rows (`is_audioset_eval` True)."""
-    with csv_path.open(encoding="utf-8", newline="") as handle:
+    with open_text(csv_path) as handle:
         return {r["ytid"] for r in csv.DictReader(handle) if r.get("is_audioset_eval") == "True"}
 
 
@@ -234,7 +235,7 @@ def add_musiccaps(
 ) -> None:
     """Aspect phrases of MusicCaps rows (optionally leaving out evaluation rows) seen >= min_count times."""
     counts: Counter[str] = Counter()
-    with csv_path.open(encoding="utf-8", newline="") as handle:
+    with open_text(csv_path) as handle:
         for lineno, row in enumerate(csv.DictReader(handle), start=2):
             if exclude_ytids and row.get("ytid") in exclude_ytids:
                 continue
@@ -260,12 +261,12 @@ def read_ids(path: Path) -> set[str]:
     """Ids to keep out of a vocabulary: one per line, or a CSV whose header has `ytid` or `id`."""
     if not path.is_file():
         raise UserError(f"{path}: ids file not found (one id per line, or a CSV with a ytid or id column)")
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines = read_text(path).splitlines()
     header = [h.strip() for h in lines[0].split(",")] if lines else []
     column = next((name for name in ("ytid", "id") if name in header), None)
     if column is None:
         return {line.strip() for line in lines if line.strip()}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         return {row[column].strip() for row in csv.DictReader(handle) if (row.get(column) or "").strip()}
 
 
@@ -287,7 +288,7 @@ def load_vocabulary(specs: list[str], *, exclude_ids: set[str] | None = None) ->
                 leave_out |= musiccaps_eval_ids(path)
             add_musiccaps(vocab, path, exclude_ytids=leave_out)
         elif not sep:
-            add_tsv(vocab, path.read_text(encoding="utf-8"), str(path))
+            add_tsv(vocab, read_text(path), str(path))
         else:
             raise UserError(
                 f"--vocab {spec!r}: unknown kind {kind!r} (muchin-v2=DIR, musiccaps=CSV or musiccaps-train=CSV)"

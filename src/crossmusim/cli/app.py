@@ -48,10 +48,37 @@ app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
 app.command(name="build-dataset", help=build_dataset.__doc__)(build_dataset.build)
 
 
+try:  # typer vendors click from 0.2x on; earlier releases use click itself
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import NoArgsIsHelpError, UsageError
+
+# Failures to write an output that the user can fix (a read-only folder, a file where a folder goes).
+_WRITE_ERRORS = (PermissionError, NotADirectoryError, IsADirectoryError, FileExistsError)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="crossmusim")
+        # Not standalone: click's usage errors come back as exceptions, to be said in one line too.
+        app(args=args, prog_name="crossmusim", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
+        sys.exit(0)
+    except UsageError as exc:  # a bad option value ("--max-pages 0"), an unknown option or command
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        typer.echo(f"crossmusim: error: {where}{exc.format_message()} (see --help)", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("crossmusim: interrupted", err=True)
+        sys.exit(130)
+    except _WRITE_ERRORS as exc:
+        if "--debug" in args:
+            raise
+        target = exc.filename or "the output"
+        reason = exc.strerror or str(exc)
+        typer.echo(f"crossmusim: error: cannot write {target} ({reason}): choose another --out or fix it", err=True)
+        sys.exit(1)
     except CrawlBlockedError as exc:
         typer.echo(f"crossmusim: crawl stopped: {exc}", err=True)
         sys.exit(3)

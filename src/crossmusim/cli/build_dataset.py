@@ -72,7 +72,8 @@ def build(
     summary = build_dataset(config)
     rows = ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
     typer.echo(
-        f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio; "
+        f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio, "
+        f"{summary['texts_with_unusable_audio']} with unusable audio; "
         f"masked names left in {summary['mask']['leak_share']:.1%} of texts; see {out / 'README.md'}"
     )
     if summary.get("pushed"):

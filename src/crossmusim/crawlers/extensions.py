@@ -34,7 +34,8 @@ class CrawlProgress:
         )
 
     def log(self) -> None:
-        logger.info(self.line())
+        if self.crawler.stats.get_value("downloader/response_count", 0):  # nothing to report before a page
+            logger.info(self.line())
 
     def spider_opened(self) -> None:
         if self.interval > 0:

@@ -39,6 +39,8 @@ def is_url(source: str) -> bool:
 
 
 def read_saved(path: Path) -> str:
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: give a saved page (an HTML file) or an http(s) URL")
     if not path.is_file():
         raise UserError(f"{path}: no such file (give a saved page or an http(s) URL)")
     return decode_html(path.read_bytes())

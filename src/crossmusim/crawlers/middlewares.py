@@ -150,3 +150,42 @@ class SuccessOnlyCachePolicy(DummyPolicy):
             return False
         text = response.text if isinstance(response, TextResponse) else ""
         return detect_block(text, response.status) is None
+
+
+class UnreachableSiteMiddleware:
+    """A site that never answered: after a few failed connections and no response at all, stop.
+
+    Without this, a wrong --base-url or a server that is down meant every request's retries with
+    backoff (minutes) and then a crawl that "finished" with nothing. It sits before the retry
+    middleware, so it sees every failed attempt (robots.txt included).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.limit = crawler.settings.getint("CROSSMUSIM_UNREACHABLE_AFTER", 3)
+        self.failures = 0
+        self.answered = False
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> UnreachableSiteMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self.answered = True
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if self.answered or self.stopping:
+            return None
+        self.failures += 1
+        if self.failures >= self.limit:
+            self.stopping = True
+            detail = str(exception).strip() or type(exception).__name__
+            if "refused" in detail.lower():
+                detail = "connection refused"
+            self.crawler.stats.set_value("crossmusim/unreachable", detail)
+            logger.debug("no answer from the site after %d tries (%s); stopping", self.failures, detail)
+            assert self.crawler.engine is not None
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="unreachable"))
+        return None

@@ -6,10 +6,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 
 from crossmusim.crawlers.config import CrawlConfig
+from crossmusim.crawlers.parsing.site_urls import SITE_URL
 from crossmusim.crawlers.settings import build_settings
 from crossmusim.crawlers.spiders.baike import BaikeSpider
 from crossmusim.crawlers.state import SONGS_FILE, STATE_DIR, STATS_FILE, CrawlState
@@ -17,6 +19,7 @@ from crossmusim.errors import CrawlBlockedError, UserError
 from crossmusim.extras import require
 from crossmusim.io import JsonlAppender, atomic_write_json, read_jsonl
 from crossmusim.logs import log_to_file, quiet_third_party_loggers
+from crossmusim.outputs import check_output_folder
 
 SPIDERS = {"baike": BaikeSpider}
 LOG_FILE = "crawl.log"
@@ -61,6 +64,7 @@ def summarise(
 
 
 def check_output_dir(config: CrawlConfig) -> None:
+    check_output_folder(config.out_dir, "crawl")
     songs = config.out_dir / SONGS_FILE
     if songs.exists() and songs.stat().st_size > 0 and not config.resume:
         raise UserError(f"{songs} already holds a crawl: add --resume to continue it, or choose another --out")
@@ -77,8 +81,19 @@ def check_render(config: CrawlConfig) -> None:
         )
 
 
+def check_base_url(url: str | None) -> None:
+    parts = urlsplit(url or "https://x")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"--base-url {url!r} must be http(s)://host[:port]")
+    try:
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        raise UserError(f"--base-url {url!r} must be http(s)://host[:port]") from None
+
+
 def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     """Crawl, append songs to `out_dir/songs.jsonl`, write `crawl-stats.json`; return the stats."""
+    check_base_url(config.base_url)
     if config.site not in SPIDERS:
         raise UserError(f"unknown site {config.site!r}: choose one of {', '.join(SPIDERS)}")
     check_output_dir(config)
@@ -103,6 +118,11 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     atomic_write_json(config.out_dir / STATS_FILE, summary)
     with JsonlAppender(config.out_dir / STATE_DIR / RUNS_FILE) as runs:
         runs.write(summary)  # one line per run: resumed crawls keep the history of earlier runs
+    if summary["finish_reason"] == "unreachable" or summary["pages_fetched"] == 0:
+        # A crawl that fetched nothing never counts as done (exit 1, one line).
+        where = config.base_url or SITE_URL
+        reason = stats.get("crossmusim/unreachable") or "no page was fetched"
+        raise UserError(f"cannot reach {where} ({reason}): check --base-url and that the site is up")
     if summary["finish_reason"] == "blocked":
         raise CrawlBlockedError(
             f"the site kept answering with challenge pages ({summary['blocked']} blocked); "

@@ -46,6 +46,8 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
             f"{_PKG}.middlewares.BlockPageMiddleware": 650,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             f"{_PKG}.middlewares.BackoffRetryMiddleware": 550,
+            # Before the retry middleware in exception order (higher runs first): sees every failure.
+            f"{_PKG}.middlewares.UnreachableSiteMiddleware": 560,
         },
         "ITEM_PIPELINES": {
             f"{_PKG}.pipelines.DuplicateSongPipeline": 100,

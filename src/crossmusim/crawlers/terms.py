@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from crossmusim.errors import InputFormatError, UserError
+from crossmusim.io import read_text
 from crossmusim.records import QueryTerm
 
 CATEGORIES = ("genre", "mood", "theme", "language", "timbre", "tempo")
@@ -45,12 +46,11 @@ def load_terms(spec: str | Path) -> list[QueryTerm]:
     if str(spec) == "default":
         return builtin_terms()
     path = Path(spec)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: give a terms file (one term per line, or category<TAB>term)")
     if not path.is_file():
         raise UserError(f"{path}: terms file not found (give a file with one term per line, or 'default')")
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text (save the terms file as UTF-8)") from None
+    lines = read_text(path).splitlines()  # UTF-8, GB18030 or Big5
     terms = _parse_lines(lines, str(path), "custom")
     if not terms:
         raise UserError(f"{path}: no terms in the file (write one term per line)")

@@ -5,14 +5,14 @@ soundfile; missing or undecodable files are listed, never fatal."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import soundfile as sf
 
 from crossmusim.curation.songkey import song_key
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import read_jsonl
+from crossmusim.io import open_text, read_jsonl
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aiff", ".aif"}
 
@@ -37,11 +37,16 @@ class AudioIndex:
     by_id: dict[str, AudioRef]
     problems: list[dict[str, str]]  # {"path", "reason"}
     total: int
+    unusable: dict[str, dict[str, str]] = field(default_factory=dict)  # id or song key -> its problem
 
     def find(self, source_id: str, key: str | None) -> AudioRef | None:
         if source_id and source_id in self.by_id:
             return self.by_id[source_id]
         return self.by_key.get(key) if key else None
+
+    def problem_of(self, source_id: str, key: str | None) -> dict[str, str] | None:
+        """The problem of the audio a text would pair with, when there is a file but it is unusable."""
+        return self.unusable.get(source_id) or (self.unusable.get(key) if key else None)
 
 
 def probe(ref: AudioRef) -> str | None:
@@ -51,7 +56,10 @@ def probe(ref: AudioRef) -> str | None:
     try:
         info = sf.info(str(ref.path))
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        return f"undecodable: {str(exc).splitlines()[0][:120]}"
+        message = str(exc).splitlines()[0]
+        if "Format not recognised" in message or "format not recognised" in message.lower():
+            return "not an audio file"
+        return f"undecodable: {message[:120]}"
     ref.duration_s, ref.sample_rate = round(float(info.duration), 3), int(info.samplerate)
     return None if info.frames > 0 else "empty"
 
@@ -76,7 +84,7 @@ def _from_tags(path: Path) -> tuple[str, str]:
 
 def _manifest_rows(path: Path) -> list[tuple[str, dict]]:
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(path) as handle:
             return [(f"{path}:{i}", row) for i, row in enumerate(csv.DictReader(handle), start=2)]
     return [(f"{path}:{i}", row) for i, row in enumerate(read_jsonl(path), start=1)]
 
@@ -108,7 +116,11 @@ def load_audio(spec: Path, *, strict: bool = False) -> AudioIndex:
     for ref in refs:
         reason = probe(ref)
         if reason is not None:
-            problems.append({"path": str(ref.path), "reason": reason})
+            problem = {"path": str(ref.path), "reason": reason}
+            problems.append(problem)
+            for name in (ref.id, ref.key):
+                if name:
+                    index.unusable.setdefault(name, problem)
             continue
         if ref.id:
             index.by_id.setdefault(ref.id, ref)

@@ -39,6 +39,7 @@ from crossmusim.curation.splits import assign_splits
 from crossmusim.curation.tags import TagIndex, load_tags
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
+from crossmusim.outputs import check_output_folder
 from crossmusim.records import TextRecord
 
 logger = logging.getLogger("crossmusim.build")
@@ -138,6 +139,7 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) ->
 def build_dataset(config: BuildConfig) -> dict[str, Any]:
     if not (config.crawl or config.generated or config.aspects or config.open):
         raise UserError("no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
+    check_output_folder(config.out, "build-dataset")
     if config.audio is None:
         raise UserError("no audio: give --audio MANIFEST (path,title,artist,id) or --audio FOLDER")
     if config.dedup not in ("near", "exact", "off"):
@@ -194,11 +196,16 @@ def _build(
         if config.dedup == "near":
             records = _near_dedup(records, config.near_threshold, stats, sink)
 
-    rows, groups, unmatched = [], [], []
+    rows, groups, unmatched, unusable = [], [], [], []
     used_audio: set[Path] = set()
     for record in records:
         song_id, key = _song_id(record)
         ref = audio.find(record.source_id, key)
+        problem = audio.problem_of(record.source_id, key) if ref is None else None
+        if problem is not None:  # a file was there, but it cannot be used
+            stats.count("audio", record.source, "dropped_audio_unusable")
+            unusable.append({"song_id": song_id, "title": record.title, "origin": record.origin, **problem})
+            continue
         if ref is None:
             stats.count("audio", record.source, "dropped_no_audio")
             unmatched.append(
@@ -215,6 +222,8 @@ def _build(
         used_audio.add(ref.path)
         rows.append(_row(record, song_id, ref, tags.find(record.source_id, key)))
         groups.append(artist_key(record.artist) or song_id)
+    if not rows:
+        raise UserError(_nothing_paired(len(records), unusable, unmatched))
     assignment = assign_splits(groups, seed=config.seed, shares=config.split_shares)
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for row, group in zip(rows, groups, strict=True):
@@ -237,6 +246,7 @@ def _build(
     all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
     report = {
         "texts_without_audio": unmatched,
+        "texts_with_unusable_audio": unusable,
         "audio_without_texts": sorted(str(p) for p in all_audio - used_audio),
         "audio_problems": audio.problems,
         "tag_problems": tag_problems,
@@ -258,6 +268,7 @@ def _build(
         "artists": artists,
         "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
         "unmatched_texts": len(unmatched),
+        "texts_with_unusable_audio": len(unusable),
         "tags_rows": tags.rows,
     }
     counts = hf_dataset.count_rows(splits)
@@ -265,3 +276,19 @@ def _build(
     atomic_write_json(staging / "report.json", report)
     atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts))
     return summary
+
+
+def _nothing_paired(texts: int, unusable: list[dict[str, Any]], unmatched: list[dict[str, Any]]) -> str:
+    """Why no text-audio pair was made, the top reasons first (nothing is written then)."""
+    if not texts:
+        return "no dataset written: no text was left after curation (see the counts with --verbose)"
+    reasons = []
+    if unusable:
+        first = unusable[0]
+        reasons.append(
+            f"{len(unusable)} text{'s' if len(unusable) != 1 else ''} dropped: audio unusable "
+            f"({Path(first['path']).name}: {first['reason']})"
+        )
+    if unmatched:
+        reasons.append(f"{len(unmatched)} text{'s' if len(unmatched) != 1 else ''} without audio")
+    return "no dataset written: " + "; ".join(reasons) + ": fix the audio manifest or folder (--audio)"

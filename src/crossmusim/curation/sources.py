@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import read_jsonl
+from crossmusim.io import iter_jsonl, open_text
 from crossmusim.records import AspectRecord, Description, RecordError, SongPage, TextRecord
 
 R = TypeVar("R")
@@ -33,12 +33,13 @@ class SongInfo:
     title_aliases: tuple[str, ...] = ()
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    yield from enumerate(read_jsonl(path), start=1)
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict | InputFormatError]]:
+    """Rows of a JSONL input; a malformed line comes as its error, for the pipeline to skip and count."""
+    yield from iter_jsonl(path)
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         yield from enumerate(csv.DictReader(handle), start=2)
 
 
@@ -67,6 +68,9 @@ def _record(cls: type[R], row: dict) -> R | None:
 def read_crawl(path: Path) -> Iterator[TextRecord | InputFormatError]:
     path = path / "songs.jsonl" if path.is_dir() else path
     for line, row in _jsonl_rows(path):
+        if isinstance(row, InputFormatError):
+            yield row
+            continue
         page = _record(SongPage, row)
         if page is None or not page.title:
             yield InputFormatError(path, line, "not a crawled song (needs canonical_url and title)")
@@ -91,6 +95,9 @@ def read_crawl(path: Path) -> Iterator[TextRecord | InputFormatError]:
 def read_generated(path: Path) -> Iterator[TextRecord | InputFormatError]:
     path = path / "descriptions.jsonl" if path.is_dir() else path
     for line, row in _jsonl_rows(path):
+        if isinstance(row, InputFormatError):
+            yield row
+            continue
         described = _record(Description, row)
         if described is None or not described.title or not described.artist:
             yield InputFormatError(path, line, "not a generated description (needs song_id, status, title, artist)")
@@ -113,6 +120,9 @@ def read_aspects(path: Path, songs: dict[str, SongInfo]) -> Iterator[TextRecord 
     """Aspects name songs by id; titles and artists come from the crawl/generated inputs."""
     path = path / "aspects.jsonl" if path.is_dir() else path
     for line, row in _jsonl_rows(path):
+        if isinstance(row, InputFormatError):
+            yield row
+            continue
         record = _record(AspectRecord, row)
         if record is None:
             yield InputFormatError(path, line, "not an aspects record (needs id, field, lang, aspects, extractor)")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from crossmusim.curation.songkey import song_key
 from crossmusim.errors import InputFormatError, UserError
+from crossmusim.io import open_text
 
 LEVELS = ("coarse", "fine")
 
@@ -30,7 +31,7 @@ def load_tags(path: Path, *, problems: list[str], strict: bool = False) -> TagIn
         raise UserError(f"{path}: tags file not found")
     index = TagIndex()
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         for line, row in enumerate(csv.DictReader(handle, delimiter=delimiter), start=2):
             level, tag = (row.get("level") or "").strip(), (row.get("tag") or "").strip()
             song_id = (row.get("song_id") or row.get("song") or "").strip()

@@ -16,6 +16,7 @@ from crossmusim.llm.caller import LLMCaller
 from crossmusim.llm.limits import estimate_tokens
 from crossmusim.llm.registry import ResolvedModel
 from crossmusim.llm.session import LLMOptions, LLMSession, spent_in
+from crossmusim.outputs import check_output_folder
 from crossmusim.records import Description
 
 logger = logging.getLogger("crossmusim.generate")
@@ -44,6 +45,7 @@ def _done_ids(path: Path) -> set[str]:
 
 
 def run_generate(config: GenerateConfig) -> dict[str, Any]:
+    check_output_folder(config.out_dir, "generate")
     out_path = config.out_dir / DESCRIPTIONS_FILE
     session = LLMSession(config.llm, config.out_dir, spent_usd=spent_in(out_path))
     load = load_songs(config.songs, max_year=config.max_year, limit=config.limit)

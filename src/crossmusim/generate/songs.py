@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import read_jsonl
+from crossmusim.io import open_text, read_jsonl
 from crossmusim.records import RecordError, SongPage, SongRef, record_of
 
 
@@ -52,7 +52,7 @@ def _first(value: Any) -> str:
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(path) as handle:
             reader = csv.DictReader(handle)
             if not reader.fieldnames or "title" not in reader.fieldnames:
                 raise InputFormatError(path, 1, "the CSV header needs at least title and artist columns")
@@ -80,8 +80,12 @@ def _song_fields(row: dict[str, Any]) -> tuple[str, str, str | None, int | None,
 
 def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = None) -> SongLoad:
     """Read songs; crawl records (artists list, release_date, page_id) are understood as they are."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: give the songs file (CSV or JSONL)")
     if not path.is_file():
         raise UserError(f"{path}: songs file not found")
+    if not path.read_bytes().strip():
+        raise UserError(f"{path} has no songs: give rows with title and artist (and album, year, id)")
     load = SongLoad(songs=[])
     seen: set[str] = set()
     for lineno, row in _rows(path):
@@ -106,4 +110,6 @@ def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = N
         load.songs.append(SongRef(id=song_id, title=title, artist=artist, album=album, year=year))
         if limit is not None and len(load.songs) >= limit:
             break
+    if not load.songs and not load.dropped:
+        raise UserError(f"{path} has no songs: give rows with title and artist (and album, year, id)")
     return load

@@ -10,7 +10,7 @@ import abc
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crossmusim.errors import CrossmusimError
+from crossmusim.errors import CrossmusimError, UserError
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,17 @@ class LLMError(CrossmusimError):
 class RetryableLLMError(LLMError):
     """Worth another try later: 429, 5xx, timeouts, dropped connections."""
 
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None):
+    def __init__(
+        self, message: str, retry_after: float | None = None, status: int | None = None, unreachable: bool = False
+    ):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
+        self.unreachable = unreachable  # no connection at all (refused, no such host), not a slow reply
+
+
+class EndpointUnreachable(UserError):
+    """The endpoint never answered a single request: stop the run (no record is written for it)."""
 
 
 class FatalLLMError(LLMError):

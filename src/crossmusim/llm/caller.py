@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from crossmusim.llm.base import (
     Completion,
+    EndpointUnreachable,
     FatalLLMError,
     LLMClient,
     LLMError,
@@ -26,6 +27,7 @@ from crossmusim.llm.registry import ResolvedModel
 from crossmusim.retrying import backoff_delay
 
 logger = logging.getLogger("crossmusim.llm")
+UNREACHABLE_AFTER = 3  # failed connections, before any reply, that end a run
 
 
 @dataclass
@@ -59,6 +61,7 @@ class LLMCaller:
         self.retries = retries
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.stats = CallStats()
+        self.answered = False  # any reply at all: after one, connection errors are passing faults
 
     def key(self, messages: list[Message], prompt_id: str, params: RequestParams) -> str:
         return request_key(self.model.provider.name, self.model.model_id, prompt_id, params, messages)
@@ -100,16 +103,24 @@ class LLMCaller:
             await self.limiter.acquire(prompt_tokens + params.max_tokens)
             self.stats.requests += 1
             try:
-                return await self.client.complete(messages, self.model.model_id, params)
+                completion = await self.client.complete(messages, self.model.model_id, params)
+                self.answered = True
+                return completion
             except RetryableLLMError as exc:
                 attempt += 1
+                if exc.unreachable and not self.answered and attempt >= UNREACHABLE_AFTER:
+                    where = getattr(self.client, "base_url", self.model.provider.name)
+                    raise EndpointUnreachable(
+                        f"cannot reach {where} (connection refused or no such host): check --base-url "
+                        "and that the server is up"
+                    ) from None
                 reason = f"http_{exc.status}" if exc.status else "connection_or_timeout"
                 self.stats.errors[reason] = self.stats.errors.get(reason, 0) + 1
                 if attempt > self.retries:
                     raise
                 self.stats.retries += 1
                 delay = backoff_delay(attempt, self.backoff_base, self.backoff_max, exc.retry_after)
-                logger.info("retry %d in %.1f s: %s", attempt, delay, exc)
+                logger.debug("retry %d in %.1f s: %s", attempt, delay, exc)  # counted in the summary
                 await asyncio.sleep(delay)
             except LLMError as exc:
                 self.stats.errors["fatal"] = self.stats.errors.get("fatal", 0) + 1

@@ -78,7 +78,8 @@ class OpenAICompatibleClient(LLMClient):
         except (openai.APITimeoutError, openai.APIConnectionError) as exc:
             if self.health_check is not None:
                 self.health_check()
-            raise RetryableLLMError(self._describe(exc)) from None
+            refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
+            raise RetryableLLMError(self._describe(exc), unreachable=refused) from None
         choice = reply.choices[0]
         usage = Usage(reply.usage.prompt_tokens, reply.usage.completion_tokens) if reply.usage else Usage()
         return Completion(

@@ -1,0 +1,196 @@
+"""The catalogue of bad inputs every command must answer with one clear line (issue: "every bad input
+gets one clear line and a non-zero exit"). A new command adds its rows here; `test_bad_inputs.py` runs
+them all through the real CLI.
+
+A row: an id, a setup that writes what the user gave into a fresh folder and returns the arguments,
+the exit code, and a regex the single stderr line must match (after "crossmusim: error: "). `keep`
+names files of an output folder that was there before: they must still be there, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens on the discard port
+GARBAGE = bytes(range(256)) * 8  # no text encoding decodes this
+
+
+@dataclass
+class Ctx:
+    root: Path
+    site: str  # the demo encyclopedia on loopback
+    llm: str  # the fake OpenAI-compatible server's /v1 URL
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return path
+
+    def folder(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@dataclass
+class Case:
+    id: str
+    setup: Callable[[Ctx], list[str]]
+    message: str  # regex for the one stderr line, after "crossmusim: error: "
+    exit_code: int = 1
+    keep: list[str] = field(default_factory=list)  # files (relative to root) that must stay unchanged
+    readonly: str | None = None  # a folder made read-only (immutable) for the run
+
+
+# -- shared inputs ---------------------------------------------------------------------------------
+SONG = {"title": "晴天", "artists": ["周杰伦"], "canonical_url": "https://baike.baidu.com/item/晴天/3053",
+        "page_id": "3053", "review": "《晴天》以清新的木吉他分解和弦开场，节奏舒缓，旋律朗朗上口，副歌的电吉他推向高潮。"}  # fmt: skip
+DESCRIPTION = {"song_id": "g1", "title": "晴天", "artist": "周杰伦", "status": "described", "model": "m",
+               "description": "A nostalgic mandopop ballad on acoustic guitar and piano with a soft male vocal."}  # fmt: skip
+
+
+def jsonl(*rows: dict) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def tone(ctx: Ctx, name: str) -> Path:
+    path = ctx.root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, (0.1 * np.sin(np.linspace(0, 200 * np.pi, 8000))).astype("float32"), 8000)
+    return path
+
+
+def crawl_out(ctx: Ctx, name: str = "crawl") -> Path:
+    """A folder holding a crawl's results."""
+    out = ctx.folder(name)
+    ctx.write(f"{name}/songs.jsonl", jsonl(SONG))
+    return out
+
+
+def manifest(ctx: Ctx, audio_name: str = "a.wav", *, real: bool = True) -> Path:
+    if real:
+        tone(ctx, f"audio/{audio_name}")
+    else:
+        ctx.write(f"audio/{audio_name}", "this is a text file, not audio\n")
+    return ctx.write("audio/manifest.csv", f"path,title,artist,id\n{audio_name},晴天,周杰伦,\n")
+
+
+def generate_args(ctx: Ctx, songs: Path, *extra: str) -> list[str]:
+    return ["generate", "--llm", "qwen2-7b", "--base-url", ctx.llm, "--songs", str(songs),
+            "--out", str(ctx.root / "gen"), "--retry-backoff", "0.05", *extra]  # fmt: skip
+
+
+def build_args(ctx: Ctx, *extra: str) -> list[str]:
+    return ["build-dataset", "--out", str(ctx.root / "ds"), *extra]
+
+
+CASES: list[Case] = [
+    # -- crawl ----------------------------------------------------------------------------------------
+    Case("crawl-invalid-base-url", lambda c: ["crawl", "--out", str(c.root / "o"), "--base-url", "notaurl"],
+         r"--base-url 'notaurl' must be http\(s\)://host\[:port\]"),
+    Case("crawl-unreachable", lambda c: ["crawl", "--out", str(c.root / "o"), "--base-url", UNREACHABLE,
+                                         "--delay", "0", "--retry-backoff", "0.05"],
+         r"cannot reach http://127\.0\.0\.1:9 \(connection refused\): check --base-url and that the site is up"),
+    Case("crawl-missing-terms", lambda c: ["crawl", "--out", str(c.root / "o"), "--terms", str(c.root / "no.txt")],
+         r".*no\.txt: terms file not found \(give a file with one term per line, or 'default'\)"),
+    Case("crawl-empty-terms", lambda c: ["crawl", "--out", str(c.root / "o"), "--terms", str(c.write("t.txt", ""))],
+         r".*t\.txt: no terms in the file \(write one term per line\)"),
+    Case("crawl-terms-is-a-folder", lambda c: ["crawl", "--out", str(c.root / "o"), "--terms", str(c.folder("t"))],
+         r".*t is a folder: give a terms file \(one term per line, or category<TAB>term\)"),
+    Case("crawl-terms-not-text", lambda c: ["crawl", "--out", str(c.root / "o"), "--terms", str(c.write("t.txt", GARBAGE))],
+         r".*t\.txt: is not UTF-8, GB18030 or Big5 text \(save it as UTF-8\)"),
+    Case("crawl-out-is-a-file", lambda c: ["crawl", "--out", str(c.write("o", "x")), "--base-url", c.site],
+         r"crossmusim crawl: Invalid value for '--out' / '-o': dir '.*/o' is a file\. \(see --help\)", exit_code=2, keep=["o"]),
+    Case("crawl-out-holds-a-dataset", lambda c: ["crawl", "--out", str(c.folder("ds")) if c.write("ds/dataset_dict.json", "{}") else "",
+                                                 "--base-url", c.site],
+         r"--out .*ds holds the results of crossmusim build-dataset \(dataset_dict\.json\): choose another --out",
+         keep=["ds/dataset_dict.json"]),
+    Case("crawl-existing-crawl-needs-resume", lambda c: ["crawl", "--out", str(crawl_out(c)), "--base-url", c.site],
+         r".*songs\.jsonl already holds a crawl: add --resume to continue it, or choose another --out",
+         keep=["crawl/songs.jsonl"]),
+    Case("crawl-read-only-out", lambda c: ["crawl", "--out", str(c.folder("ro") / "o"), "--base-url", c.site],
+         r"cannot write .*ro/o \(Operation not permitted\): choose another --out or fix it", readonly="ro"),
+    Case("crawl-zero-max-pages", lambda c: ["crawl", "--out", str(c.root / "o"), "--max-pages", "0"],
+         r"crossmusim crawl: Invalid value for '--max-pages'.*greater than or equal to 1 \(see --help\)", exit_code=2),
+    Case("crawl-negative-delay", lambda c: ["crawl", "--out", str(c.root / "o"), "--delay", "-1"],
+         r"crossmusim crawl: Invalid value for '--delay'.*greater than or equal to 0 \(see --help\)", exit_code=2),
+    # -- parse-page -----------------------------------------------------------------------------------
+    Case("parse-page-missing-file", lambda c: ["parse-page", str(c.root / "p.html")],
+         r".*p\.html: no such file \(give a saved page or an http\(s\) URL\)"),
+    Case("parse-page-folder", lambda c: ["parse-page", str(c.folder("p"))],
+         r".*p is a folder: give a saved page \(an HTML file\) or an http\(s\) URL"),
+    Case("parse-page-unreachable", lambda c: ["parse-page", UNREACHABLE + "/item/x"],
+         r"cannot reach http://127\.0\.0\.1:9 \(.*\)"),
+    Case("parse-page-unknown-render", lambda c: ["parse-page", UNREACHABLE + "/item/x", "--render", "webkit"],
+         r"--render 'webkit' is not supported: use --render js"),
+    # -- generate -------------------------------------------------------------------------------------
+    Case("generate-missing-songs", lambda c: generate_args(c, c.root / "s.csv"), r".*s\.csv: songs file not found"),
+    Case("generate-empty-songs", lambda c: generate_args(c, c.write("s.csv", "")),
+         r".*s\.csv has no songs: give rows with title and artist \(and album, year, id\)"),
+    Case("generate-songs-is-a-folder", lambda c: generate_args(c, c.folder("s.csv")),
+         r".*s\.csv is a folder: give the songs file \(CSV or JSONL\)"),
+    Case("generate-songs-not-text", lambda c: generate_args(c, c.write("s.csv", GARBAGE)),
+         r".*s\.csv: is not UTF-8, GB18030 or Big5 text \(save it as UTF-8\)"),
+    Case("generate-missing-columns", lambda c: generate_args(c, c.write("s.csv", "name,singer\n晴天,周杰伦\n")),
+         r".*s\.csv:1: the CSV header needs at least title and artist columns"),
+    Case("generate-malformed-line", lambda c: generate_args(c, c.write("s.jsonl", '{"title": "a", "artist": "b"}\n{oops\n{"title": "c", "artist": "d"}\n')),
+         r".*s\.jsonl:2: not valid JSON .*\(fix or delete that line\)"),
+    Case("generate-unknown-model", lambda c: ["generate", "--llm", "gpt-9", "--songs", str(c.write("s.csv", "title,artist\na,b\n")), "--out", str(c.root / "gen")],
+         r"unknown model 'gpt-9': choose one of .*"),
+    Case("generate-unreachable-endpoint", lambda c: ["generate", "--llm", "qwen2-7b", "--base-url", UNREACHABLE + "/v1", "--retry-backoff", "0.05",
+                                                     "--songs", str(c.write("s.csv", "title,artist\n晴天,周杰伦\n")), "--out", str(c.root / "gen")],
+         r"cannot reach http://127\.0\.0\.1:9/v1 \(connection refused or no such host\): check --base-url and that the server is up"),
+    Case("generate-out-holds-a-crawl", lambda c: ["generate", "--llm", "qwen2-7b", "--base-url", c.llm, "--songs",
+                                                  str(c.write("s.csv", "title,artist\na,b\n")), "--out", str(crawl_out(c))],
+         r"--out .*crawl holds the results of crossmusim crawl \(songs\.jsonl\): choose another --out", keep=["crawl/songs.jsonl"]),
+    Case("generate-zero-concurrency", lambda c: generate_args(c, c.write("s.csv", "title,artist\na,b\n"), "--concurrency", "0"),
+         r"crossmusim generate: Invalid value for '--concurrency'.*greater than or equal to 1 \(see --help\)", exit_code=2),
+    # -- aspects --------------------------------------------------------------------------------------
+    Case("aspects-missing-input", lambda c: ["aspects", "--in", str(c.root / "d.jsonl"), "--out", str(c.root / "a")],
+         r".*d\.jsonl: input file not found"),
+    Case("aspects-empty-input", lambda c: ["aspects", "--in", str(c.write("d.jsonl", "")), "--out", str(c.root / "a")],
+         r".*d\.jsonl has no texts: give descriptions, crawled songs with review or background, or id\+text rows"),
+    Case("aspects-input-is-a-folder", lambda c: ["aspects", "--in", str(c.folder("d")), "--out", str(c.root / "a")],
+         r".*d is a folder: give a file \(descriptions\.jsonl, songs\.jsonl, or id\+text rows\)"),
+    Case("aspects-input-not-text", lambda c: ["aspects", "--in", str(c.write("d.csv", GARBAGE)), "--out", str(c.root / "a")],
+         r".*d\.csv: is not UTF-8, GB18030 or Big5 text \(save it as UTF-8\)"),
+    Case("aspects-wrong-rows", lambda c: ["aspects", "--in", str(c.write("d.jsonl", jsonl({"name": "x"}))), "--out", str(c.root / "a")],
+         r".*d\.jsonl:1: not a description, a crawled song or an id\+text row \(give crossmusim's descriptions\.jsonl or songs\.jsonl, or rows with id and text\)"),
+    Case("aspects-malformed-line", lambda c: ["aspects", "--in", str(c.write("d.jsonl", jsonl(DESCRIPTION) + "{oops\n" + jsonl(DESCRIPTION))), "--out", str(c.root / "a")],
+         r".*d\.jsonl:2: not valid JSON .*\(fix or delete that line\)"),
+    Case("aspects-unknown-extractor", lambda c: ["aspects", "--in", str(c.write("d.jsonl", jsonl(DESCRIPTION))), "--out", str(c.root / "a"), "--extractor", "magic"],
+         r"--extractor 'magic': choose lexicon or llm"),
+    Case("aspects-unknown-model", lambda c: ["aspects", "--in", str(c.write("d.jsonl", jsonl(DESCRIPTION))), "--out", str(c.root / "a"), "--llm", "gpt-9"],
+         r"unknown model 'gpt-9': choose one of .*"),
+    Case("aspects-out-holds-generate", lambda c: ["aspects", "--in", str(c.write("d.jsonl", jsonl(DESCRIPTION))), "--out", str(c.folder("g"))]
+         if c.write("g/descriptions.jsonl", jsonl(DESCRIPTION)) else [],
+         r"--out .*g holds the results of crossmusim generate \(descriptions\.jsonl\): choose another --out", keep=["g/descriptions.jsonl"]),
+    # -- build-dataset --------------------------------------------------------------------------------
+    Case("build-no-text-source", lambda c: build_args(c, "--audio", str(manifest(c))),
+         r"no text source: give --crawl, --generated, --aspects or --open NAME=FILE"),
+    Case("build-missing-crawl", lambda c: build_args(c, "--crawl", str(c.root / "nope"), "--audio", str(manifest(c))),
+         r".*nope: input not found"),
+    Case("build-missing-audio", lambda c: build_args(c, "--crawl", str(crawl_out(c)), "--audio", str(c.root / "m.csv")),
+         r".*m\.csv: audio manifest or folder not found"),
+    Case("build-audio-not-audio", lambda c: build_args(c, "--crawl", str(crawl_out(c)), "--audio", str(manifest(c, "fake.wav", real=False))),
+         r"no dataset written: 1 text dropped: audio unusable \(fake\.wav: not an audio file\): fix the audio manifest or folder \(--audio\)",
+         keep=["crawl/songs.jsonl"]),
+    Case("build-manifest-not-text", lambda c: build_args(c, "--crawl", str(crawl_out(c)), "--audio", str(c.write("m.csv", GARBAGE))),
+         r".*m\.csv: is not UTF-8, GB18030 or Big5 text \(save it as UTF-8\)"),
+    Case("build-bad-split-shares", lambda c: build_args(c, "--crawl", str(crawl_out(c)), "--audio", str(manifest(c)), "--split-shares", "1,1,1"),
+         r"--split-shares '1,1,1': give three shares of train,validation,test that sum to 1, e\.g\. 0\.8,0\.1,0\.1"),
+    Case("build-unknown-dedup", lambda c: build_args(c, "--crawl", str(crawl_out(c)), "--audio", str(manifest(c)), "--dedup", "fuzzy"),
+         r"--dedup 'fuzzy': choose near, exact or off"),
+    Case("build-out-holds-a-crawl", lambda c: ["build-dataset", "--out", str(crawl_out(c, "other")), "--crawl", str(crawl_out(c)), "--audio", str(manifest(c))],
+         r"--out .*other holds the results of crossmusim crawl \(songs\.jsonl\): choose another --out",
+         keep=["other/songs.jsonl", "crawl/songs.jsonl"]),
+    Case("build-read-only-out", lambda c: ["build-dataset", "--out", str(c.folder("ro") / "ds"), "--crawl", str(crawl_out(c)), "--audio", str(manifest(c))],
+         r"cannot write .*ro.* \(Operation not permitted\): choose another --out or fix it", readonly="ro"),
+]  # fmt: skip
