@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.cli.bad_inputs import CASES, DESCRIPTION, Case, Ctx, jsonl, manifest
+from tests.cli.bad_inputs import CASES, DESCRIPTION, Case, Ctx, jsonl, manifest, tone
 from tests.conftest import run_cli
 
 
@@ -73,3 +73,19 @@ def test_build_dataset_skips_and_counts_a_malformed_line_unless_strict(tmp_path)
         f"crossmusim: error: {generated}:2: not valid JSON (Expecting property name enclosed in double quotes: "
         "line 1 column 2 (char 1)) (fix or delete that line)"
     )
+
+
+def test_a_malformed_manifest_line_is_listed_not_fatal(tmp_path):
+    ctx = Ctx(root=tmp_path, site="", llm="")
+    generated = ctx.write("gen/descriptions.jsonl", jsonl(DESCRIPTION))
+    tone(ctx, "audio/a.wav")
+    rows = jsonl({"path": "a.wav", "title": "晴天", "artist": "周杰伦"}) + "{oops\n"
+    manifest_path = ctx.write("audio/manifest.jsonl", rows)
+    proc = run_cli("build-dataset", "--out", str(tmp_path / "ds"), "--generated", str(generated), "--audio",
+                   str(manifest_path))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "ds" / "report.json").read_text(encoding="utf-8"))
+    assert [p["reason"] for p in report["audio_problems"]] == [
+        f"{manifest_path}:2: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
+        "(char 1)) (fix or delete that line)"
+    ]

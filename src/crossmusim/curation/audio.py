@@ -12,7 +12,7 @@ import soundfile as sf
 
 from crossmusim.curation.songkey import song_key
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import open_text, read_jsonl
+from crossmusim.io import iter_jsonl, open_text
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aiff", ".aif"}
 
@@ -82,11 +82,12 @@ def _from_tags(path: Path) -> tuple[str, str]:
     return stem, ""
 
 
-def _manifest_rows(path: Path) -> list[tuple[str, dict]]:
+def _manifest_rows(path: Path) -> list[tuple[str, dict | InputFormatError]]:
+    """Rows of a CSV or JSONL manifest; a malformed JSONL line comes as its error (skipped and listed)."""
     if path.suffix.lower() == ".csv":
         with open_text(path) as handle:
             return [(f"{path}:{i}", row) for i, row in enumerate(csv.DictReader(handle), start=2)]
-    return [(f"{path}:{i}", row) for i, row in enumerate(read_jsonl(path), start=1)]
+    return [(f"{path}:{i}", row) for i, row in iter_jsonl(path)]
 
 
 def load_audio(spec: Path, *, strict: bool = False) -> AudioIndex:
@@ -98,6 +99,11 @@ def load_audio(spec: Path, *, strict: bool = False) -> AudioIndex:
             refs.append(AudioRef(path=path, title=title, artist=artist, id=path.stem))
     elif spec.is_file():
         for origin, row in _manifest_rows(spec):
+            if isinstance(row, InputFormatError):
+                if strict:
+                    raise row
+                problems.append({"path": "", "reason": str(row)})
+                continue
             if not row.get("path"):
                 if strict:
                     raise InputFormatError(origin, None, "audio manifest row without path")
