@@ -42,14 +42,15 @@ def run_aspects(config: AspectsConfig) -> dict[str, Any]:
         raise UserError("--extractor llm needs --llm NAME")
     check_output_folder(config.out_dir, "aspects")
     out_path = config.out_dir / ASPECTS_FILE
+    existing = list(read_jsonl(out_path)) if out_path.exists() else []  # read once: what is done, what it cost
     session = (
-        LLMSession(config.llm, config.out_dir, spent_usd=spent_in(out_path)) if config.extractor == "llm" else None
+        LLMSession(config.llm, config.out_dir, spent_usd=spent_in(existing)) if config.extractor == "llm" else None
     )
     excluded = read_ids(config.exclude_ids) if config.exclude_ids else None
     vocabulary = load_vocabulary(config.vocab, exclude_ids=excluded)
     units = load_texts(config.input)
     config.out_dir.mkdir(parents=True, exist_ok=True)
-    done = {(r["id"], r["field"]) for r in read_jsonl(out_path)} if out_path.exists() else set()
+    done = {(r["id"], r["field"]) for r in existing}
     todo = [u for u in units if (u.id, u.field) not in done]
     summary: dict[str, Any] = {
         "input": str(config.input),

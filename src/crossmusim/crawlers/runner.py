@@ -82,13 +82,16 @@ def check_render(config: CrawlConfig) -> None:
 
 
 def check_base_url(url: str | None) -> None:
-    parts = urlsplit(url or "https://x")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"--base-url {url!r} must be http(s)://host[:port]")
+    """None is the real site; anything else must be an http(s) URL with a host and a valid port."""
+    if url is None:
+        return
+    parts = urlsplit(url)
     try:
-        parts.port  # noqa: B018 (raises on a bad port)
-    except ValueError:
-        raise UserError(f"--base-url {url!r} must be http(s)://host[:port]") from None
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        raise UserError(f"--base-url {url!r} must be http(s)://host[:port]")
 
 
 def run_crawl(config: CrawlConfig) -> dict[str, Any]:

@@ -40,19 +40,16 @@ class GenerateConfig:
     ingest_batch: Path | None = None
 
 
-def _done_ids(path: Path) -> set[str]:
-    return {r["song_id"] for r in read_jsonl(path)} if path.exists() else set()
-
-
 def run_generate(config: GenerateConfig) -> dict[str, Any]:
     check_output_folder(config.out_dir, "generate")
     out_path = config.out_dir / DESCRIPTIONS_FILE
-    session = LLMSession(config.llm, config.out_dir, spent_usd=spent_in(out_path))
+    existing = list(read_jsonl(out_path)) if out_path.exists() else []  # read once: what is done, what it cost
+    session = LLMSession(config.llm, config.out_dir, spent_usd=spent_in(existing))
     load = load_songs(config.songs, max_year=config.max_year, limit=config.limit)
     for problem in load.problems[:20]:
         logger.warning("skipped %s", problem)
     template = describe_template(config.lang)
-    done = _done_ids(out_path)
+    done = {r["song_id"] for r in existing}
     todo = [s for s in load.songs if s.id not in done]
     params = describe_params(config.temperature, config.max_tokens)
     config.out_dir.mkdir(parents=True, exist_ok=True)

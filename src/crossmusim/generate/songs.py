@@ -20,6 +20,8 @@ from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import open_text, read_jsonl
 from crossmusim.records import RecordError, SongPage, SongRef, record_of
 
+NO_SONGS = "{path} has no songs: give rows with title and artist (and album, year, id)"
+
 
 @dataclass
 class SongLoad:
@@ -54,7 +56,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() == ".csv":
         with open_text(path) as handle:
             reader = csv.DictReader(handle)
-            if not reader.fieldnames or "title" not in reader.fieldnames:
+            if not reader.fieldnames:
+                raise UserError(NO_SONGS.format(path=path))
+            if "title" not in reader.fieldnames:
                 raise InputFormatError(path, 1, "the CSV header needs at least title and artist columns")
             for lineno, row in enumerate(reader, start=2):
                 yield lineno, row
@@ -84,8 +88,6 @@ def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = N
         raise UserError(f"{path} is a folder: give the songs file (CSV or JSONL)")
     if not path.is_file():
         raise UserError(f"{path}: songs file not found")
-    if not path.read_bytes().strip():
-        raise UserError(f"{path} has no songs: give rows with title and artist (and album, year, id)")
     load = SongLoad(songs=[])
     seen: set[str] = set()
     for lineno, row in _rows(path):
@@ -111,5 +113,5 @@ def load_songs(path: Path, *, max_year: int | None = 2020, limit: int | None = N
         if limit is not None and len(load.songs) >= limit:
             break
     if not load.songs and not load.dropped:
-        raise UserError(f"{path} has no songs: give rows with title and artist (and album, year, id)")
+        raise UserError(NO_SONGS.format(path=path))
     return load

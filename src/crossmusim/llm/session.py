@@ -7,13 +7,12 @@ retries, cache, budget) means the same in both and is written once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from crossmusim.errors import UserError
-from crossmusim.io import read_jsonl
 from crossmusim.llm.cache import RequestCache
 from crossmusim.llm.caller import LLMCaller
 from crossmusim.llm.connect import open_client
@@ -43,11 +42,9 @@ class LLMOptions:
     cache_path: Path | None = None
 
 
-def spent_in(records_path: Path) -> float:
+def spent_in(records: Iterable[dict[str, Any]]) -> float:
     """What the records already in an output file cost (their `cost_usd`), for the cumulative budget."""
-    if not records_path.exists():
-        return 0.0
-    return sum(float(r.get("cost_usd") or 0.0) for r in read_jsonl(records_path))
+    return sum(float(r.get("cost_usd") or 0.0) for r in records)
 
 
 class LLMSession:
