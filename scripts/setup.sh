@@ -16,5 +16,9 @@ fi
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# torch first, pinned to the CPU wheel this machine keeps on disk (a newer release would be a CUDA build).
+.venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+# The pretrained musicnn taggers: --no-deps, since the wheel's metadata pins an ancient numpy.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "musicnn==0.1.0"
 echo "setup: done. Activate with: source .venv/bin/activate"

@@ -27,8 +27,9 @@ class InputFormatError(UserError):
 class MissingExtraError(UserError):
     """An optional dependency is not installed."""
 
-    def __init__(self, module: str, extra: str) -> None:
-        super().__init__(f"this needs the optional package '{module}': pip install \"crossmusim[{extra}]\"")
+    def __init__(self, module: str, extra: str, install: str | None = None) -> None:
+        install = install or f'pip install "crossmusim[{extra}]"'
+        super().__init__(f"this needs the optional package '{module}': {install}")
         self.module = module
         self.extra = extra
 

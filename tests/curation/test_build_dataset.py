@@ -44,6 +44,20 @@ def build(inputs, out: Path, *extra: str, env: dict[str, str] | None = None):
     )
 
 
+def joined_rows(out: Path) -> dict[str, list[dict]]:
+    """Each split's pair rows with their song's columns (audio, duration, tags) joined on song_id."""
+    pairs, songs = datasets.load_from_disk(str(out / "pairs")), datasets.load_from_disk(str(out / "songs"))
+    joined = {}
+    for name, split in pairs.items():
+        song_of = {row["song_id"]: row for row in songs[name]}
+        joined[name] = [{**song_of[row["song_id"]], **row} for row in split]
+    return joined
+
+
+def all_rows(out: Path) -> list[dict]:
+    return [row for rows in joined_rows(out).values() for row in rows]
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -56,10 +70,15 @@ def test_full_build(curation_inputs):
     out = curation_inputs["root"] / "dataset"
     proc = build(curation_inputs, out)
     assert proc.returncode == 0, proc.stderr
-    ds = datasets.load_from_disk(str(out))
+    ds = joined_rows(out)
     assert set(ds) == {"train", "validation", "test"}
     rows = [r for split in ds.values() for r in split]
     artists = {name: {r["artist"] for r in split} for name, split in ds.items()}
+    # Audio is stored once per song, however many texts the song has.
+    songs = datasets.load_from_disk(str(out / "songs"))
+    for name, split in songs.items():
+        assert sorted(split["song_id"]) == sorted({r["song_id"] for r in ds[name]})
+    assert "audio" not in datasets.load_from_disk(str(out / "pairs"))["train"].column_names
     assert not (
         artists["train"] & artists["validation"]
         or artists["train"] & artists["test"]
@@ -113,7 +132,7 @@ def test_same_inputs_and_seed_give_identical_bytes(curation_inputs):
 def test_no_mask_keeps_names_and_exact_dedup_mode(curation_inputs):
     out = curation_inputs["root"] / "plain"
     assert build(curation_inputs, out, "--no-mask", "--dedup", "exact").returncode == 0
-    rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split]
+    rows = all_rows(out)
     assert any("晴天" in r["text"] for r in rows if r["title"] == "晴天") and not any(r["masked"] for r in rows)
 
 
@@ -220,15 +239,17 @@ def test_audio_folder_titles_from_file_names_and_parquet_export(curation_inputs)
         "--link-audio",
     )
     assert proc.returncode == 0, proc.stderr
-    rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split]
+    rows = all_rows(out)
     assert {r["title"] for r in rows} == {"晴天", "后来"}
     assert all(Path(r["audio"]).is_file() for r in rows)  # --link-audio: paths, not bytes
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [Path(p["path"]).name for p in report["audio_problems"]] == ["not audio.wav"]
     import pyarrow.parquet as pq
 
-    parquet_rows = sum(pq.read_table(p).num_rows for p in (out / "parquet").glob("*.parquet"))
+    parquet_rows = sum(pq.read_table(p).num_rows for p in (out / "parquet" / "pairs").glob("*.parquet"))
     assert parquet_rows == len(rows)
+    parquet_songs = sum(pq.read_table(p).num_rows for p in (out / "parquet" / "songs").glob("*.parquet"))
+    assert parquet_songs == len({r["song_id"] for r in rows})
 
 
 def test_aspects_join_their_songs_by_id(curation_inputs):
@@ -245,7 +266,7 @@ def test_aspects_join_their_songs_by_id(curation_inputs):
     out = curation_inputs["root"] / "with-aspects"
     proc = build(curation_inputs, out, "--aspects", str(aspects))
     assert proc.returncode == 0, proc.stderr
-    rows = [r for split in datasets.load_from_disk(str(out)).values() for r in split if r["text_type"] == "aspects"]
+    rows = [r for r in all_rows(out) if r["text_type"] == "aspects"]
     by_title = {r["title"]: r for r in rows}
     assert by_title["晴天"]["aspects"] == ["piano", "acoustic guitar", "[TITLE]"]  # masked too
     assert by_title["Yesterday"]["source"] == "aspects:llm:qwen2-7b" and by_title["Yesterday"]["language"] == "en"
@@ -262,14 +283,6 @@ def test_splits_are_streamed_to_arrow_a_batch_at_a_time(tmp_path):
             "title": "t",
             "artist": "a",
             "album": "",
-            "text_type": "caption",
-            "text": f"text {i}",
-            "sentences": [f"text {i}"],
-            "aspects": [],
-            "language": "en",
-            "source": "x",
-            "source_id": str(i),
-            "masked": True,
             "audio": audio,
             "duration_s": 0.1,
             "tags_coarse": [],
@@ -278,12 +291,13 @@ def test_splits_are_streamed_to_arrow_a_batch_at_a_time(tmp_path):
         for i in range(5)
     ]
     target = tmp_path / "train.arrow"
-    digest = hf_dataset.write_split_arrow(rows, target, embed=True, batch_rows=2)
+    features = hf_dataset.SONG_FEATURES
+    digest = hf_dataset.write_split_arrow(rows, target, features, embed=True, batch_rows=2)
     with pa.OSFile(str(target), "rb") as source:
         batches = list(pa.ipc.open_stream(source))
     assert [b.num_rows for b in batches] == [2, 2, 1]
-    assert hf_dataset.write_split_arrow(rows, tmp_path / "again.arrow", embed=True, batch_rows=2) == digest
-    split = hf_dataset.to_dataset(target, "train", digest, embed=True)
+    assert hf_dataset.write_split_arrow(rows, tmp_path / "again.arrow", features, embed=True, batch_rows=2) == digest
+    split = hf_dataset.to_dataset(target, "train", digest, features)
     assert split[4]["audio"]["path"] == "a.wav" and split[4]["audio"]["bytes"] == audio.read_bytes()
 
 
@@ -318,10 +332,7 @@ def test_contradicted_llm_descriptions_are_dropped_unless_kept(curation_inputs):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
     def llm_yesterday_rows(out):
-        ds = datasets.load_from_disk(str(out))
-        return [
-            r for split in ds.values() for r in split if r["source"].startswith("llm:") and r["title"] == "Yesterday"
-        ]
+        return [r for r in all_rows(out) if r["source"].startswith("llm:") and r["title"] == "Yesterday"]
 
     dropped_out = curation_inputs["root"] / "dropped"
     proc = build(curation_inputs, dropped_out)

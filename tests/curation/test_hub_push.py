@@ -29,16 +29,21 @@ def test_push_commits_card_splits_and_reports_in_one_commit(curation_inputs, hub
     assert "pushed to the Hub as me/songs: " + hub.url in proc.stdout
     assert [r for r in hub.requests if "/commit/" in r[1]] == [("POST", "/api/datasets/me/songs/commit/main")]
     pushed = hub.repos["me/songs"]
-    splits = sorted(p.stem for p in (out / "parquet").glob("*.parquet"))
-    assert sorted(pushed) == sorted(
-        ["README.md", "stats.json", "report.json", "dropped.jsonl", *[f"parquet/{s}.parquet" for s in splits]]
-    )
-    for name in ("stats.json", "report.json", "dropped.jsonl", *[f"parquet/{s}.parquet" for s in splits]):
+    splits = sorted(p.stem for p in (out / "parquet" / "pairs").glob("*.parquet"))
+    assert splits == sorted(p.stem for p in (out / "parquet" / "songs").glob("*.parquet"))
+    parquet = [f"parquet/{c}/{s}.parquet" for c in ("pairs", "songs") for s in splits]
+    assert sorted(pushed) == sorted(["README.md", "stats.json", "report.json", "dropped.jsonl", *parquet])
+    for name in ("stats.json", "report.json", "dropped.jsonl", *parquet):
         assert pushed[name] == (out / name).read_bytes(), name
     card = pushed["README.md"].decode("utf-8")
     meta = yaml.safe_load(card[4 : card.index("\n---\n", 4)])
     assert meta["configs"] == [
-        {"config_name": "default", "data_files": [{"split": s, "path": f"parquet/{s}.parquet"} for s in splits]}
+        {
+            "config_name": "pairs",
+            "default": True,
+            "data_files": [{"split": s, "path": f"parquet/pairs/{s}.parquet"} for s in splits],
+        },
+        {"config_name": "songs", "data_files": [{"split": s, "path": f"parquet/songs/{s}.parquet"} for s in splits]},
     ]
     assert card.split("\n---\n", 1)[1] == (out / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     # The pushed repo, as a reader gets it, loads by its card, with the audio bytes inside.
@@ -46,9 +51,10 @@ def test_push_commits_card_splits_and_reports_in_one_commit(curation_inputs, hub
     for name, data in pushed.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_bytes(data)
-    loaded = datasets.load_dataset(str(repo), cache_dir=str(tmp_path / "hf-cache"))  # no stale cache
-    local = datasets.load_from_disk(str(out))
-    assert {s: loaded[s].num_rows for s in loaded} == {s: local[s].num_rows for s in local}
+    for config in ("pairs", "songs"):
+        loaded = datasets.load_dataset(str(repo), config, cache_dir=str(tmp_path / "hf-cache"))  # no stale cache
+        local = datasets.load_from_disk(str(out / config))
+        assert {s: loaded[s].num_rows for s in loaded} == {s: local[s].num_rows for s in local}
     audio = loaded["train"].cast_column("audio", datasets.Audio(decode=False))[0]["audio"]
     assert sf.info(io.BytesIO(audio["bytes"])).frames > 0
 

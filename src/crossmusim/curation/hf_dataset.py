@@ -18,7 +18,9 @@ import pyarrow.parquet as pq
 from datasets.table import MemoryMappedTable
 
 datasets.disable_progress_bars()  # crossmusim reports its own summary; bars would flood logs
-FEATURES = datasets.Features(
+# Two configs, as on the Hub: `pairs` (one row per text, naming its song) and `songs` (one row per
+# song with its audio, duration and tags). A song with five texts stores its audio once.
+PAIR_FEATURES = datasets.Features(
     {
         "song_id": datasets.Value("string"),
         "title": datasets.Value("string"),
@@ -32,16 +34,31 @@ FEATURES = datasets.Features(
         "source": datasets.Value("string"),
         "source_id": datasets.Value("string"),
         "masked": datasets.Value("bool"),
+    }
+)
+SONG_FEATURES = datasets.Features(
+    {
+        "song_id": datasets.Value("string"),
+        "title": datasets.Value("string"),
+        "artist": datasets.Value("string"),
+        "album": datasets.Value("string"),
         "audio": datasets.Audio(decode=False),
         "duration_s": datasets.Value("float32"),
         "tags_coarse": datasets.Sequence(datasets.Value("string")),
         "tags_fine": datasets.Sequence(datasets.Value("string")),
     }
 )
-
 # With --link-audio the audio column holds paths: datasets' save_to_disk would embed the bytes of an
 # Audio column whatever its rows say, and its documentation asks for Value("string") for paths.
-LINKED_FEATURES = datasets.Features({**FEATURES, "audio": datasets.Value("string")})
+LINKED_SONG_FEATURES = datasets.Features({**SONG_FEATURES, "audio": datasets.Value("string")})
+CONFIGS = ("pairs", "songs")
+
+
+def features_of(config: str, embed: bool) -> datasets.Features:
+    if config == "pairs":
+        return PAIR_FEATURES
+    return SONG_FEATURES if embed else LINKED_SONG_FEATURES
+
 
 LICENCES = {
     "cwe": "Chinese web encyclopedia text (Baidu Baike): the site's terms apply; research use",
@@ -64,17 +81,20 @@ def _audio_value(path: Path, embed: bool) -> dict[str, Any] | str:
     return {"bytes": path.read_bytes(), "path": path.name} if embed else str(path.resolve())
 
 
-def write_split_arrow(rows: list[dict[str, Any]], target: Path, *, embed: bool, batch_rows: int = 256) -> str:
+def write_split_arrow(
+    rows: list[dict[str, Any]], target: Path, features: datasets.Features, *, embed: bool, batch_rows: int = 256
+) -> str:
     """Stream rows to an Arrow file, reading audio a batch at a time; returns a content digest.
 
-    Rows carry an audio *path*; only one batch of audio bytes is in memory at once, however large
-    the dataset.
+    Song rows carry an audio *path*; only one batch of audio bytes is in memory at once, however
+    large the dataset.
     """
-    features = FEATURES if embed else LINKED_FEATURES
     digest = hashlib.sha256()
     with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
         for start in range(0, len(rows), batch_rows):
-            batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in rows[start : start + batch_rows]]
+            batch = rows[start : start + batch_rows]
+            if "audio" in features:
+                batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in batch]
             table = pa.Table.from_pylist(batch, schema=features.arrow_schema)
             for record_batch in table.to_batches():
                 for column in record_batch.columns:
@@ -85,10 +105,9 @@ def write_split_arrow(rows: list[dict[str, Any]], target: Path, *, embed: bool, 
     return digest.hexdigest()[:16]
 
 
-def to_dataset(arrow_file: Path, split: str, fingerprint: str, *, embed: bool) -> datasets.Dataset:
+def to_dataset(arrow_file: Path, split: str, fingerprint: str, features: datasets.Features) -> datasets.Dataset:
     """A memory-mapped split whose fingerprint comes from its content (datasets would draw a random one)."""
     table = MemoryMappedTable.from_file(str(arrow_file))
-    features = FEATURES if embed else LINKED_FEATURES
     return datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=split, fingerprint=fingerprint)
 
 
@@ -110,15 +129,19 @@ def dataset_card(summary: dict[str, Any], counts: dict[str, Any]) -> str:
         "",
         "# crossmusim dataset",
         "",
-        "Text-audio pairs for training a text-audio dual encoder (CrossMuSim). Each row is one text about one",
-        "song (`text_type`: `caption` sentences, `aspects` keywords, or `lyrics`) with the song's audio",
-        "(`Audio(decode=False)`: decode the bytes with soundfile) and its evaluation tags. Splits share no artist.",
+        "Text-audio pairs for training a text-audio dual encoder (CrossMuSim), in two configs. `pairs`: one",
+        "row per text about a song (`text_type`: `caption` sentences, `aspects` keywords, or `lyrics`), naming",
+        "its song by `song_id`. `songs`: one row per song with its audio (`Audio(decode=False)`: decode the",
+        "bytes with soundfile), duration and evaluation tags, stored once however many texts it has.",
+        "Splits share no artist; a song's texts are in its split.",
         "",
         "```python",
         "import datasets, io, soundfile",
-        f"ds = datasets.load_from_disk({summary['out']!r})",
-        "row = ds['train'][0]",
-        "wave, rate = soundfile.read(io.BytesIO(row['audio']['bytes']))",
+        f"pairs = datasets.load_from_disk({str(Path(summary['out']) / 'pairs')!r})",
+        f"songs = datasets.load_from_disk({str(Path(summary['out']) / 'songs')!r})",
+        "audio_of = {row['song_id']: row['audio'] for row in songs['train']}",
+        "text = pairs['train'][0]",
+        "wave, rate = soundfile.read(io.BytesIO(audio_of[text['song_id']]['bytes']))",
         "```",
         "",
         "## Sources and licences",
@@ -186,21 +209,38 @@ def count_rows(splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
+def split_pairs_and_songs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One split's text rows -> (pair rows, song rows): each song once, in the order first seen."""
+    pair_keys, song_keys = list(PAIR_FEATURES), list(SONG_FEATURES)
+    pairs = [{k: row[k] for k in pair_keys} for row in rows]
+    songs: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        songs.setdefault(row["song_id"], {k: row[k] for k in song_keys})
+    return pairs, list(songs.values())
+
+
 def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, parquet: bool, embed: bool) -> None:
+    """`staging/pairs` and `staging/songs`, each a DatasetDict (and `parquet/CONFIG/SPLIT.parquet`)."""
     work = staging / ".arrow-work"
     work.mkdir()
-    parts = {}
+    by_config: dict[str, dict[str, list[dict[str, Any]]]] = {"pairs": {}, "songs": {}}
     for name, rows in splits.items():
-        if rows:  # an empty split is left out: datasets saves it without data files and cannot load it back
-            arrow_file = work / f"{name}.arrow"
-            parts[name] = to_dataset(arrow_file, name, write_split_arrow(rows, arrow_file, embed=embed), embed=embed)
-    dataset = datasets.DatasetDict(parts)
-    dataset.save_to_disk(str(staging))
-    if parquet:
-        (staging / "parquet").mkdir()
-        for name, split in dataset.items():  # pyarrow directly: deterministic, one file per split
-            pq.write_table(split.data.table, staging / "parquet" / f"{name}.parquet")
-    del dataset, parts
+        by_config["pairs"][name], by_config["songs"][name] = split_pairs_and_songs(rows)
+    for config, config_splits in by_config.items():
+        features = features_of(config, embed)
+        parts = {}
+        for name, rows in config_splits.items():
+            if rows:  # an empty split is left out: datasets saves it without data files and cannot load it back
+                arrow_file = work / f"{config}-{name}.arrow"
+                digest = write_split_arrow(rows, arrow_file, features, embed=embed)
+                parts[name] = to_dataset(arrow_file, name, digest, features)
+        dataset = datasets.DatasetDict(parts)
+        dataset.save_to_disk(str(staging / config))
+        if parquet:
+            (staging / "parquet" / config).mkdir(parents=True)
+            for name, split in dataset.items():  # pyarrow directly: deterministic, one file per split
+                pq.write_table(split.data.table, staging / "parquet" / config / f"{name}.parquet")
+        del dataset, parts
     shutil.rmtree(work)
 
 

@@ -1,7 +1,8 @@
 """Publish a built dataset folder on the Hugging Face Hub in one commit.
 
 What goes up is what a reader of the dataset needs: the card (with a `configs:` block so the Hub
-and `datasets.load_dataset(repo)` find each split's Parquet file), every split as Parquet,
+and `datasets.load_dataset(repo, "pairs" | "songs")` find each split's Parquet file), every split of
+both configs as Parquet,
 `stats.json`, `report.json` and `dropped.jsonl`. A `--link-audio` build is refused before anything
 is built: its audio column holds paths on this machine, which must not be published. The token
 comes only from the environment (`HF_TOKEN`, or `huggingface-cli login`); `HF_ENDPOINT` points to
@@ -17,14 +18,17 @@ from crossmusim.errors import UserError
 SIDE_FILES = ("stats.json", "report.json", "dropped.jsonl")
 
 
-def hub_card(card: str, splits: list[str]) -> str:
-    """The local card with a `configs:` block naming each split's Parquet file (YAML front matter)."""
+def hub_card(card: str, files: dict[str, list[str]]) -> str:
+    """The local card with a `configs:` block (YAML front matter): `pairs` first (the default), then
+    `songs`, each naming its splits' Parquet files."""
     if not card.startswith("---\n"):
         raise ValueError("the dataset card has no YAML front matter")
     end = card.index("\n---\n", 4)
-    configs = ["configs:", "- config_name: default", "  data_files:"]
-    for split in splits:
-        configs += [f"  - split: {split}", f"    path: parquet/{split}.parquet"]
+    configs = ["configs:"]
+    for config, splits in files.items():
+        configs += [f"- config_name: {config}", *(["  default: true"] if config == "pairs" else []), "  data_files:"]
+        for split in splits:
+            configs += [f"  - split: {split}", f"    path: parquet/{config}/{split}.parquet"]
     return card[: end + 1] + "\n".join(configs) + card[end:]
 
 
@@ -42,12 +46,14 @@ def push_dataset_folder(out: Path, repo_id: str) -> str:
     import huggingface_hub as hub
 
     token = check_token()
-    parquet = sorted((out / "parquet").glob("*.parquet"))
-    if not parquet:
+    files = {config: sorted((out / "parquet" / config).glob("*.parquet")) for config in ("pairs", "songs")}
+    if not all(files.values()):
         raise UserError(f"{out}: no parquet/ export to push (build with --parquet)")
-    card = hub_card((out / "README.md").read_text(encoding="utf-8"), [p.stem for p in parquet])
+    card = hub_card((out / "README.md").read_text(encoding="utf-8"), {c: [p.stem for p in f] for c, f in files.items()})
     operations = [hub.CommitOperationAdd("README.md", card.encode("utf-8"))]
-    operations += [hub.CommitOperationAdd(f"parquet/{p.name}", str(p)) for p in parquet]
+    operations += [
+        hub.CommitOperationAdd(f"parquet/{config}/{p.name}", str(p)) for config, paths in files.items() for p in paths
+    ]
     operations += [hub.CommitOperationAdd(name, str(out / name)) for name in SIDE_FILES if (out / name).exists()]
     api = hub.HfApi(token=token)
     try:
