@@ -16,7 +16,8 @@ MARKERS: dict[str, tuple[str, ...]] = {
     "crawl": ("songs.jsonl", "crawl-stats.json"),
     "generate": ("descriptions.jsonl", "generate-summary.json"),
     "aspects": ("aspects.jsonl", "aspects-summary.json"),
-    "build-dataset": ("dataset_dict.json",),
+    "build-dataset": ("pairs/dataset_dict.json", "dataset_dict.json"),
+    "train": ("checkpoints", "data-report.json"),
 }
 
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from crossmusim.model.audio import tf_checkpoint
-from crossmusim.model.audio.musicnn import load_musicnn, patches_from_logmel
 from crossmusim.model.audio.mel import MUSICNN_MEL, LogMel
+from crossmusim.model.audio.musicnn import load_musicnn, patches_from_logmel
 
 pytest.importorskip("musicnn", reason='pip install --no-deps "musicnn==0.1.0"')
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "musicnn"

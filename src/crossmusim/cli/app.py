@@ -11,7 +11,7 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import aspects, build_dataset, crawl, generate, parse_page
+from crossmusim.cli import aspects, build_dataset, crawl, generate, parse_page, train
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -46,6 +46,7 @@ app.command(name="parse-page", help=parse_page.__doc__)(parse_page.parse_page)
 app.command(name="generate", help=generate.__doc__)(generate.generate)
 app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
 app.command(name="build-dataset", help=build_dataset.__doc__)(build_dataset.build)
+app.command(name="train", help=train.__doc__)(train.train)
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself

@@ -32,6 +32,9 @@ class TextTower(nn.Module):
     def forward(self, texts: list[str]) -> torch.Tensor:
         raise NotImplementedError
 
+    def train(self, mode: bool = True):  # a frozen tower stays in eval mode (no dropout)
+        return super().train(mode and self.trainable)
+
     def too_long(self, texts: list[str]) -> int:
         """How many of `texts` the tower would truncate."""
         return 0

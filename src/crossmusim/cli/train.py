@@ -1,0 +1,140 @@
+"""Train the text-audio dual encoder (NT-Xent at 0.07): the paper's recipe on GPUs, frozen towers on CPUs."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from crossmusim.cli.options import OutDir
+from crossmusim.errors import UserError
+from crossmusim.model.config import PRESETS, Preset, load_toml, preset
+
+
+def resolve_config(
+    preset_name: str,
+    config_file: Path | None,
+    text_encoder: str | None,
+    audio_encoder: str | None,
+    audio_checkpoint: Path | None,
+    freeze: str | None,
+    text_types: str | None,
+    epochs: int | None,
+    batch_size: int | None,
+    seed: int | None,
+    learning_rate: float | None,
+) -> Preset:
+    """The preset, then the TOML file, then the command-line options, each overriding the last."""
+    config = preset(preset_name)
+    if config_file is not None:
+        config = load_toml(config_file, config)
+    model, train = config.model, config.train
+    if text_encoder:
+        if text_encoder in ("use-multilingual", "hashed-ngrams"):
+            model.text.kind = model.text.name = text_encoder
+        else:
+            model.text.kind, model.text.name = "sentence-transformers", text_encoder
+    if audio_encoder:
+        if audio_encoder.startswith("musicnn"):
+            model.audio.kind = "musicnn"
+        elif audio_encoder == "mtt" or audio_encoder.startswith("mtt-"):
+            model.audio.kind = "mtt"
+        else:
+            raise UserError(
+                f"--audio-encoder {audio_encoder!r}: choose musicnn-msd, musicnn-mtt or mtt[-paper|-small|-tiny]"
+            )
+        model.audio.name = "mtt-paper" if audio_encoder == "mtt" else audio_encoder
+    if audio_checkpoint is not None:
+        model.audio.checkpoint = str(audio_checkpoint)
+    if freeze is not None:
+        parts = {p.strip() for p in freeze.split(",") if p.strip() and p.strip() != "none"}
+        if parts - {"text", "audio"}:
+            raise UserError(f"--freeze {freeze!r}: give text, audio, text,audio or none")
+        model.text.freeze, model.audio.freeze = "text" in parts, "audio" in parts
+    if model.text.kind == "use-multilingual" and not model.text.freeze:
+        raise UserError(
+            "use-multilingual has no gradients and is always frozen: add text to --freeze, "
+            "or fine-tune a sentence-transformers model (--text-encoder NAME_OR_PATH)"
+        )
+    if text_types is not None:
+        train.text_types = [t.strip() for t in text_types.split(",") if t.strip()]
+    for name, value in (
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+        ("seed", seed),
+        ("learning_rate", learning_rate),
+    ):
+        if value is not None:
+            setattr(train, name, value)
+    return config
+
+
+def train(
+    dataset: Path = typer.Option(..., "--dataset", help="A build-dataset output folder (pairs/ and songs/)."),
+    out: Path = OutDir,
+    preset_name: str = typer.Option(
+        "cpu", "--preset", help=f"{' | '.join(PRESETS)}: cpu trains heads on frozen towers."
+    ),
+    config_file: Path = typer.Option(None, "--config", help="TOML file overriding any preset field."),
+    text_encoder: str = typer.Option(
+        None, "--text-encoder", help="use-multilingual | hashed-ngrams | a sentence-transformers name or local path."
+    ),
+    audio_encoder: str = typer.Option(
+        None, "--audio-encoder", help="musicnn-msd | musicnn-mtt | mtt[-paper|-small|-tiny]."
+    ),
+    audio_checkpoint: Path = typer.Option(None, "--audio-checkpoint", help="Weights for the audio tower."),
+    freeze: str = typer.Option(None, "--freeze", help="Towers kept frozen: text, audio, text,audio or none."),
+    text_types: str = typer.Option(None, "--text-types", help="Text types that train: caption,aspects,lyrics."),
+    epochs: int = typer.Option(None, "--epochs", min=1),
+    batch_size: int = typer.Option(None, "--batch-size", min=2),
+    seed: int = typer.Option(None, "--seed"),
+    learning_rate: float = typer.Option(None, "--learning-rate", min=0.0),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
+    cache_dir: Path = typer.Option(
+        None,
+        "--cache-dir",
+        help="Decoded-audio and tower-feature cache (default ~/.cache/crossmusim, $CROSSMUSIM_CACHE).",
+    ),
+) -> None:
+    from crossmusim.model.train import TrainOptions, run_training
+
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise UserError(f"--device {device!r}: choose cpu or cuda")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda: no CUDA GPU is visible to torch here; use --device cpu")
+    if not dataset.exists():
+        raise UserError(f"--dataset {dataset}: no such folder (run crossmusim build-dataset first)")
+    config = resolve_config(
+        preset_name,
+        config_file,
+        text_encoder,
+        audio_encoder,
+        audio_checkpoint,
+        freeze,
+        text_types,
+        epochs,
+        batch_size,
+        seed,
+        learning_rate,
+    )
+    options = TrainOptions(
+        dataset=dataset,
+        out=out,
+        resume=resume,
+        device=device,
+        cache_dir=cache_dir,
+        command="crossmusim " + shlex.join(sys.argv[1:]),
+    )
+    summary = run_training(config, options)
+    if summary:
+        best = next(iter(summary["best"].items()))
+        typer.echo(
+            f"trained {summary['epochs_run']} epochs; best epoch {summary['best_epoch']} "
+            f"({best[0]} {best[1] if best[1] is None else round(best[1], 4)}); model in {summary['model']}"
+        )

@@ -1,0 +1,64 @@
+"""An append-only, memory-mapped store of arrays by key: one raw file of rows plus an index.
+
+`FOLDER/rows.bin` holds rows of a fixed width and dtype back to back; `FOLDER/index.jsonl` has one
+line per key (key, first row, row count), appended only after the rows are flushed to disk. A run
+killed mid-write leaves at worst unindexed rows at the end (overwritten next time) or a torn last
+index line (ignored), never a wrong array. Used for decoded audio and for frozen-tower features.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+class ArrayStore:
+    def __init__(self, folder: Path, dtype: str, width: int):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.dtype, self.width = np.dtype(dtype), width
+        self.rows_path, self.index_path = self.folder / "rows.bin", self.folder / "index.jsonl"
+        self.entries: dict[str, tuple[int, int]] = {}
+        self._end = 0
+        if self.index_path.exists():
+            for line in self.index_path.read_text("utf-8").splitlines():
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a torn last line from a killed run
+                self.entries[item["key"]] = (item["row"], item["rows"])
+                self._end = max(self._end, item["row"] + item["rows"])
+        self._map: np.memmap | None = None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, key: str, array: np.ndarray) -> None:
+        rows = np.ascontiguousarray(np.asarray(array, dtype=self.dtype).reshape(-1, self.width))
+        with open(self.rows_path, "r+b" if self.rows_path.exists() else "wb") as handle:
+            handle.seek(self._end * self.width * self.dtype.itemsize)
+            handle.write(rows.tobytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+        with open(self.index_path, "a", encoding="utf-8") as index:
+            index.write(json.dumps({"key": key, "row": self._end, "rows": len(rows)}) + "\n")
+        self.entries[key] = (self._end, len(rows))
+        self._end += len(rows)
+        self._map = None
+
+    def rows(self, key: str) -> int:
+        return self.entries[key][1]
+
+    def get(self, key: str, start: int = 0, count: int | None = None) -> np.ndarray:
+        """Rows `start`..`start+count` of `key`'s array (a view into the memory map)."""
+        if self._map is None:
+            self._map = np.memmap(self.rows_path, dtype=self.dtype, mode="r").reshape(-1, self.width)
+        first, total = self.entries[key]
+        count = total - start if count is None else min(count, total - start)
+        return self._map[first + start : first + start + count]

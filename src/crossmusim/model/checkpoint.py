@@ -1,0 +1,55 @@
+"""Training checkpoints: everything a resumed run needs to end with the same weights as an
+uninterrupted one (trainable weights, optimizer, scheduler, epoch, best metric, early-stopping
+counter, metric history, torch's RNG state). Written atomically; loaded with `weights_only=True`,
+so a checkpoint can hold tensors and plain containers only, never pickled code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from crossmusim.errors import UserError
+
+PATTERN = re.compile(r"epoch-(\d{4,})\.pt$")
+
+
+def checkpoint_path(run: Path, epoch: int) -> Path:
+    return Path(run) / "checkpoints" / f"epoch-{epoch:04d}.pt"
+
+
+def save_checkpoint(run: Path, epoch: int, state: dict[str, Any]) -> Path:
+    path = checkpoint_path(run, epoch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def latest_checkpoint(run: Path) -> Path | None:
+    found = [
+        (int(m.group(1)), p) for p in (Path(run) / "checkpoints").glob("epoch-*.pt") if (m := PATTERN.search(p.name))
+    ]
+    return max(found)[1] if found else None
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise UserError(f"{path}: cannot read this checkpoint ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def trainable_weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The state a checkpoint keeps: parameters that train, plus every buffer (batch-norm statistics)."""
+    names = {n for n, p in module.named_parameters() if p.requires_grad}
+    return {
+        k: v.detach().cpu().clone()
+        for k, v in module.state_dict().items()
+        if k in names or k not in dict(module.named_parameters())
+    }

@@ -1,0 +1,40 @@
+"""DDP through torchrun: NCCL on GPUs, gloo on CPUs (so a 2-process run works in CI)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass
+class Dist:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            dist.barrier()
+
+
+def setup(device: str) -> Dist:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Dist()
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    if device.startswith("cuda"):
+        torch.cuda.set_device(local)
+    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+    return Dist(rank, world, local)
+
+
+def teardown(state: Dist) -> None:
+    if state.world > 1 and dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,0 +1,121 @@
+"""The text-audio dual encoder: two towers, two projection heads, one shared space.
+
+A trained model is a folder, `config.json` + `model.safetensors` (no pickles; a fine-tuned
+sentence-transformers tower is saved beside them in `text/`), loaded with one call:
+
+    model = DualEncoder.from_pretrained("runs/x/model")
+    songs = model.embed_audio([wave_a, wave_b], sample_rate=44100)   # (2, dim), L2-normalised
+    texts = model.embed_text(["a quiet piano piece", "一首摇滚歌曲"])
+    scores = texts @ songs.T
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from crossmusim.errors import UserError
+from crossmusim.model.audio.towers import build_audio_tower
+from crossmusim.model.config import Preset, from_dict
+from crossmusim.model.heads import ProjectionHead
+from crossmusim.model.text import build_text_tower
+
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+
+
+class DualEncoder(nn.Module):
+    def __init__(self, config: Preset, *, pretrained: bool = True, folder: Path | None = None):
+        super().__init__()
+        self.config = config
+        self.text_tower = build_text_tower(config.model.text, folder)
+        self.audio_tower = build_audio_tower(config.model.audio, pretrained=pretrained)
+        head = config.model.head
+        self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, head.dim)
+        self.audio_head = ProjectionHead(self.audio_tower.dim, head.hidden, head.dim)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.audio_tower.sample_rate
+
+    @property
+    def crop_samples(self) -> int:
+        return int(round(self.config.train.crop_seconds * self.sample_rate))
+
+    # -- training-time forward passes (tensors in, embeddings out) --
+    def encode_text(self, texts: list[str]) -> torch.Tensor:
+        return self.text_head(self.text_tower(texts))
+
+    def encode_audio(self, waves: torch.Tensor) -> torch.Tensor:
+        return self.audio_head(self.audio_tower(waves))
+
+    # -- library use --
+    @torch.no_grad()
+    def embed_text(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        self.eval()
+        out = [self.encode_text(texts[i : i + batch_size]).float().cpu() for i in range(0, len(texts), batch_size)]
+        return torch.cat(out).numpy() if out else np.zeros((0, self.config.model.head.dim), np.float32)
+
+    @torch.no_grad()
+    def embed_audio(self, waves: list[np.ndarray], sample_rate: int | None = None, batch_size: int = 16) -> np.ndarray:
+        """One embedding per song: the mean of its crop-length windows' embeddings, re-normalised.
+
+        `waves` are mono float arrays at `sample_rate` (default: the tower's; others are resampled).
+        """
+        from crossmusim.model.audio_cache import resample, windows
+
+        self.eval()
+        device = next(self.parameters()).device
+        result = []
+        for wave in waves:
+            wave = np.asarray(wave, dtype=np.float32)
+            if sample_rate and sample_rate != self.sample_rate:
+                wave = resample(wave, sample_rate, self.sample_rate)
+            chunks = torch.from_numpy(windows(wave, self.crop_samples))
+            parts = [
+                self.encode_audio(chunks[i : i + batch_size].to(device)) for i in range(0, len(chunks), batch_size)
+            ]
+            result.append(nn.functional.normalize(torch.cat(parts).mean(dim=0), dim=0).float().cpu())
+        return torch.stack(result).numpy() if result else np.zeros((0, self.config.model.head.dim), np.float32)
+
+    # -- folders --
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        """What model.safetensors holds: everything but a sentence-transformers tower (saved in text/)."""
+        return {
+            k: v.detach().contiguous().cpu()
+            for k, v in self.state_dict().items()
+            if not k.startswith("text_tower.model.")
+        }
+
+    def save_pretrained(self, folder: Path, extra: dict[str, Any] | None = None) -> Path:
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_file(self.trainable_state(), str(folder / WEIGHTS), metadata={"format": "pt"})
+        self.text_tower.save_extra(folder)
+        (folder / CONFIG).write_text(
+            json.dumps({**self.config.as_dict(), **(extra or {})}, indent=2, ensure_ascii=False) + "\n", "utf-8"
+        )
+        return folder
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, device: str = "cpu") -> DualEncoder:
+        from safetensors.torch import load_file
+
+        folder = Path(folder)
+        if not (folder / CONFIG).is_file() or not (folder / WEIGHTS).is_file():
+            raise UserError(f"{folder}: not a crossmusim model folder (needs {CONFIG} and {WEIGHTS})")
+        values = json.loads((folder / CONFIG).read_text("utf-8"))
+        values = {k: v for k, v in values.items() if k in ("name", "model", "train")}
+        model = cls(from_dict(values), pretrained=False, folder=folder)
+        missing, unexpected = model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
+        missing = [k for k in missing if not k.startswith("text_tower.model.")]
+        if missing or unexpected:
+            raise UserError(f"{folder}: weights do not match the config ({(missing or unexpected)[0]} ...)")
+        return model.to(device).eval()

@@ -1,0 +1,402 @@
+"""The trainer: the paper's recipe on GPUs, and a frozen-tower fast path on CPUs.
+
+Two paths share one loop (schedule, checkpoints, validation, early stopping, logs):
+- fine-tuning: text and audio go through the towers every step (random crops from the audio
+  cache, re-sampled texts); DDP across processes, bf16 autocast on CUDA, gradient clipping;
+- frozen: when neither tower trains, their outputs come from `FrozenFeatures` and only the heads
+  train (minutes on two cores).
+The run folder holds `config.json` (resolved), `train.log`, `metrics.csv`, `tensorboard/`,
+`checkpoints/epoch-NNNN.pt` (every epoch), `model/` (the best epoch by the validation metric, a
+`DualEncoder.from_pretrained` folder) and `data-report.json`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from crossmusim.errors import CrossmusimError, UserError
+from crossmusim.io import atomic_write_json
+from crossmusim.model import checkpoint as ckpt
+from crossmusim.model import distributed
+from crossmusim.model.audio_cache import AudioCache, default_cache_dir
+from crossmusim.model.config import Preset
+from crossmusim.model.data import SplitData, check_text_types, epoch_batches, load_split_data, sample_rng, sample_text
+from crossmusim.model.dual_encoder import DualEncoder
+from crossmusim.model.features import FrozenFeatures
+from crossmusim.model.loss import NTXentLoss
+from crossmusim.model.validation import validate
+
+logger = logging.getLogger("crossmusim.train")
+
+
+class TrainingDiverged(CrossmusimError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class TrainOptions:
+    dataset: Path
+    out: Path
+    resume: bool = False
+    device: str = "cpu"
+    cache_dir: Path | None = None
+    command: str = ""
+
+
+def lr_factor(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up to 1 over `warmup` steps, then cosine decay to 0 at `total`."""
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+class PairForward(nn.Module):
+    """Both towers and heads in one module, so that DDP wraps a single forward."""
+
+    def __init__(self, model: DualEncoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, texts: list[str], waves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.encode_text(texts), self.model.encode_audio(waves)
+
+
+class HeadsForward(nn.Module):
+    def __init__(self, model: DualEncoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, text_features: torch.Tensor, audio_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.text_head(text_features), self.model.audio_head(audio_features)
+
+
+def _prepare_run(config: Preset, options: TrainOptions, state: distributed.Dist) -> Path | None:
+    """Check the run folder; returns the checkpoint to resume from, if any."""
+    from crossmusim.outputs import check_output_folder
+
+    out = options.out
+    check_output_folder(out, "train")
+    last = ckpt.latest_checkpoint(out) if out.exists() else None
+    if options.resume:
+        if last is None:
+            raise UserError(f"{out}: no checkpoint to resume from (run without --resume to start)")
+        saved = json.loads((out / "config.json").read_text("utf-8"))
+        if saved.get("model") != config.as_dict()["model"]:
+            raise UserError(f"{out}: --resume with another model config than the run's (see {out / 'config.json'})")
+        return last
+    if last is not None or (out / "model").exists():
+        raise UserError(f"{out}: holds a training run: add --resume to continue it, or choose another --out")
+    if state.main:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(out / "config.json", {**config.as_dict(), "command": options.command})
+    return None
+
+
+def _log_to_file(out: Path) -> logging.Handler:
+    handler = logging.FileHandler(out / "train.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("crossmusim").addHandler(handler)
+    return handler
+
+
+def _load_data(config: Preset, options: TrainOptions, model: DualEncoder, state: distributed.Dist):
+    cache = AudioCache(options.cache_dir or default_cache_dir(), model.sample_rate)
+    types = check_text_types(config.train.text_types)
+    if not state.main:
+        state.barrier()  # rank 0 decodes into the cache first; the others then reuse it
+    data, report = load_split_data(options.dataset, cache, types)
+    if state.main:
+        state.barrier()
+    train = data["train"]
+    if not train.texts:
+        raise UserError(
+            f"{options.dataset}: the train split has no {'/'.join(types)} text with usable audio "
+            f"({len(report.skipped)} songs skipped: see data-report.json)"
+        )
+    return cache, data, report
+
+
+def _save_model(model: DualEncoder, out: Path, extra: dict[str, Any]) -> None:
+    staging = out / ".model-staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging, extra)
+    old = out / ".model-old"
+    if (out / "model").exists():
+        os.replace(out / "model", old)
+    os.replace(staging, out / "model")
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_training(config: Preset, options: TrainOptions) -> dict[str, Any]:
+    state = distributed.setup(options.device)
+    try:
+        return _run(config, options, state)
+    finally:
+        distributed.teardown(state)
+
+
+def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict[str, Any]:
+    cfg = config.train
+    resume_from = _prepare_run(config, options, state)
+    handler = _log_to_file(options.out) if state.main else None
+    try:
+        torch.manual_seed(cfg.seed)
+        device = torch.device(f"cuda:{state.local_rank}" if options.device.startswith("cuda") else options.device)
+        model = DualEncoder(config).to(device)
+        cache, data, report = _load_data(config, options, model, state)
+        train, valid = data["train"], data["validation"]
+        frozen_path = not model.text_tower.trainable and model.audio_tower.frozen
+        if frozen_path and state.world > 1:
+            raise UserError("both towers are frozen: that fast path trains the heads in one process (drop torchrun)")
+        too_long = model.text_tower.too_long([t.text for t in train.texts])
+        if too_long:
+            logger.warning("%d training texts exceed the text encoder's maximum length and are truncated", too_long)
+        if state.main:
+            atomic_write_json(
+                options.out / "data-report.json",
+                {
+                    **report.as_dict(),
+                    "texts": {s: len(d.texts) for s, d in data.items()},
+                    "songs": {s: len(d.songs) for s, d in data.items()},
+                    "texts_over_max_length": too_long,
+                    "songs_shorter_than_crop": sum(
+                        1 for s in train.songs.values() if cache.length(s.audio_key) < model.crop_samples
+                    ),
+                },
+            )
+        if report.skipped:
+            logger.warning("%d songs skipped (missing or undecodable audio): see data-report.json", len(report.skipped))
+        if not valid.texts:
+            logger.warning("the validation split is empty: no early stopping; the last epoch is kept as model/")
+        features = (
+            FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()).parent / "features")
+            if frozen_path
+            else None
+        )
+        trainer = _Trainer(config, options, state, model, cache, train, valid, features, device)
+        return trainer.fit(resume_from)
+    finally:
+        if handler is not None:
+            logging.getLogger("crossmusim").removeHandler(handler)
+            handler.close()
+
+
+class _Trainer:
+    def __init__(self, config, options, state, model, cache, train: SplitData, valid: SplitData, features, device):
+        self.config, self.cfg, self.options, self.state = config, config.train, options, state
+        self.model, self.cache, self.train_data, self.valid, self.features = model, cache, train, valid, features
+        self.device = device
+        forward = HeadsForward(model) if features is not None else PairForward(model)
+        if state.world > 1:
+            if device.type == "cuda":
+                forward = nn.SyncBatchNorm.convert_sync_batchnorm(forward)  # gloo/CPU has no SyncBatchNorm
+            forward = nn.parallel.DistributedDataParallel(
+                forward, device_ids=[device.index] if device.type == "cuda" else None
+            )
+        self.forward = forward
+        self.loss_fn = NTXentLoss(self.cfg.temperature, self.cfg.symmetric)
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(params, lr=self.cfg.learning_rate, weight_decay=self.cfg.weight_decay)
+        self.steps_per_epoch = len(self._batches(0))
+        if self.steps_per_epoch == 0:
+            raise UserError(f"{options.dataset}: the train split has fewer than 2 texts per batch: nothing to contrast")
+        total = self.steps_per_epoch * self.cfg.epochs
+        warmup = int(round(self.cfg.warmup_epochs * self.steps_per_epoch))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda step: lr_factor(step, warmup, total))
+        self.autocast = device.type == "cuda" and self.cfg.precision == "bf16"
+
+    def _batches(self, epoch: int) -> list[list[int]]:
+        return epoch_batches(len(self.train_data.texts), self.cfg.batch_size, self.cfg.seed, epoch, self.state.world)
+
+    def _inputs(self, epoch: int, batch: list[int]):
+        """This process's share of a global batch: texts drawn and crops (or cached windows) cut."""
+        share = len(batch) // self.state.world
+        mine = batch[self.state.rank * share : (self.state.rank + 1) * share]
+        texts, audio = [], []
+        for index in mine:
+            rng = sample_rng(self.cfg.seed, epoch, index)
+            item = self.train_data.texts[index]
+            texts.append(sample_text(item, rng, self.cfg.max_aspects))
+            key = self.train_data.songs[item.song_id].audio_key
+            if self.features is not None:
+                windows = self.features.audio(key)
+                audio.append(windows[int(rng.integers(0, len(windows)))])
+            else:
+                audio.append(self.cache.crop(key, self.model.crop_samples, rng))
+        audio_tensor = torch.from_numpy(np.stack(audio)).to(self.device)
+        if self.features is not None:
+            return torch.from_numpy(self.features.texts(texts)).to(self.device), audio_tensor
+        return texts, audio_tensor
+
+    def _state(self, epoch: int, best: float | None, best_epoch: int, stale: int, history: list) -> dict[str, Any]:
+        return {
+            "epoch": epoch,
+            "weights": ckpt.trainable_weights(self.model),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "best": best,
+            "best_epoch": best_epoch,
+            "stale": stale,
+            "history": history,
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    def fit(self, resume_from: Path | None) -> dict[str, Any]:
+        cfg, out, main = self.cfg, self.options.out, self.state.main
+        start, best, best_epoch, stale, history = 1, None, 0, 0, []
+        if resume_from is not None:
+            saved = ckpt.load_checkpoint(resume_from)
+            self.model.load_state_dict(saved["weights"], strict=False)
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.scheduler.load_state_dict(saved["scheduler"])
+            torch.set_rng_state(saved["torch_rng"])
+            start, best, best_epoch = saved["epoch"] + 1, saved["best"], saved["best_epoch"]
+            stale, history = saved["stale"], list(saved["history"])
+            logger.info("resumed from %s (epoch %d done)", resume_from.name, saved["epoch"])
+        writer = _tensorboard(out) if main else None
+        stopped_early = False
+        for epoch in range(start, cfg.epochs + 1):
+            if cfg.early_stop_patience and stale >= cfg.early_stop_patience:
+                stopped_early = True
+                break
+            row = self._epoch(epoch)
+            if main:
+                metrics = validate(
+                    self.model,
+                    self.valid,
+                    self.cache,
+                    max_aspects=cfg.max_aspects,
+                    frozen=self.features,
+                    device=self.device,
+                )
+                row.update({f"val_{k}": v for k, v in metrics.items()})
+                score = metrics.get(cfg.select_metric)
+                improved = score is None or best is None or score > best
+                if improved:
+                    best, best_epoch, stale = (score if score is not None else best), epoch, 0
+                    _save_model(self.model, out, {"trained": {"epoch": epoch, "metrics": metrics}})
+                else:
+                    stale += 1
+                history.append(row)
+                _append_metrics(out, row, writer)
+                ckpt.save_checkpoint(out, epoch, self._state(epoch, best, best_epoch, stale, history))
+                logger.info(
+                    "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
+                    epoch,
+                    row["loss"],
+                    row["pairs_per_s"],
+                    cfg.select_metric,
+                    f"{score:.4f}" if score is not None else "n/a",
+                )
+            stale = _broadcast(stale, self.state)
+        if writer is not None:
+            writer.close()
+        summary = {
+            "epochs_run": len(history),
+            "best_epoch": best_epoch,
+            "best": {cfg.select_metric: best},
+            "stopped_early": stopped_early,
+            "model": str(out / "model"),
+        }
+        if main:
+            atomic_write_json(out / "summary.json", summary)
+        return summary
+
+    def _epoch(self, epoch: int) -> dict[str, Any]:
+        self.model.train()
+        batches = self._batches(epoch)
+        losses, pairs, started = [], 0, time.perf_counter()
+        bar = _progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
+        for step, batch in enumerate(batches, 1):
+            text_in, audio_in = self._inputs(epoch, batch)
+            with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+                text, audio = self.forward(text_in, audio_in)
+            loss = self.loss_fn(text, audio)
+            if not torch.isfinite(loss):
+                last = ckpt.latest_checkpoint(self.options.out)
+                raise TrainingDiverged(
+                    f"the loss became {float(loss.detach())} at epoch {epoch}, step {step}: training stopped; "
+                    f"the last good checkpoint is {last or 'none (first epoch)'}; lower --learning-rate"
+                )
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.cfg.grad_clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+            self.optimizer.step()
+            self.scheduler.step()
+            losses.append(float(loss.detach()))
+            pairs += len(batch)
+            if bar is not None:
+                rate = pairs / max(1e-9, time.perf_counter() - started)
+                bar.set_postfix_str(f"loss {losses[-1]:.3f}, {rate:.0f} pairs/s")
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        elapsed = time.perf_counter() - started
+        return {
+            "epoch": epoch,
+            "loss": float(np.mean(losses)),
+            "lr": self.scheduler.get_last_lr()[0],
+            "pairs_per_s": pairs / max(elapsed, 1e-9),
+            "seconds": elapsed,
+        }
+
+
+def _broadcast(value: int, state: distributed.Dist) -> int:
+    if state.world == 1:
+        return value
+    tensor = torch.tensor([value])
+    torch.distributed.broadcast(tensor, 0)
+    return int(tensor.item())
+
+
+def _progress(total: int, epoch: int, epochs: int):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, desc=f"epoch {epoch}/{epochs}", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
+    )
+
+
+def _tensorboard(out: Path):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        logger.warning('no TensorBoard logs: pip install "crossmusim[train]"')
+        return None
+    return SummaryWriter(str(out / "tensorboard"))
+
+
+def _append_metrics(out: Path, row: dict[str, Any], writer) -> None:
+    path = out / "metrics.csv"
+    fields = list(row)
+    if path.exists():
+        with path.open(encoding="utf-8") as handle:
+            header = next(csv.reader(handle), None)
+        fields = header or fields
+    new = not path.exists()
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        writer_csv = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        if new:
+            writer_csv.writeheader()
+        writer_csv.writerow(row)
+    if writer is not None:
+        for key, value in row.items():
+            if key != "epoch":
+                writer.add_scalar(key, value, row["epoch"])
+        writer.flush()
