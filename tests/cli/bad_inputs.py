@@ -91,6 +91,44 @@ def build_args(ctx: Ctx, *extra: str) -> list[str]:
     return ["build-dataset", "--out", str(ctx.root / "ds"), *extra]
 
 
+def built_dataset(ctx: Ctx, *, audio: bool = True, splits: tuple[str, ...] = ("train",)) -> Path:
+    """A build-dataset output (pairs/ and songs/) of three songs per split, written directly."""
+    import datasets
+
+    from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES
+
+    wav = tone(ctx, "song.wav").read_bytes() if audio else b"RIFF but not audio"
+    pairs, songs = {}, {}
+    for split in splits:
+        ids = [f"{split}{i}" for i in range(3)]
+        songs[split] = _table_dataset(
+            [{"song_id": i, "title": i, "artist": i, "album": "", "audio": {"bytes": wav, "path": "s.wav"},
+              "duration_s": 1.0, "tags_coarse": [], "tags_fine": []} for i in ids], features=SONG_FEATURES)  # fmt: skip
+        pairs[split] = _table_dataset(
+            [{"song_id": i, "title": i, "artist": i, "album": "", "text_type": "caption", "text": f"a song {i}.",
+              "sentences": [f"a song {i}."], "aspects": [], "language": "en", "source": "x", "source_id": i,
+              "masked": False} for i in ids], features=PAIR_FEATURES)  # fmt: skip
+    out = ctx.root / "ds"
+    datasets.DatasetDict(pairs).save_to_disk(str(out / "pairs"))
+    datasets.DatasetDict(songs).save_to_disk(str(out / "songs"))
+    return out
+
+
+def _table_dataset(rows: list[dict], features):
+    """A Dataset straight from Arrow (datasets' own Audio encoding needs torchcodec)."""
+    import datasets
+    import pyarrow as pa
+
+    return datasets.Dataset(
+        pa.Table.from_pylist(rows, schema=features.arrow_schema), info=datasets.DatasetInfo(features=features)
+    )
+
+
+def train_args(ctx: Ctx, dataset: Path, *extra: str) -> list[str]:
+    return ["train", "--dataset", str(dataset), "--out", str(ctx.root / "run"), "--preset", "tiny",
+            "--cache-dir", str(ctx.root / "cache"), *extra]  # fmt: skip
+
+
 CASES: list[Case] = [
     # -- crawl ----------------------------------------------------------------------------------------
     Case("crawl-invalid-base-url", lambda c: ["crawl", "--out", str(c.root / "o"), "--base-url", "notaurl"],
@@ -193,4 +231,45 @@ CASES: list[Case] = [
          keep=["other/songs.jsonl", "crawl/songs.jsonl"]),
     Case("build-read-only-out", lambda c: ["build-dataset", "--out", str(c.folder("ro") / "ds"), "--crawl", str(crawl_out(c)), "--audio", str(manifest(c))],
          r"cannot write .*ro.* \(Operation not permitted\): choose another --out or fix it", readonly="ro"),
+    # -- train ----------------------------------------------------------------------------------------
+    Case("train-missing-dataset", lambda c: train_args(c, c.root / "nope"),
+         r"--dataset .*nope: no such folder \(run crossmusim build-dataset first\)"),
+    Case("train-not-a-dataset", lambda c: train_args(c, crawl_out(c)),
+         r".*crawl: not a built dataset \(no pairs/ and songs/\): run crossmusim build-dataset first"),
+    Case("train-no-usable-audio", lambda c: train_args(c, built_dataset(c, audio=False)),
+         r".*ds: the train split has no caption/aspects/lyrics text with usable audio \(3 songs skipped: see .*data-report\.json\)"),
+    Case("train-empty-train-split", lambda c: train_args(c, built_dataset(c, splits=("validation",))),
+         r".*ds: the train split has no caption/aspects/lyrics text with usable audio \(0 songs skipped: see .*\)"),
+    Case("train-unknown-text-type", lambda c: train_args(c, built_dataset(c), "--text-types", "caption,melody"),
+         r"--text-types 'caption,melody': choose from caption, aspects, lyrics"),
+    Case("train-audio-checkpoint-other-size", lambda c: train_args(c, built_dataset(c), "--audio-checkpoint", str(mtt_checkpoint(c))),
+         r".*teacher\.ckpt: frame_proj\.weight is \(256, 2048\), this MTTSize\(conv=8.*pick the checkpoint's size with --audio-encoder mtt-SIZE"),
+    Case("train-audio-checkpoint-not-one", lambda c: train_args(c, built_dataset(c), "--audio-encoder", "musicnn-msd",
+                                                                "--audio-checkpoint", str(c.write("m.index", GARBAGE))[:-6]),
+         r".*m\.index: not a TensorFlow checkpoint index \(bad table magic\)"),
+    Case("train-unknown-audio-encoder", lambda c: train_args(c, built_dataset(c), "--audio-encoder", "vggish"),
+         r"--audio-encoder 'vggish': choose musicnn-msd, musicnn-mtt or mtt\[-paper\|-small\|-tiny\]"),
+    Case("train-use-cannot-fine-tune", lambda c: train_args(c, built_dataset(c), "--text-encoder", "use-multilingual", "--freeze", "audio"),
+         r"use-multilingual has no gradients and is always frozen: add text to --freeze, or fine-tune a sentence-transformers model \(--text-encoder NAME_OR_PATH\)"),
+    Case("train-unknown-config-field", lambda c: train_args(c, built_dataset(c), "--config", str(c.write("c.toml", "[train]\nepoch = 3\n"))),
+         r".*c\.toml\.train: unknown field 'epoch' \(known: .*\)"),
+    Case("train-resume-without-a-run", lambda c: train_args(c, built_dataset(c), "--resume"),
+         r".*run: no checkpoint to resume from \(run without --resume to start\)"),
+    Case("train-run-exists-needs-resume", lambda c: train_args(c, built_dataset(c)) if c.write("run/checkpoints/epoch-0001.pt", "x") else [],
+         r".*run: holds a training run: add --resume to continue it, or choose another --out", keep=["run/checkpoints/epoch-0001.pt"]),
+    Case("train-out-holds-a-crawl", lambda c: ["train", "--dataset", str(built_dataset(c)), "--out", str(crawl_out(c, "other"))],
+         r"--out .*other holds the results of crossmusim crawl \(songs\.jsonl\): choose another --out", keep=["other/songs.jsonl"]),
+    Case("train-no-cuda", lambda c: train_args(c, built_dataset(c), "--device", "cuda"),
+         r"--device cuda: no CUDA GPU is visible to torch here; use --device cpu"),
+    Case("train-zero-epochs", lambda c: train_args(c, c.root / "ds", "--epochs", "0"),
+         r"crossmusim train: Invalid value for '--epochs'.*greater than or equal to 1 \(see --help\)", exit_code=2),
 ]  # fmt: skip
+
+
+def mtt_checkpoint(ctx: Ctx) -> Path:
+    """A checkpoint of the original Music Tagging Transformer release at its paper size (names only matter)."""
+    import torch
+
+    path = ctx.root / "teacher.ckpt"
+    torch.save({"teacher.frontend.fc.weight": torch.zeros(256, 2048)}, path)
+    return path

@@ -11,6 +11,7 @@ import typer
 from crossmusim.cli.options import OutDir
 from crossmusim.errors import UserError
 from crossmusim.model.config import PRESETS, Preset, load_toml, preset
+from crossmusim.model.data import check_dataset, check_text_types
 
 
 def resolve_config(
@@ -60,6 +61,7 @@ def resolve_config(
         )
     if text_types is not None:
         train.text_types = [t.strip() for t in text_types.split(",") if t.strip()]
+    train.text_types = check_text_types(train.text_types)
     for name, value in (
         ("epochs", epochs),
         ("batch_size", batch_size),
@@ -108,8 +110,7 @@ def train(
 
         if not torch.cuda.is_available():
             raise UserError("--device cuda: no CUDA GPU is visible to torch here; use --device cpu")
-    if not dataset.exists():
-        raise UserError(f"--dataset {dataset}: no such folder (run crossmusim build-dataset first)")
+    check_dataset(dataset)
     config = resolve_config(
         preset_name,
         config_file,

@@ -13,7 +13,7 @@ from typing import Any
 
 from crossmusim.aspects.lexicon import LexiconExtractor
 from crossmusim.aspects.vocabulary import builtin_vocabulary
-from crossmusim.curation import hf_dataset, hub
+from crossmusim.curation import hub
 from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink
 from crossmusim.curation.cleaning import Clean, SplitSentences
@@ -137,6 +137,8 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) ->
 
 
 def build_dataset(config: BuildConfig) -> dict[str, Any]:
+    from crossmusim.curation import hf_dataset  # datasets takes 0.6 s to import: only when building
+
     if not (config.crawl or config.generated or config.aspects or config.open):
         raise UserError("no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
     check_output_folder(config.out, "build-dataset")
@@ -170,6 +172,8 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
 def _build(
     config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str], staging: Path
 ) -> dict[str, Any]:
+    from crossmusim.curation import hf_dataset
+
     stats = CurationStats()
     masker = MaskNames()
     with JsonlAppender(staging / "dropped.jsonl") as dropped_file:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-import openai
-from openai import AsyncOpenAI
-
 from crossmusim.llm.base import (
     Completion,
     FatalLLMError,
@@ -39,6 +36,8 @@ class OpenAICompatibleClient(LLMClient):
         self.base_url = base_url
         self.json_mode = json_mode  # json_schema | json_object | none
         self._secret = api_key
+        from openai import AsyncOpenAI  # imported on use: the SDK takes 0.6 s to import, most commands never call it
+
         self._client = AsyncOpenAI(
             base_url=base_url,
             api_key=api_key or "EMPTY",
@@ -55,6 +54,8 @@ class OpenAICompatibleClient(LLMClient):
         return {"type": "json_schema", "json_schema": {"name": "reply", "schema": params.json_schema, "strict": True}}
 
     async def complete(self, messages: list[Message], model: str, params: RequestParams) -> Completion:
+        import openai
+
         kwargs: dict = {
             "model": model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],

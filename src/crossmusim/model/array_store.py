@@ -24,7 +24,12 @@ class ArrayStore:
         self.entries: dict[str, tuple[int, int]] = {}
         self._end = 0
         if self.index_path.exists():
-            for line in self.index_path.read_text("utf-8").splitlines():
+            raw = self.index_path.read_bytes()
+            if raw and not raw.endswith(b"\n"):  # cut a torn last line, so the next entry starts clean
+                raw = raw[: raw.rfind(b"\n") + 1]
+                with open(self.index_path, "r+b") as handle:
+                    handle.truncate(len(raw))
+            for line in raw.decode("utf-8").splitlines():
                 try:
                     item = json.loads(line)
                 except json.JSONDecodeError:

@@ -56,6 +56,15 @@ def check_text_types(types: list[str]) -> list[str]:
     return list(dict.fromkeys(types))
 
 
+def check_dataset(dataset: Path) -> Path:
+    dataset = Path(dataset)
+    if not dataset.exists():
+        raise UserError(f"--dataset {dataset}: no such folder (run crossmusim build-dataset first)")
+    if not (dataset / "pairs").is_dir() or not (dataset / "songs").is_dir():
+        raise UserError(f"{dataset}: not a built dataset (no pairs/ and songs/): run crossmusim build-dataset first")
+    return dataset
+
+
 def _audio_bytes(value: Any, dataset: Path) -> bytes:
     if isinstance(value, dict):
         if value.get("bytes"):
@@ -74,9 +83,7 @@ def load_split_data(
     undecodable are skipped and listed, as are their texts."""
     import datasets
 
-    dataset = Path(dataset)
-    if not (dataset / "pairs").is_dir() or not (dataset / "songs").is_dir():
-        raise UserError(f"{dataset}: not a built dataset (no pairs/ and songs/): run crossmusim build-dataset first")
+    dataset = check_dataset(dataset)
     pairs, songs = datasets.load_from_disk(str(dataset / "pairs")), datasets.load_from_disk(str(dataset / "songs"))
     report, out = CacheReport(), {}
     for split in splits:

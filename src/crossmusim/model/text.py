@@ -70,14 +70,15 @@ class SentenceTransformerTower(TextTower):
                 f"text encoder {name!r} could not be loaded ({type(exc).__name__}): give a local "
                 "sentence-transformers folder with --text-encoder PATH, or use-multilingual"
             ) from None
-        self.dim = self.model.get_sentence_embedding_dimension()
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = dimension()
         self.trainable = not freeze
         self.model.requires_grad_(self.trainable)
 
     def forward(self, texts: list[str]) -> torch.Tensor:
         device = next(self.model.parameters()).device
         features = self.model.tokenize(list(texts))
-        features = {k: v.to(device) for k, v in features.items()}
+        features = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
         with torch.set_grad_enabled(self.trainable and torch.is_grad_enabled()):
             return self.model(features)["sentence_embedding"]
 

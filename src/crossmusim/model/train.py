@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,12 +123,6 @@ def _load_data(config: Preset, options: TrainOptions, model: DualEncoder, state:
     data, report = load_split_data(options.dataset, cache, types)
     if state.main:
         state.barrier()
-    train = data["train"]
-    if not train.texts:
-        raise UserError(
-            f"{options.dataset}: the train split has no {'/'.join(types)} text with usable audio "
-            f"({len(report.skipped)} songs skipped: see data-report.json)"
-        )
     return cache, data, report
 
 
@@ -179,6 +174,12 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
                     ),
                 },
             )
+        if not train.texts:
+            types = "/".join(config.train.text_types)
+            raise UserError(
+                f"{options.dataset}: the train split has no {types} text with usable audio "
+                f"({len(report.skipped)} songs skipped: see {options.out / 'data-report.json'})"
+            )
         if report.skipped:
             logger.warning("%d songs skipped (missing or undecodable audio): see data-report.json", len(report.skipped))
         if not valid.texts:
@@ -188,7 +189,7 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
             if frozen_path
             else None
         )
-        trainer = _Trainer(config, options, state, model, cache, train, valid, features, device)
+        trainer = Trainer(config, options, state, model, cache, train, valid, features, device)
         return trainer.fit(resume_from)
     finally:
         if handler is not None:
@@ -196,7 +197,7 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
             handler.close()
 
 
-class _Trainer:
+class Trainer:
     def __init__(self, config, options, state, model, cache, train: SplitData, valid: SplitData, features, device):
         self.config, self.cfg, self.options, self.state = config, config.train, options, state
         self.model, self.cache, self.train_data, self.valid, self.features = model, cache, train, valid, features
@@ -223,7 +224,7 @@ class _Trainer:
     def _batches(self, epoch: int) -> list[list[int]]:
         return epoch_batches(len(self.train_data.texts), self.cfg.batch_size, self.cfg.seed, epoch, self.state.world)
 
-    def _inputs(self, epoch: int, batch: list[int]):
+    def inputs(self, epoch: int, batch: list[int]):
         """This process's share of a global batch: texts drawn and crops (or cached windows) cut."""
         share = len(batch) // self.state.world
         mine = batch[self.state.rank * share : (self.state.rank + 1) * share]
@@ -317,34 +318,48 @@ class _Trainer:
             atomic_write_json(out / "summary.json", summary)
         return summary
 
+    def step(self, text_in, audio_in, epoch: int = 0, step: int = 0) -> float:
+        """One optimisation step on one batch; returns its loss."""
+        with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+            text, audio = self.forward(text_in, audio_in)
+        loss = self.loss_fn(text, audio)
+        if not torch.isfinite(loss):
+            last = ckpt.latest_checkpoint(self.options.out)
+            raise TrainingDiverged(
+                f"the loss became {float(loss.detach())} at epoch {epoch}, step {step}: training stopped; "
+                f"the last good checkpoint is {last or 'none (first epoch)'}; lower --learning-rate"
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.grad_clip:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        return float(loss.detach())
+
     def _epoch(self, epoch: int) -> dict[str, Any]:
         self.model.train()
         batches = self._batches(epoch)
         losses, pairs, started = [], 0, time.perf_counter()
         bar = _progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
-        for step, batch in enumerate(batches, 1):
-            text_in, audio_in = self._inputs(epoch, batch)
-            with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
-                text, audio = self.forward(text_in, audio_in)
-            loss = self.loss_fn(text, audio)
-            if not torch.isfinite(loss):
-                last = ckpt.latest_checkpoint(self.options.out)
-                raise TrainingDiverged(
-                    f"the loss became {float(loss.detach())} at epoch {epoch}, step {step}: training stopped; "
-                    f"the last good checkpoint is {last or 'none (first epoch)'}; lower --learning-rate"
-                )
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if self.cfg.grad_clip:
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
-            self.optimizer.step()
-            self.scheduler.step()
-            losses.append(float(loss.detach()))
-            pairs += len(batch)
-            if bar is not None:
-                rate = pairs / max(1e-9, time.perf_counter() - started)
-                bar.set_postfix_str(f"loss {losses[-1]:.3f}, {rate:.0f} pairs/s")
-                bar.update(1)
+        # The next batch is read and drawn in a thread while this one trains: the loader never waits
+        # for the model, nor the model for the loader, as long as one batch loads faster than it trains.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="crossmusim-loader")
+        try:
+            pending = pool.submit(self.inputs, epoch, batches[0]) if batches else None
+            for step, batch in enumerate(batches, 1):
+                text_in, audio_in = pending.result()
+                if step < len(batches):
+                    pending = pool.submit(self.inputs, epoch, batches[step])
+                loss = self.step(text_in, audio_in, epoch, step)
+                losses.append(loss)
+                pairs += len(batch)
+                if bar is not None:
+                    rate = pairs / max(1e-9, time.perf_counter() - started)
+                    bar.set_postfix_str(f"loss {losses[-1]:.3f}, {rate:.0f} pairs/s")
+                    bar.update(1)
+        finally:
+            pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.close()
         elapsed = time.perf_counter() - started

@@ -169,11 +169,19 @@ def checkpoint_folder(name: str) -> Path:
 
 def load_musicnn(name: str = "musicnn-msd", checkpoint: Path | None = None) -> Musicnn:
     """A Musicnn with pretrained weights, from the wheel or a checkpoint folder/prefix of the same shape."""
+    from crossmusim.errors import UserError
     from crossmusim.model.audio.tf_checkpoint import read_checkpoint
 
     model = Musicnn()
-    weights = state_dict_from_tf(read_checkpoint(checkpoint or checkpoint_folder(name)))
-    model.load_state_dict(weights, strict=True)
+    source = checkpoint or checkpoint_folder(name)
+    try:
+        weights = state_dict_from_tf(read_checkpoint(source))
+    except KeyError as exc:
+        raise UserError(f"{source}: not a musicnn checkpoint (no variable {exc.args[0]})") from None
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as exc:
+        raise UserError(f"{source}: does not match musicnn's layers ({str(exc).splitlines()[-1].strip()})") from None
     return model.eval()
 
 

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
+from crossmusim.errors import UserError
+
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_BYTES = 48
 BLOCK_TRAILER_BYTES = 5  # one compression-type byte and a masked crc32c
 DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 9: np.int64, 10: np.bool_}
 
 
-class CheckpointFormatError(ValueError):
+class CheckpointFormatError(UserError):
     """The file is not a TensorFlow checkpoint bundle this reader understands."""
 
 

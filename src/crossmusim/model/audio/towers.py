@@ -97,7 +97,7 @@ def load_original_mtt(net: mtt.MusicTaggingTransformer, path: Path) -> None:
                 f"{path}: {name} is {tuple(tensor.shape)}, this {net.size} tower expects "
                 f"{tuple(own[name].shape)}: pick the checkpoint's size with --audio-encoder mtt-SIZE"
             )
-    missing = [name for name in own if name not in mapped and not name.startswith("mel.")]
+    missing = [n for n in own if n not in mapped and not n.startswith("mel.") and "num_batches" not in n]
     if missing:
         raise UserError(f"{path}: missing {len(missing)} tensors of the tower (first: {missing[0]})")
     net.load_state_dict(mapped, strict=False)

