@@ -3,9 +3,10 @@ batch, in the same run (goal >= 0.9x: the loader is never the bottleneck), for t
 (towers fine-tuned: audio crops read from the cache, texts re-sampled) and the `cpu` preset
 (frozen towers: cached window features and cached text features, heads only).
 
-The real path is the trainer's own: `Trainer.inputs` (the sample's text drawn, its song's crop
-read from the memory-mapped cache, or its cached features picked) running one batch ahead in the
-loader thread, then `Trainer.step`. The peer feeds `Trainer.step` one fixed batch held in memory.
+The real path is the trainer's own loop, `Trainer.run_batches`: `Trainer.inputs` (the sample's
+text drawn, its song's crop read from the memory-mapped cache, or its cached features picked; one
+batch ahead in a loader thread when the towers train), then `Trainer.step`. The peer feeds
+`Trainer.step` one fixed batch held in memory.
 
     python benchmarks/train.py [--songs 64] [--seconds 30] [--steps 30] [--presets tiny,cpu]
 """
@@ -17,7 +18,6 @@ import io
 import json
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import datasets
@@ -89,12 +89,7 @@ def measure(name: str, dataset: Path, work: Path, steps: int) -> dict:
 
     def real() -> float:
         start = time.perf_counter()
-        with ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(trainer.inputs, 1, batches[0])
-            for i in range(steps):
-                text_in, audio_in = pending.result()
-                pending = pool.submit(trainer.inputs, 1, batches[i + 1])
-                trainer.step(text_in, audio_in)
+        trainer.run_batches(1, batches[:steps])  # the trainer's own loop: loader thread or in line
         return steps * len(batches[0]) / (time.perf_counter() - start)
 
     fixed = trainer.inputs(1, batches[0])
@@ -105,22 +100,24 @@ def measure(name: str, dataset: Path, work: Path, steps: int) -> dict:
             trainer.step(*fixed)
         return steps * len(batches[0]) / (time.perf_counter() - start)
 
-    # Alternate and keep each side's best of three: both see the same machine noise.
+    # Alternate, and take the median of the paired ratios: each pair sees the same machine state.
     runs = {"real": [], "synthetic": []}
-    for _ in range(3):
+    for _ in range(5):
         runs["synthetic"].append(synthetic())
         runs["real"].append(real())
+    ratios = [r / s for r, s in zip(runs["real"], runs["synthetic"], strict=True)]
     loader_only = time.perf_counter()
     for batch in batches[:steps]:
         trainer.inputs(1, batch)
     loader_rate = steps * len(batches[0]) / (time.perf_counter() - loader_only)
-    best = {k: max(v) for k, v in runs.items()}
+    median = {k: float(np.median(v)) for k, v in runs.items()}
     return {
         "preset": name,
         "batch": len(batches[0]),
-        "real_pairs_per_s": round(best["real"], 1),
-        "synthetic_pairs_per_s": round(best["synthetic"], 1),
-        "ratio": round(best["real"] / best["synthetic"], 3),
+        "real_pairs_per_s": round(median["real"], 1),
+        "synthetic_pairs_per_s": round(median["synthetic"], 1),
+        "ratio": round(float(np.median(ratios)), 3),
+        "ratios": [round(r, 3) for r in ratios],
         "loader_alone_pairs_per_s": round(loader_rate, 1),
     }
 
@@ -129,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--songs", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--presets", default="tiny,cpu")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,16 +45,24 @@ class ArrayStore:
         return len(self.entries)
 
     def add(self, key: str, array: np.ndarray) -> None:
-        rows = np.ascontiguousarray(np.asarray(array, dtype=self.dtype).reshape(-1, self.width))
+        self.add_many([(key, array)])
+
+    def add_many(self, items: list[tuple[str, np.ndarray]]) -> None:
+        """Append several arrays with one flush to disk, then index them."""
+        blocks = [np.ascontiguousarray(np.asarray(a, dtype=self.dtype).reshape(-1, self.width)) for _, a in items]
         with open(self.rows_path, "r+b" if self.rows_path.exists() else "wb") as handle:
             handle.seek(self._end * self.width * self.dtype.itemsize)
-            handle.write(rows.tobytes())
+            for rows in blocks:
+                handle.write(rows.tobytes())
             handle.flush()
             os.fsync(handle.fileno())
+        lines = []
+        for (key, _), rows in zip(items, blocks, strict=True):
+            lines.append(json.dumps({"key": key, "row": self._end, "rows": len(rows)}) + "\n")
+            self.entries[key] = (self._end, len(rows))
+            self._end += len(rows)
         with open(self.index_path, "a", encoding="utf-8") as index:
-            index.write(json.dumps({"key": key, "row": self._end, "rows": len(rows)}) + "\n")
-        self.entries[key] = (self._end, len(rows))
-        self._end += len(rows)
+            index.write("".join(lines))
         self._map = None
 
     def rows(self, key: str) -> int:

@@ -93,9 +93,9 @@ class AudioCache:
     def read(self, key: str, start: int = 0, length: int | None = None) -> np.ndarray:
         return self.store.get(key, start, length)[:, 0].astype(np.float32) / INT16_SCALE
 
-    def crop(self, key: str, length: int, rng: np.random.Generator) -> np.ndarray:
-        """A random `length`-sample crop; a shorter song is zero-padded at the end."""
+    def crop(self, key: str, length: int, rng) -> np.ndarray:
+        """A random `length`-sample crop (`rng.randrange` picks the start); a shorter song is zero-padded."""
         total = self.length(key)
-        start = int(rng.integers(0, total - length + 1)) if total > length else 0
+        start = rng.randrange(total - length + 1) if total > length else 0
         wave = self.read(key, start, length)
         return np.pad(wave, (0, length - len(wave))) if len(wave) < length else wave

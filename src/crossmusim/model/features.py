@@ -44,29 +44,38 @@ class FrozenFeatures:
         crop = str(model.crop_samples)
         self.audio_store = ArrayStore(Path(folder) / tower_id("audio", audio_cfg, crop), "<f4", model.audio_tower.dim)
         self.text_store = ArrayStore(Path(folder) / tower_id("text", text_cfg), "<f4", model.text_tower.dim)
+        # In-memory copies of what this run touched: a step's lookups are dictionary hits.
+        self._audio: dict[str, np.ndarray] = {}
+        self._text: dict[str, np.ndarray] = {}
 
-    @torch.no_grad()
     def audio(self, audio_key: str) -> np.ndarray:
         """(windows, dim) tower features of one song."""
-        if audio_key not in self.audio_store:
-            chunks = torch.from_numpy(spaced_windows(self.cache, audio_key, self.model.crop_samples))
-            parts = [
-                self.model.audio_tower(chunks[i : i + self.batch_size]) for i in range(0, len(chunks), self.batch_size)
-            ]
-            self.audio_store.add(audio_key, torch.cat(parts).float().numpy())
-        return np.asarray(self.audio_store.get(audio_key))
+        found = self._audio.get(audio_key)
+        if found is None:
+            if audio_key not in self.audio_store:
+                self.audio_store.add(audio_key, self._run_audio_tower(audio_key))
+            found = self._audio[audio_key] = np.array(self.audio_store.get(audio_key))
+        return found
 
     @torch.no_grad()
+    def _run_audio_tower(self, audio_key: str) -> np.ndarray:
+        chunks = torch.from_numpy(spaced_windows(self.cache, audio_key, self.model.crop_samples))
+        step = self.batch_size
+        return torch.cat([self.model.audio_tower(chunks[i : i + step]) for i in range(0, len(chunks), step)]).numpy()
+
     def texts(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) tower features, computing only the texts not seen before."""
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in self.text_store))
-        if missing:
-            by_key = dict(zip(keys, texts, strict=True))
-            todo = [by_key[k] for k in missing]
-            vectors = (
-                torch.cat([self.model.text_tower(todo[i : i + 256]) for i in range(0, len(todo), 256)]).float().numpy()
-            )
-            for key, vector in zip(missing, vectors, strict=True):
-                self.text_store.add(key, vector)
-        return np.stack([self.text_store.get(k)[0] for k in keys])
+        unknown = [t for t in dict.fromkeys(texts) if t not in self._text]
+        if unknown:
+            keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in unknown}
+            todo = [t for t in unknown if keys[t] not in self.text_store]
+            if todo:
+                vectors = self._run_text_tower(todo)
+                self.text_store.add_many([(keys[t], v) for t, v in zip(todo, vectors, strict=True)])
+            for text in unknown:
+                self._text[text] = np.array(self.text_store.get(keys[text])[0])
+        return np.stack([self._text[t] for t in texts])
+
+    @torch.no_grad()
+    def _run_text_tower(self, texts: list[str]) -> np.ndarray:
+        return torch.cat([self.model.text_tower(texts[i : i + 256]) for i in range(0, len(texts), 256)]).float().numpy()

@@ -236,7 +236,7 @@ class Trainer:
             key = self.train_data.songs[item.song_id].audio_key
             if self.features is not None:
                 windows = self.features.audio(key)
-                audio.append(windows[int(rng.integers(0, len(windows)))])
+                audio.append(windows[rng.randrange(len(windows))])
             else:
                 audio.append(self.cache.crop(key, self.model.crop_samples, rng))
         audio_tensor = torch.from_numpy(np.stack(audio)).to(self.device)
@@ -337,29 +337,37 @@ class Trainer:
         self.scheduler.step()
         return float(loss.detach())
 
-    def _epoch(self, epoch: int) -> dict[str, Any]:
-        self.model.train()
-        batches = self._batches(epoch)
-        losses, pairs, started = [], 0, time.perf_counter()
-        bar = _progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
-        # The next batch is read and drawn in a thread while this one trains: the loader never waits
-        # for the model, nor the model for the loader, as long as one batch loads faster than it trains.
-        pool = ThreadPoolExecutor(1, thread_name_prefix="crossmusim-loader")
+    def run_batches(self, epoch: int, batches: list[list[int]], bar=None) -> list[float]:
+        """Train on `batches` of sample indices, loading each batch's inputs; returns the losses."""
+        # Fine-tuning: the next batch is read and drawn in a thread while this one trains (the towers'
+        # big operations release the GIL). Frozen towers: a step takes milliseconds of small ops, and a
+        # loader thread would fight it for the GIL, so the (cheap) inputs are drawn in line.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="crossmusim-loader") if self.features is None else None
+        load = (lambda b: pool.submit(self.inputs, epoch, b)) if pool else (lambda b: _Done(self.inputs(epoch, b)))
+        losses: list[float] = []
+        started = time.perf_counter()
         try:
-            pending = pool.submit(self.inputs, epoch, batches[0]) if batches else None
+            pending = load(batches[0]) if batches else None
             for step, batch in enumerate(batches, 1):
                 text_in, audio_in = pending.result()
                 if step < len(batches):
-                    pending = pool.submit(self.inputs, epoch, batches[step])
-                loss = self.step(text_in, audio_in, epoch, step)
-                losses.append(loss)
-                pairs += len(batch)
+                    pending = load(batches[step])
+                losses.append(self.step(text_in, audio_in, epoch, step))
                 if bar is not None:
-                    rate = pairs / max(1e-9, time.perf_counter() - started)
+                    rate = step * len(batch) / max(1e-9, time.perf_counter() - started)
                     bar.set_postfix_str(f"loss {losses[-1]:.3f}, {rate:.0f} pairs/s")
                     bar.update(1)
         finally:
-            pool.shutdown(cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        return losses
+
+    def _epoch(self, epoch: int) -> dict[str, Any]:
+        self.model.train()
+        batches = self._batches(epoch)
+        started = time.perf_counter()
+        bar = _progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
+        losses = self.run_batches(epoch, batches, bar)
         if bar is not None:
             bar.close()
         elapsed = time.perf_counter() - started
@@ -367,9 +375,19 @@ class Trainer:
             "epoch": epoch,
             "loss": float(np.mean(losses)),
             "lr": self.scheduler.get_last_lr()[0],
-            "pairs_per_s": pairs / max(elapsed, 1e-9),
+            "pairs_per_s": sum(len(b) for b in batches) / max(elapsed, 1e-9),
             "seconds": elapsed,
         }
+
+
+class _Done:
+    """An already-computed result with a future's `result()`."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
 
 
 def _broadcast(value: int, state: distributed.Dist) -> int:
