@@ -81,7 +81,7 @@ def make_inputs(root: Path, seconds: float = 4.0, artists: int = 12, songs_per_a
     return {"audio": audio / "manifest.csv", "generated": gen, "tags": root / "tags.csv"}
 
 
-def build_small_dataset(root: Path, **kwargs) -> Path:
+def build_small_dataset(root: Path, *extra: str, **kwargs) -> Path:
     inputs = make_inputs(root / "inputs", **kwargs)
     out = root / "dataset"
     proc = run_cli(
