@@ -98,6 +98,7 @@ def build_small_dataset(root: Path, *extra: str, **kwargs) -> Path:
         "0.5,0.25,0.25",
         "--dedup",
         "exact",
+        *extra,
     )
     assert proc.returncode == 0, proc.stderr
     return out

@@ -117,9 +117,12 @@ def test_corrupt_and_missing_audio_is_skipped_and_listed(small_dataset, tmp_path
 
 
 def test_a_link_audio_build_trains_from_the_files_it_names(tmp_path):
+    import datasets
+
     from tests.model.conftest import build_small_dataset
 
     dataset = build_small_dataset(tmp_path, "--link-audio", artists=4, songs_per_artist=2)
+    assert isinstance(datasets.load_from_disk(str(dataset / "songs"))["train"][0]["audio"], str)  # a path
     data, report = load_split_data(dataset, AudioCache(tmp_path / "cache", 16000), ["caption"])
     assert report.skipped == [] and report.decoded == sum(len(d.songs) for d in data.values()) > 0
     assert all(t.song_id in data["train"].songs for t in data["train"].texts)
