@@ -78,7 +78,7 @@ def measure(name: str, dataset: Path, work: Path, steps: int) -> dict:
     state = Dist()
     cache, data, _ = _load_data(config, options, model, state)
     frozen = not model.text_tower.trainable and model.audio_tower.frozen
-    features = FrozenFeatures(model, cache, work / "features") if frozen else None
+    features = FrozenFeatures(model, cache, work / "cache" / "features") if frozen else None
     trainer = Trainer(
         config, options, state, model, cache, data["train"], data["validation"], features, torch.device("cpu")
     )

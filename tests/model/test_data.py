@@ -42,7 +42,7 @@ def test_songs_are_decoded_once_resampled_to_mono_and_reused(tmp_path):
     # Another process (a rebuilt dataset, a resumed run) finds it on disk.
     again = AudioCache(tmp_path, 16000)
     assert key in again and np.array_equal(again.read(key), wave)
-    assert (tmp_path / "16000hz" / "rows.bin").stat().st_size == cache.length(key) * 2  # int16
+    assert (tmp_path / "audio" / "16000hz" / "rows.bin").stat().st_size == cache.length(key) * 2  # int16
 
 
 def test_crops_are_random_windows_and_short_songs_are_padded(tmp_path):
@@ -53,7 +53,9 @@ def test_crops_are_random_windows_and_short_songs_are_padded(tmp_path):
     assert all(len(c) == 2000 for c in crops) and len({float(c[0]) for c in crops}) > 1
     padded = cache.crop(key, 10000, rng)
     assert len(padded) == 10000 and np.all(padded[8000:] == 0)
-    assert windows(np.ones(25), 10).shape == (3, 10)  # the last window is shifted to end at the end
+    assert windows(np.ones(25), 10).shape == (3, 10)  # a tail of half a window or more: padded, kept
+    assert windows(np.ones(24), 10).shape == (2, 10)  # a shorter tail is dropped
+    assert windows(np.arange(1, 4.0), 10).tolist() == [[1, 2, 3, 0, 0, 0, 0, 0, 0, 0]]
 
 
 def test_a_torn_index_line_from_a_killed_run_is_ignored(tmp_path):

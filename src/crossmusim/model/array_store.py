@@ -21,6 +21,9 @@ class ArrayStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.dtype, self.width = np.dtype(dtype), width
         self.rows_path, self.index_path = self.folder / "rows.bin", self.folder / "index.jsonl"
+        meta = self.folder / "meta.json"
+        if not meta.exists():
+            meta.write_text(json.dumps({"dtype": self.dtype.str, "width": width}), encoding="utf-8")
         self.entries: dict[str, tuple[int, int]] = {}
         self._end = 0
         if self.index_path.exists():
@@ -37,6 +40,15 @@ class ArrayStore:
                 self.entries[item["key"]] = (item["row"], item["rows"])
                 self._end = max(self._end, item["row"] + item["rows"])
         self._map: np.memmap | None = None
+
+    @classmethod
+    def existing(cls, folder: Path) -> ArrayStore | None:
+        """The store in `folder` with the dtype and width it was made with, or None."""
+        meta = Path(folder) / "meta.json"
+        if not meta.is_file():
+            return None
+        values = json.loads(meta.read_text("utf-8"))
+        return cls(folder, values["dtype"], values["width"])
 
     def __contains__(self, key: str) -> bool:
         return key in self.entries

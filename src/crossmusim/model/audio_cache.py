@@ -2,7 +2,7 @@
 memory-mapped file with an offset index, keyed by the content hash of its encoded bytes (so a
 rebuilt dataset reuses it, and two copies of one file are decoded once).
 
-Layout: an ArrayStore in `CACHE_DIR/<rate>hz/` (`rows.bin` of int16 samples, `index.jsonl` of
+Layout: an ArrayStore in `ROOT/audio/<rate>hz/` (`rows.bin` of int16 samples, `index.jsonl` of
 hash, first sample, length), safe against a killed run. Training reads random
 crops straight from the memory map (about 60 us per 10 s crop): decoding compressed audio each step
 could not keep up with a GPU.
@@ -25,10 +25,12 @@ INT16_SCALE = 32767.0
 
 
 def default_cache_dir() -> Path:
+    """The cache root: `$CROSSMUSIM_CACHE`, else `~/.cache/crossmusim` (XDG). It holds `audio/`
+    (decoded songs), `features/` (frozen-tower outputs) and `embeddings/` (whole-track vectors)."""
     root = os.environ.get("CROSSMUSIM_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "crossmusim"
     )
-    return Path(root) / "audio"
+    return Path(root)
 
 
 def resample(wave: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
@@ -47,14 +49,16 @@ def decode(data: bytes, target_rate: int) -> np.ndarray:
 
 
 def windows(wave: np.ndarray, length: int) -> np.ndarray:
-    """Consecutive windows covering the song (the last one shifted to end at the end); a song
-    shorter than one window is zero-padded."""
-    if len(wave) <= length:
-        return np.pad(wave, (0, length - len(wave)))[None, :].astype(np.float32)
-    starts = list(range(0, len(wave) - length + 1, length))
-    if starts[-1] + length < len(wave):
-        starts.append(len(wave) - length)
-    return np.stack([wave[s : s + length] for s in starts]).astype(np.float32)
+    """Whole-track windows: consecutive non-overlapping windows of `length` samples. The tail after
+    the last full window becomes a window of its own, zero-padded, when it is at least half a window
+    long, and is dropped otherwise; a track shorter than one window is zero-padded to one window.
+    Deterministic: the same file always gives the same windows."""
+    full = len(wave) // length
+    tail = len(wave) - full * length
+    parts = [wave[i * length : (i + 1) * length] for i in range(full)]
+    if full == 0 or tail * 2 >= length:
+        parts.append(np.pad(wave[full * length :], (0, length - tail if full else length - len(wave))))
+    return np.stack(parts).astype(np.float32)
 
 
 @dataclass
@@ -68,11 +72,11 @@ class CacheReport:
 
 
 class AudioCache:
-    """Decoded songs in an ArrayStore of int16 samples (`CACHE_DIR/<rate>hz/`)."""
+    """Decoded songs in an ArrayStore of int16 samples (`ROOT/audio/<rate>hz/`)."""
 
-    def __init__(self, folder: Path, sample_rate: int):
+    def __init__(self, root: Path, sample_rate: int):
         self.sample_rate = sample_rate
-        self.store = ArrayStore(Path(folder) / f"{sample_rate}hz", "<i2", 1)
+        self.store = ArrayStore(Path(root) / "audio" / f"{sample_rate}hz", "<i2", 1)
 
     def add(self, data: bytes) -> str:
         """Decode `data` unless its hash is cached; returns the hash. Raises on undecodable audio."""

@@ -185,7 +185,7 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
         if not valid.texts:
             logger.warning("the validation split is empty: no early stopping; the last epoch is kept as model/")
         features = (
-            FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()).parent / "features")
+            FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()) / "features")
             if frozen_path
             else None
         )

@@ -1,0 +1,161 @@
+"""Systems that turn audio into one vector per track, behind one interface (`Embedder`):
+
+- `model`: a trained crossmusim model (its audio tower and head);
+- `random`: seeded random vectors, one per track id (the chance level);
+- `untrained`: the run's model as it was before training: its towers as configured (pretrained or
+  freshly initialised), its heads at their random initialisation, from the run's seed;
+- `musicnn`: the pretrained musicnn-MSD tagger's 753-d mean-pooled features as they are (the paper's
+  "pretrained tagger" row);
+- `dsp`: handcrafted statistics: MFCC means and deviations, chroma means, and tempo.
+Each embeds a track as the mean over its whole-track windows (`model.audio_cache.windows`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from crossmusim.errors import UserError
+from crossmusim.model.audio.mel import MelConfig, mel_filterbank
+from crossmusim.model.audio_cache import windows
+
+BASELINES = ("random", "untrained", "musicnn", "dsp")
+
+
+class Embedder:
+    name: str
+    sample_rate: int
+    window_seconds: float = 10.0
+
+    def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray | None:
+        return None  # only a trained model has a text side
+
+
+class ModelEmbedder(Embedder):
+    def __init__(self, model, name: str):
+        self.model, self.name = model, name
+        self.sample_rate = model.sample_rate
+        self.window_seconds = model.config.train.crop_seconds
+
+    @torch.no_grad()
+    def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
+        return self.model.embed_audio([wave])[0]
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self.model.embed_text(texts)
+
+
+class RandomEmbedder(Embedder):
+    name, sample_rate = "random", 16000
+
+    def __init__(self, seed: int = 0, dim: int = 256):
+        self.seed, self.dim = seed, dim
+
+    def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
+        digest = hashlib.sha256(f"{self.seed}:{track_id}".encode()).digest()
+        return np.random.default_rng(int.from_bytes(digest[:8], "little")).standard_normal(self.dim).astype(np.float32)
+
+
+class MusicnnEmbedder(Embedder):
+    name, sample_rate = "musicnn", 16000
+
+    def __init__(self):
+        from crossmusim.model.audio.towers import build_audio_tower
+        from crossmusim.model.config import AudioTowerConfig
+
+        self.tower = build_audio_tower(AudioTowerConfig())
+
+    @torch.no_grad()
+    def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
+        chunks = torch.from_numpy(windows(wave, int(self.window_seconds * self.sample_rate)))
+        return torch.cat([self.tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]).mean(dim=0).numpy()
+
+
+DSP_MEL = MelConfig(sample_rate=22050, n_fft=2048, hop=512, n_mels=40)
+
+
+class DspEmbedder(Embedder):
+    """20 MFCC means and deviations, 12 chroma means, and tempo (BPM / 200): 53 numbers per track."""
+
+    name, sample_rate = "dsp", 22050
+
+    def __init__(self):
+        c = DSP_MEL
+        self.filters = mel_filterbank(c.sample_rate, c.n_fft, c.n_mels, 0.0, c.sample_rate / 2, "slaney", True)
+        n = np.arange(c.n_mels)
+        self.dct = np.cos(np.pi / c.n_mels * (n[None, :] + 0.5) * np.arange(20)[:, None])  # DCT-II
+        freqs = np.fft.rfftfreq(c.n_fft, 1 / c.sample_rate)
+        pitch = np.full(len(freqs), -1)
+        audible = (freqs > 27.5) & (freqs < 4200)
+        pitch[audible] = np.round(12 * np.log2(freqs[audible] / 440.0)).astype(int) % 12
+        self.pitch = pitch
+
+    def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
+        c = DSP_MEL
+        if len(wave) < c.n_fft:
+            wave = np.pad(wave, (0, c.n_fft - len(wave)))
+        frames = np.lib.stride_tricks.sliding_window_view(wave, c.n_fft)[:: c.hop] * np.hanning(c.n_fft)
+        power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # (frames, bins)
+        mfcc = np.log10(power @ self.filters.T + 1e-10) @ self.dct.T  # (frames, 20)
+        chroma = np.stack([power[:, self.pitch == p].sum(axis=1) for p in range(12)], axis=1)
+        chroma = chroma / (chroma.sum(axis=1, keepdims=True) + 1e-10)
+        onset = np.maximum(0.0, np.diff(np.log10(power.sum(axis=1) + 1e-10)))
+        tempo = _tempo(onset, c.sample_rate / c.hop)
+        return np.concatenate([mfcc.mean(0), mfcc.std(0), chroma.mean(0), [tempo / 200.0]]).astype(np.float32)
+
+
+def _tempo(onset: np.ndarray, frame_rate: float) -> float:
+    """The BPM in 60-200 whose lag maximises the onset-strength autocorrelation (0 when too short)."""
+    onset = onset - onset.mean() if len(onset) else onset
+    lags = np.arange(int(frame_rate * 60 / 200), int(frame_rate * 60 / 60) + 1)
+    if len(onset) <= lags[-1]:
+        return 0.0
+    corr = [float(onset[:-lag] @ onset[lag:]) for lag in lags]
+    return 60.0 * frame_rate / lags[int(np.argmax(corr))]
+
+
+def load_run_model(run: Path):
+    """A trained model from a run folder (`RUN/model`) or a model folder itself."""
+    from crossmusim.model.dual_encoder import DualEncoder
+
+    run = Path(run)
+    folder = run / "model" if (run / "model" / "config.json").is_file() else run
+    if not (folder / "config.json").is_file():
+        raise UserError(f"--model {run}: no trained model there (a train run folder, or its model/ folder)")
+    return DualEncoder.from_pretrained(folder)
+
+
+def untrained_model(run: Path):
+    """The run's model before training: its config built again from the run's seed."""
+    from crossmusim.model.config import from_dict
+    from crossmusim.model.dual_encoder import DualEncoder
+
+    model_dir = Path(run) / "model" if (Path(run) / "model").is_dir() else Path(run)
+    values = json.loads((model_dir / "config.json").read_text("utf-8"))
+    config = from_dict({k: v for k, v in values.items() if k in ("name", "model", "train")})
+    torch.manual_seed(config.train.seed)
+    return DualEncoder(config).eval()
+
+
+def make_embedder(model: Path | None, baseline: str | None, seed: int = 0) -> Embedder:
+    if model is not None and baseline is None:
+        return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}")
+    if baseline == "random":
+        return RandomEmbedder(seed)
+    if baseline == "musicnn":
+        return MusicnnEmbedder()
+    if baseline == "dsp":
+        return DspEmbedder()
+    if baseline == "untrained":
+        if model is None:
+            raise UserError("--baseline untrained needs --model RUN_DIR: the run whose model before training it is")
+        embedder = ModelEmbedder(untrained_model(model), "untrained")
+        return embedder
+    raise UserError(f"--baseline {baseline!r}: choose {', '.join(BASELINES)}")

@@ -1,0 +1,142 @@
+"""Whole-track embedding of a dataset split or an audio manifest/folder with any `Embedder`.
+
+Each track is decoded once into the audio cache (content-hashed), embedded as the mean of its
+whole-track windows, and its vector cached by (system, audio hash): the same file always gives the
+same vector, and a rerun embeds nothing again. Missing or undecodable files are listed and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from crossmusim.errors import UserError
+from crossmusim.evaluation.baselines import Embedder, ModelEmbedder
+from crossmusim.model.array_store import ArrayStore
+from crossmusim.model.audio_cache import AudioCache, default_cache_dir
+
+
+@dataclass
+class Track:
+    id: str
+    artist: str = ""
+    title: str = ""
+    tags_coarse: list[str] = field(default_factory=list)
+    tags_fine: list[str] = field(default_factory=list)
+    path: str = ""
+    audio: bytes | None = None  # encoded bytes (an embedded dataset) ...
+    file: Path | None = None  # ... or a file to read
+
+
+@dataclass
+class Embedded:
+    ids: list[str]
+    vectors: np.ndarray
+    tracks: list[Track]
+    problems: list[dict[str, str]]
+
+
+def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
+    import datasets
+
+    from crossmusim.model.data import check_dataset
+
+    songs = datasets.load_from_disk(str(check_dataset(dataset) / "songs"))
+    if split not in songs:
+        raise UserError(f"{dataset}: no {split!r} split (it has {', '.join(songs)})")
+    tracks = []
+    for row in songs[split]:
+        audio = row["audio"]
+        data, file, path = None, None, ""
+        if isinstance(audio, dict):
+            data, path = audio.get("bytes"), audio.get("path") or ""
+        else:
+            file, path = Path(audio), str(audio)
+        tracks.append(
+            Track(
+                row["song_id"],
+                row["artist"] or "",
+                row["title"] or "",
+                list(row["tags_coarse"] or []),
+                list(row["tags_fine"] or []),
+                path,
+                data,
+                file,
+            )  # fmt: skip
+        )
+    return tracks
+
+
+def tracks_from_audio(spec: Path) -> tuple[list[Track], list[dict[str, str]]]:
+    """Tracks of a manifest (path, title, artist, id) or folder; ids: the manifest id, else the file stem."""
+    from crossmusim.curation.audio import load_audio
+
+    index = load_audio(spec)
+    seen, tracks = set(), []
+    for ref in [*index.by_id.values(), *index.by_key.values()]:
+        if ref.path in seen:
+            continue
+        seen.add(ref.path)
+        tracks.append(Track(ref.id or ref.path.stem, ref.artist, ref.title, path=str(ref.path), file=ref.path))
+    ids = [t.id for t in tracks]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i in ids if ids.count(i) > 1)
+        raise UserError(f"{spec}: two files have the id {duplicate!r}: give each an id column in the manifest")
+    return sorted(tracks, key=lambda t: t.id), [dict(p) for p in index.problems]
+
+
+def system_id(embedder: Embedder) -> str:
+    if isinstance(embedder, ModelEmbedder):
+        state = embedder.model.trainable_state()
+        digest = hashlib.sha256()
+        for name in sorted(state):
+            digest.update(name.encode())
+            digest.update(state[name].float().numpy().tobytes())
+        return f"{embedder.name.split(':')[0]}-{digest.hexdigest()[:16]}"
+    return f"{embedder.name}-{getattr(embedder, 'seed', 0)}"
+
+
+def embed_tracks(
+    embedder: Embedder, tracks: list[Track], cache_dir: Path | None = None, progress: bool = True
+) -> Embedded:
+    from tqdm import tqdm
+
+    root = cache_dir or default_cache_dir()
+    cache = AudioCache(root, embedder.sample_rate)
+    store_dir = root / "embeddings" / system_id(embedder)
+    store = ArrayStore.existing(store_dir)
+    ids, vectors, kept, problems = [], [], [], []
+    bar = tqdm(
+        tracks,
+        desc=f"embedding ({embedder.name})",
+        unit="track",
+        file=sys.stderr,
+        disable=not (progress and sys.stderr.isatty()),
+    )
+    for track in bar:
+        try:
+            data = track.audio if track.audio is not None else Path(track.file).read_bytes()
+            key = cache.add(data)
+        except Exception as exc:  # missing, unreadable, not audio: listed, never fatal
+            problems.append(
+                {"id": track.id, "path": track.path, "reason": (str(exc).splitlines() or [type(exc).__name__])[0][:200]}
+            )
+            continue
+        vector = None
+        if store is not None and key in store:
+            vector = np.array(store.get(key)[0])
+        if vector is None:
+            vector = np.asarray(embedder.embed_track(cache.read(key), track.id), dtype=np.float32)
+            if store is None:
+                store = ArrayStore(store_dir, "<f4", len(vector))
+            if key not in store:
+                store.add(key, vector)
+        ids.append(track.id)
+        vectors.append(vector)
+        kept.append(track)
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 1), np.float32)
+    return Embedded(ids, matrix, kept, problems)
