@@ -11,7 +11,7 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import aspects, build_dataset, crawl, generate, parse_page, train
+from crossmusim.cli import aspects, build_dataset, crawl, embed, evaluate, generate, index, parse_page, train
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -47,6 +47,12 @@ app.command(name="generate", help=generate.__doc__)(generate.generate)
 app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
 app.command(name="build-dataset", help=build_dataset.__doc__)(build_dataset.build)
 app.command(name="train", help=train.__doc__)(train.train)
+app.command(name="embed", help=embed.__doc__)(embed.embed)
+app.command(name="evaluate", help=evaluate.__doc__)(evaluate.evaluate)
+app.command(name="index", help=index.__doc__)(index.index)
+app.command(
+    name="search", help="Find the tracks of an index most similar to an audio file, a text or an indexed track."
+)(index.search)
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself

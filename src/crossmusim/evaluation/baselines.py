@@ -30,6 +30,7 @@ class Embedder:
     name: str
     sample_rate: int
     window_seconds: float = 10.0
+    standardise: bool = False  # z-score each dimension over the pool before L2 (features of mixed scales)
 
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         raise NotImplementedError
@@ -85,6 +86,7 @@ class DspEmbedder(Embedder):
     """20 MFCC means and deviations, 12 chroma means, and tempo (BPM / 200): 53 numbers per track."""
 
     name, sample_rate = "dsp", 22050
+    standardise = True  # MFCC c0 alone would otherwise dominate every similarity
 
     def __init__(self):
         c = DSP_MEL
@@ -112,13 +114,16 @@ class DspEmbedder(Embedder):
 
 
 def _tempo(onset: np.ndarray, frame_rate: float) -> float:
-    """The BPM in 60-200 whose lag maximises the onset-strength autocorrelation (0 when too short)."""
+    """The BPM in 60-200 whose lag maximises the onset-strength autocorrelation, weighted by a
+    log-normal prior around 120 BPM (one octave wide) against half- and double-tempo errors."""
     onset = onset - onset.mean() if len(onset) else onset
     lags = np.arange(int(frame_rate * 60 / 200), int(frame_rate * 60 / 60) + 1)
     if len(onset) <= lags[-1]:
         return 0.0
-    corr = [float(onset[:-lag] @ onset[lag:]) for lag in lags]
-    return 60.0 * frame_rate / lags[int(np.argmax(corr))]
+    bpm = 60.0 * frame_rate / lags
+    corr = np.array([float(onset[:-lag] @ onset[lag:]) for lag in lags])
+    prior = np.exp(-0.5 * np.log2(bpm / 120.0) ** 2)
+    return float(bpm[int(np.argmax(corr * prior))])
 
 
 def load_run_model(run: Path):

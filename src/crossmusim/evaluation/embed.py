@@ -3,6 +3,7 @@
 Each track is decoded once into the audio cache (content-hashed), embedded as the mean of its
 whole-track windows, and its vector cached by (system, audio hash): the same file always gives the
 same vector, and a rerun embeds nothing again. Missing or undecodable files are listed and skipped.
+Vectors come out L2-normalised (the `dsp` baseline's dimensions are first standardised over the pool).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from crossmusim.errors import UserError
 from crossmusim.evaluation.baselines import Embedder, ModelEmbedder
+from crossmusim.evaluation.embeddings_io import normalise
 from crossmusim.model.array_store import ArrayStore
 from crossmusim.model.audio_cache import AudioCache, default_cache_dir
 
@@ -139,4 +141,6 @@ def embed_tracks(
         vectors.append(vector)
         kept.append(track)
     matrix = np.stack(vectors) if vectors else np.zeros((0, 1), np.float32)
-    return Embedded(ids, matrix, kept, problems)
+    if embedder.standardise and len(matrix) > 1:
+        matrix = (matrix - matrix.mean(axis=0)) / (matrix.std(axis=0) + 1e-8)
+    return Embedded(ids, normalise(matrix), kept, problems)

@@ -1,0 +1,86 @@
+"""Evaluate models, baselines and embedding files with the paper's metrics; write a report to look at and listen to."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from crossmusim.errors import UserError
+
+
+def evaluate(
+    out: Path = typer.Option(..., "--out", "-o", help="The report folder to write.", file_okay=False),
+    models: list[Path] = typer.Option(None, "--model", help="A train run folder (repeatable)."),
+    baselines: list[str] = typer.Option(None, "--baseline", help="random | untrained | musicnn | dsp (repeatable)."),
+    embeddings: list[Path] = typer.Option(None, "--embeddings", help="A precomputed embeddings file (repeatable)."),
+    dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: its songs and tags."),
+    split: str = typer.Option("test", "--split", help="The dataset split to evaluate on."),
+    tags: Path = typer.Option(None, "--tags", help="Instead of --dataset: id,level,tag rows (with --embeddings)."),
+    artists: Path = typer.Option(None, "--artists", help="With --tags: id,artist rows."),
+    reference: str = typer.Option(None, "--reference", help="The system the per-tag gain plots compare against."),
+    template: str = typer.Option("{tag}", "--t2m-template", help="Text query per tag, e.g. 'a {tag} song'."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache root (default ~/.cache/crossmusim)."),
+) -> None:
+    from crossmusim.evaluation.baselines import make_embedder
+    from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset
+    from crossmusim.evaluation.embeddings_io import normalise, read_embeddings
+    from crossmusim.evaluation.evaluate import System, common_tracks, format_table, read_tag_file, score, table_rows
+    from crossmusim.evaluation.report import html, plots
+
+    models, baselines, embeddings = list(models or []), list(baselines or []), list(embeddings or [])
+    if not (models or baselines or embeddings):
+        raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")
+    if (dataset is None) == (tags is None):
+        raise UserError("give --dataset DIR (songs and their tags) or --tags FILE (with --embeddings)")
+    if "{tag}" not in template:
+        raise UserError(f"--t2m-template {template!r}: must contain {{tag}}")
+    if tags is not None and (models or baselines):
+        raise UserError("--tags evaluates --embeddings files only: embed the audio first (crossmusim embed --audio)")
+    tracks = tracks_from_dataset(dataset, split) if dataset is not None else read_tag_file(tags, artists)
+    systems = []
+    for run in models:
+        embedder = make_embedder(run, None)
+        done = embed_tracks(embedder, tracks, cache_dir)
+        systems.append(System(f"crossmusim:{run.name}", done.ids, done.vectors, embedder.embed_texts, run))
+    for name in baselines:
+        embedder = make_embedder(models[0] if name == "untrained" and models else None, name, seed)
+        done = embed_tracks(embedder, tracks, cache_dir)
+        systems.append(System(name, done.ids, done.vectors, embedder.embed_texts if name == "untrained" else None))
+    for path in embeddings:
+        ids, vectors = read_embeddings(path)
+        systems.append(System(path.stem, ids, normalise(vectors)))
+    names = [s.name for s in systems]
+    if len(set(names)) != len(names):
+        raise UserError(f"two systems are named alike ({', '.join(names)}): rename an embeddings file")
+    kept, missing = common_tracks(tracks, systems)
+    results = {s.name: score(kept, s, template) for s in systems}
+    rows = table_rows(results)
+    out.mkdir(parents=True, exist_ok=True)
+    notes = [
+        f"{len(kept)} tracks ({dataset or tags}, split {split if dataset else '-'}); systems missing tracks: "
+        + (", ".join(f"{n} {m}" for n, m in missing.items() if m) or "none"),
+        f"Text-to-music queries: the template {template!r} per tag. Similarity: inner product of "
+        "L2-normalised embeddings; ties by ascending id. M2M: mAP@100 per tag, macro-averaged; tags with "
+        "fewer than two tracks skipped.",
+    ]
+    (out / "metrics.json").write_text(
+        json.dumps({"tracks": len(kept), "missing": missing, "template": template, "systems": results}, indent=2,
+                   ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
+    table = format_table(rows)
+    reference = reference or next((b for b in baselines if b in names), names[0])
+    if reference not in results:
+        raise UserError(f"--reference {reference!r}: not one of the systems ({', '.join(names)})")
+    made = [plots.gain_plot(results, reference, level, out / f"gain_{level}.png") for level in ("coarse", "fine")]
+    made += [plots.training_curves(s.run, out / f"training_{s.run.name}.png") for s in systems if s.run]
+    pictures = [p.name for p in made if p is not None]
+    position = {s.name: {i: n for n, i in enumerate(s.ids)} for s in systems}
+    vectors = {s.name: s.vectors[[position[s.name][t.id] for t in kept]] for s in systems}
+    html.write_html(out, table, rows, pictures, kept, vectors, notes)
+    (out / "report.md").write_text(
+        "# crossmusim evaluation\n\n" + "\n\n".join(notes) + "\n\n## Results (percent)\n\n" + table + "\n\n"
+        + "".join(f"![{p}]({p})\n\n" for p in pictures), "utf-8")  # fmt: skip
+    typer.echo(table)
+    typer.echo(f"report: {out / 'report.html'}")

@@ -1,0 +1,96 @@
+"""Build a retrieval pool (a FAISS index) from an embeddings file, with track metadata kept beside it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import typer
+
+from crossmusim.errors import UserError
+
+
+def read_meta(path: Path) -> dict[str, dict]:
+    """Rows of `id` and any columns (CSV/TSV), or the `.tracks.jsonl` that embed writes."""
+    from crossmusim.io import open_text
+
+    if not path.is_file():
+        raise UserError(f"--meta {path}: no such file")
+    if path.suffix == ".jsonl":
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    else:
+        with open_text(path) as handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            rows = list(csv.DictReader(handle, delimiter="\t" if "\t" in sample.splitlines()[0] else ","))
+    if rows and "id" not in rows[0]:
+        raise UserError(f"--meta {path}: needs an 'id' column (and any others: artist, title, path)")
+    return {str(row["id"]): row for row in rows}
+
+
+def index(
+    embeddings: Path = typer.Option(..., "--embeddings", help="An embeddings file (.npz or .parquet)."),
+    out: Path = typer.Option(..., "--out", "-o", help="The index folder to write."),
+    meta: Path = typer.Option(None, "--meta", help="CSV/TSV of id and columns to keep (default: FILE.tracks.jsonl)."),
+    kind: str = typer.Option("flat", "--kind", help="flat (exact) | hnsw (approximate, for large pools)."),
+) -> None:
+    from crossmusim.evaluation.embeddings_io import read_embeddings
+    from crossmusim.evaluation.retrieval import build_pool, save_pool
+
+    ids, vectors = read_embeddings(embeddings)
+    sidecar = embeddings.with_name(embeddings.stem + ".tracks.jsonl")
+    rows = read_meta(meta) if meta is not None else read_meta(sidecar) if sidecar.is_file() else {}
+    pool = build_pool(ids, vectors, rows, kind)
+    save_pool(pool, out)
+    recall = {k: v for k, v in pool.info.items() if k.startswith("recall")}
+    extra = f"; HNSW {', '.join(f'{k} {v:.3f}' for k, v in recall.items())} against exact search" if recall else ""
+    typer.echo(f"indexed {len(ids)} tracks ({pool.info['dim']}-d, {kind}) into {out}{extra}")
+
+
+def search(
+    index_dir: Path = typer.Option(..., "--index", help="An index folder (crossmusim index)."),
+    audio: Path = typer.Option(None, "--audio", help="Find tracks like this audio file (needs --model)."),
+    text: str = typer.Option(None, "--text", help="Find tracks matching this text (needs --model)."),
+    item_id: str = typer.Option(None, "--id", help="Find tracks like this indexed track."),
+    k: int = typer.Option(20, "-k", "--top", min=1, help="How many results."),
+    max_per_artist: int = typer.Option(None, "--max-per-artist", min=1, help="At most N results by one artist."),
+    model: Path = typer.Option(None, "--model", help="The run whose model embeds --audio or --text."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
+) -> None:
+    from crossmusim.evaluation.retrieval import load_pool
+    from crossmusim.evaluation.retrieval import search as run_search
+
+    if sum(x is not None for x in (audio, text, item_id)) != 1:
+        raise UserError('give one query: --audio FILE, --text "..." or --id ID')
+    pool = load_pool(index_dir)
+    exclude = set()
+    if item_id is not None:
+        query, exclude = pool.vector(item_id), {item_id}
+    else:
+        if model is None:
+            raise UserError("--audio and --text queries need --model RUN_DIR (the model that embedded the pool)")
+        from crossmusim.evaluation.baselines import load_run_model
+
+        encoder = load_run_model(model)
+        if text is not None:
+            query = encoder.embed_text([text])
+        else:
+            import soundfile as sf
+
+            try:
+                wave, rate = sf.read(str(audio), dtype="float32", always_2d=True)
+            except Exception as exc:
+                raise UserError(f"--audio {audio}: cannot decode it ({str(exc).splitlines()[0]})") from None
+            query = encoder.embed_audio([wave.mean(axis=1)], sample_rate=rate)
+        if query.shape[1] != pool.info["dim"]:
+            raise UserError(f"--model gives {query.shape[1]}-d vectors, the index holds {pool.info['dim']}-d ones")
+    hits = run_search(pool, query, k, max_per_artist=max_per_artist, exclude=exclude)[0]
+    if as_json:
+        for hit in hits:
+            typer.echo(json.dumps(hit, ensure_ascii=False))
+        return
+    for rank, hit in enumerate(hits, 1):
+        typer.echo(
+            f"{rank:>3}  {hit['score']:.4f}  {hit['id']}  {hit.get('artist', '')}  {hit.get('title', '')}".rstrip()
+        )

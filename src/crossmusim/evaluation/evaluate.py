@@ -1,0 +1,130 @@
+"""The evaluation protocol over several systems at once: every system is scored on the same tracks
+(the ids all of them embedded), with the metrics of `evaluation.metrics`.
+
+Systems: trained models (`--model RUN_DIR`: audio and text towers), baselines (`--baseline NAME`)
+and precomputed embeddings (`--embeddings FILE`: MERT, CLMR, ... vectors a user brings). Tracks and
+their tags come from a built dataset's split, or from a tags file (`id, level, tag`) with an artists
+file (`id, artist`) for embeddings files.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossmusim.errors import UserError
+from crossmusim.evaluation import metrics
+from crossmusim.evaluation.embed import Track
+
+T2M_TEMPLATE = "{tag}"  # the tag word itself is the text query
+
+
+@dataclass
+class System:
+    name: str
+    ids: list[str]
+    vectors: np.ndarray
+    text_embed: Any = None  # texts -> vectors (a trained model only)
+    run: Path | None = None  # the run folder, for training curves
+
+
+@dataclass
+class Evaluation:
+    tracks: list[Track]
+    systems: list[System]
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def read_tag_file(tags: Path, artists: Path | None) -> list[Track]:
+    """Tracks from `id, level, tag` rows (CSV/TSV, level coarse|fine) and optional `id, artist` rows."""
+    from crossmusim.io import open_text
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        if not path.is_file():
+            raise UserError(f"{path}: no such file")
+        with open_text(path) as handle:
+            first = handle.readline()
+            handle.seek(0)
+            return list(csv.DictReader(handle, delimiter="\t" if "\t" in first else ","))
+
+    by_id: dict[str, Track] = {}
+    for n, row in enumerate(rows(tags), start=2):
+        if not row.get("id") or row.get("level") not in ("coarse", "fine") or not row.get("tag"):
+            raise UserError(f"{tags}:{n}: needs id, level (coarse|fine) and tag")
+        track = by_id.setdefault(row["id"], Track(row["id"]))
+        (track.tags_coarse if row["level"] == "coarse" else track.tags_fine).append(row["tag"])
+    if artists is not None:
+        for row in rows(artists):
+            if row.get("id") in by_id:
+                by_id[row["id"]].artist = row.get("artist") or ""
+    return sorted(by_id.values(), key=lambda t: t.id)
+
+
+def score(tracks: list[Track], system: System, template: str = T2M_TEMPLATE) -> dict[str, Any]:
+    """Every metric of one system on `tracks` (in that order; the system must cover them all)."""
+    position = {i: n for n, i in enumerate(system.ids)}
+    vectors = system.vectors[[position[t.id] for t in tracks]]
+    ids = [t.id for t in tracks]
+    coarse, fine = [t.tags_coarse for t in tracks], [t.tags_fine for t in tracks]
+    out: dict[str, Any] = {
+        "m2m_coarse": metrics.m2m_map(vectors, ids, coarse, k=100),
+        "m2m_fine": metrics.m2m_map(vectors, ids, fine, k=100),
+    }
+    if all(t.artist for t in tracks):
+        both = [c + f for c, f in zip(coarse, fine, strict=True)]
+        out["same_artist"] = metrics.same_artist(vectors, ids, [t.artist for t in tracks], both)
+    if system.text_embed is not None:
+        names = sorted({tag for t in tracks for tag in t.tags_coarse + t.tags_fine})
+        texts = system.text_embed([template.format(tag=name) for name in names])
+        both = [c + f for c, f in zip(coarse, fine, strict=True)]
+        out["t2m"] = metrics.t2m_by_tag(texts, names, vectors, ids, both)
+    return out
+
+
+def common_tracks(tracks: list[Track], systems: list[System]) -> tuple[list[Track], dict[str, int]]:
+    """The tracks every system embedded; how many each system lacked."""
+    missing = {}
+    kept = tracks
+    for system in systems:
+        have = set(system.ids)
+        missing[system.name] = sum(1 for t in tracks if t.id not in have)
+        kept = [t for t in kept if t.id in have]
+    if len(kept) < 2:
+        raise UserError(f"only {len(kept)} tracks are embedded by every system: nothing to compare")
+    return kept, missing
+
+
+def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per system, laid out like the paper's Table I."""
+    rows = []
+    for name, r in results.items():
+        t2m, sa = r.get("t2m") or {}, r.get("same_artist") or {}
+        rows.append(
+            {
+                "system": name,
+                "T2M R@1": t2m.get("r@1"),
+                "T2M R@5": t2m.get("r@5"),
+                "T2M mAP@10": t2m.get("map@10"),
+                "M2M coarse mAP@100": r["m2m_coarse"]["map@100"] if r["m2m_coarse"]["tags"] else None,
+                "M2M fine mAP@100": r["m2m_fine"]["map@100"] if r["m2m_fine"]["tags"] else None,
+                "same artist in top 100": sa.get("share_with_same_artist@100"),
+                "same artist in top 10": sa.get("same_artist_share@10"),
+                "chance (top 10)": sa.get("same_artist_chance@10"),
+            }
+        )
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table ("-" where a system has no such figure, e.g. T2M for audio-only systems)."""
+    if not rows:
+        return ""
+    head = list(rows[0])
+    cell = lambda v: "-" if v is None else f"{100 * v:.2f}" if isinstance(v, float) else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(cell(row[h]) for h in head) + " |" for row in rows]
+    return "\n".join(lines)

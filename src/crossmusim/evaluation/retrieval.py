@@ -1,0 +1,139 @@
+"""The retrieval pool: a FAISS inner-product index of L2-normalised track embeddings, with ids and
+metadata kept beside it, exact by default (the same top k as brute force) or HNSW for large pools
+(its recall against exact search measured and stored when it is built).
+
+An index is a folder: `index.faiss`, `items.jsonl` (id and metadata per row, in index order) and
+`info.json` (kind, dimension, count, HNSW recall).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossmusim.errors import UserError
+from crossmusim.evaluation.embeddings_io import normalise
+from crossmusim.extras import require
+
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 200, 256
+RECALL_QUERIES, RECALL_K = 500, 100
+
+
+def _faiss():
+    return require("faiss", "eval")
+
+
+@dataclass
+class Pool:
+    index: Any
+    items: list[dict[str, Any]]
+    info: dict[str, Any]
+
+    @property
+    def ids(self) -> list[str]:
+        return [item["id"] for item in self.items]
+
+    def vector(self, item_id: str) -> np.ndarray:
+        position = self.ids.index(item_id) if item_id in set(self.ids) else -1
+        if position < 0:
+            raise UserError(f"--id {item_id!r} is not in the index")
+        return self.index.reconstruct(position)[None, :]
+
+
+def _make_index(kind: str, dim: int):
+    faiss = _faiss()
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+    raise UserError(f"--kind {kind!r}: choose flat or hnsw")
+
+
+def hnsw_recall(index, vectors: np.ndarray, k: int = RECALL_K, queries: int = RECALL_QUERIES, seed: int = 0) -> float:
+    """recall@k of `index` against exact search, over a sample of the pool's own vectors as queries."""
+    faiss = _faiss()
+    rng = np.random.default_rng(seed)
+    picked = vectors[rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)]
+    k = min(k, len(vectors))
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(picked, k)
+    _, found = index.search(picked, k)
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(truth, found, strict=True)]))
+
+
+def build_pool(ids: list[str], vectors: np.ndarray, meta: dict[str, dict[str, Any]], kind: str = "flat") -> Pool:
+    vectors = normalise(vectors)
+    index = _make_index(kind, vectors.shape[1])
+    index.add(vectors)
+    info: dict[str, Any] = {"kind": kind, "dim": int(vectors.shape[1]), "count": len(ids)}
+    if kind == "hnsw":
+        info.update({"m": HNSW_M, "ef_search": HNSW_EF_SEARCH, f"recall@{RECALL_K}": hnsw_recall(index, vectors)})
+    items = [{"id": i, **{k: v for k, v in meta.get(i, {}).items() if k != "id"}} for i in ids]
+    return Pool(index, items, info)
+
+
+def save_pool(pool: Pool, folder: Path) -> Path:
+    faiss = _faiss()
+    folder = Path(folder)
+    staging = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+    staging.mkdir(parents=True)
+    faiss.write_index(pool.index, str(staging / "index.faiss"))
+    (staging / "items.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in pool.items), "utf-8")
+    (staging / "info.json").write_text(json.dumps(pool.info, indent=2) + "\n", "utf-8")
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    os.replace(staging, folder)
+    return folder
+
+
+def load_pool(folder: Path) -> Pool:
+    faiss = _faiss()
+    folder = Path(folder)
+    if not (folder / "index.faiss").is_file():
+        raise UserError(f"--index {folder}: not a crossmusim index (run crossmusim index first)")
+    items = [json.loads(line) for line in (folder / "items.jsonl").read_text("utf-8").splitlines() if line]
+    info = json.loads((folder / "info.json").read_text("utf-8"))
+    return Pool(faiss.read_index(str(folder / "index.faiss")), items, info)
+
+
+def search(
+    pool: Pool, queries: np.ndarray, k: int = 20, *, max_per_artist: int | None = None, exclude: set[str] | None = None
+) -> list[list[dict[str, Any]]]:
+    """Top-k items per query (dicts: id, score, metadata). `max_per_artist` keeps at most N tracks by
+    one artist (the next best take their places); `exclude` drops ids (a query's own track)."""
+    queries = normalise(np.atleast_2d(queries))
+    exclude = exclude or set()
+    wanted = min(len(pool.items), k + len(exclude) if not max_per_artist else len(pool.items))
+    if max_per_artist:
+        wanted = min(len(pool.items), max(4 * k, k + len(exclude) + 64))
+    scores, positions = pool.index.search(queries, wanted)
+    results = []
+    for row_scores, row_positions in zip(scores, positions, strict=True):
+        hits, per_artist = [], {}
+        for score, position in zip(row_scores, row_positions, strict=True):
+            if position < 0:
+                continue
+            item = pool.items[position]
+            if item["id"] in exclude:
+                continue
+            artist = item.get("artist") or None
+            if max_per_artist and artist is not None:
+                if per_artist.get(artist, 0) >= max_per_artist:
+                    continue
+                per_artist[artist] = per_artist.get(artist, 0) + 1
+            hits.append({**item, "score": float(score)})
+            if len(hits) == k:
+                break
+        results.append(hits)
+    return results

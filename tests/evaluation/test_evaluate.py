@@ -1,0 +1,148 @@
+"""crossmusim evaluate end to end: the table, metrics.json, the plots, and the HTML report rendered
+in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from crossmusim.evaluation.embeddings_io import write_embeddings
+from tests.conftest import run_cli
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_models_baselines_and_embedding_files(eval_dataset, tiny_run, eval_cache, tmp_path):
+    bring = tmp_path / "mert.npz"
+    proc = run_cli(
+        "embed",
+        "--baseline",
+        "random",
+        "--seed",
+        "9",
+        "--dataset",
+        str(eval_dataset),
+        "--out",
+        str(bring),
+        env=eval_cache,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "report"
+    proc = run_cli(
+        "evaluate",
+        "--model",
+        str(tiny_run),
+        "--baseline",
+        "random",
+        "--baseline",
+        "dsp",
+        "--embeddings",
+        str(bring),
+        "--dataset",
+        str(eval_dataset),
+        "--out",
+        str(out),
+        env=eval_cache,
+    )
+    assert proc.returncode == 0, proc.stderr
+    header = proc.stdout.splitlines()[0]
+    assert header.startswith("| system | T2M R@1 | T2M R@5 | T2M mAP@10 | M2M coarse mAP@100 | M2M fine mAP@100")
+    report = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert set(report["systems"]) == {"crossmusim:run", "random", "dsp", "mert"}
+    ours = report["systems"]["crossmusim:run"]
+    assert set(ours["m2m_coarse"]["per_tag"]) <= {"drone", "melody", "drums", "chord"} and ours["t2m"]["tags"] >= 2
+    assert "t2m" not in report["systems"]["random"]  # no text side
+    for name in ("gain_coarse.png", "training_run.png"):
+        assert (out / name).read_bytes()[:8] == PNG_MAGIC
+    assert "![gain_coarse.png](gain_coarse.png)" in (out / "report.md").read_text("utf-8")
+    page = (out / "report.html").read_text("utf-8")
+    clips = sorted(p.name for p in (out / "audio").iterdir())
+    assert clips and all(f'src="audio/{c}"' in page for c in clips)
+    assert page.count("<audio") >= 4 * 5
+
+
+@pytest.mark.browser
+def test_the_html_report_renders_in_chromium(eval_dataset, tiny_run, eval_cache, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no system Chromium (scripts/setup.sh installs it)")
+    out = tmp_path / "report"
+    proc = run_cli(
+        "evaluate",
+        "--model",
+        str(tiny_run),
+        "--baseline",
+        "random",
+        "--dataset",
+        str(eval_dataset),
+        "--out",
+        str(out),
+        env=eval_cache,
+    )
+    assert proc.returncode == 0, proc.stderr
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1200,1600",
+            f"--screenshot={shot}",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    data = shot.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    # Not blank: decode the PNG and count the distinct colours of the page (text, table, plots).
+    import zlib
+
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    chunks, pos = b"", 8
+    while pos < len(data):
+        length, kind = int.from_bytes(data[pos : pos + 4], "big"), data[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            chunks += data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(chunks)
+    assert (width, height) == (1200, 1600)
+    assert len(set(raw[:200_000])) > 20 and raw.count(b"\xff") < 0.95 * len(raw)
+    # The audio players resolve: every src the page names is a file beside it.
+    page = (out / "report.html").read_text("utf-8")
+    import re
+
+    sources = re.findall(r'<audio controls preload="none" src="([^"]+)"', page)
+    assert sources and all((out / s).is_file() for s in sources)
+
+
+def test_tags_file_mode_scores_embedding_files(tmp_path):
+    ids = [f"t{i}" for i in range(6)]
+    vectors = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [1, 1], [0.9, 1.1]], np.float32)
+    write_embeddings(tmp_path / "mine.npz", ids, vectors)
+    tags = tmp_path / "tags.tsv"
+    tags.write_text(
+        "id\tlevel\ttag\n" + "".join(f"{i}\tcoarse\t{'ab'[n // 2 % 2] if n < 4 else 'c'}\n" for n, i in enumerate(ids))
+    )
+    artists = tmp_path / "artists.csv"
+    artists.write_text("id,artist\n" + "".join(f"{i},x{n % 3}\n" for n, i in enumerate(ids)))
+    out = tmp_path / "rep"
+    proc = run_cli(
+        "evaluate",
+        "--embeddings",
+        str(tmp_path / "mine.npz"),
+        "--tags",
+        str(tags),
+        "--artists",
+        str(artists),
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((out / "metrics.json").read_text("utf-8"))["systems"]["mine"]
+    assert result["m2m_coarse"]["map@100"] == 1.0 and "same_artist" in result
