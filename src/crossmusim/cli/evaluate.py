@@ -17,7 +17,9 @@ def evaluate(
     embeddings: list[Path] = typer.Option(None, "--embeddings", help="A precomputed embeddings file (repeatable)."),
     dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: its songs and tags."),
     split: str = typer.Option("test", "--split", help="The dataset split to evaluate on."),
-    tags: Path = typer.Option(None, "--tags", help="Instead of --dataset: id,level,tag rows (with --embeddings)."),
+    tags: Path = typer.Option(
+        None, "--tags", help="Instead of --dataset: id,level,tag rows, an MTG-Jamendo TSV or a MusicCaps CSV."
+    ),
     artists: Path = typer.Option(None, "--artists", help="With --tags: id,artist rows."),
     reference: str = typer.Option(None, "--reference", help="The system the per-tag gain plots compare against."),
     template: str = typer.Option("{tag}", "--t2m-template", help="Text query per tag, e.g. 'a {tag} song'."),
@@ -27,8 +29,9 @@ def evaluate(
     from crossmusim.evaluation.baselines import make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset
     from crossmusim.evaluation.embeddings_io import normalise, read_embeddings
-    from crossmusim.evaluation.evaluate import System, common_tracks, format_table, read_tag_file, score, table_rows
+    from crossmusim.evaluation.evaluate import System, common_tracks, format_table, score, table_rows
     from crossmusim.evaluation.report import html, plots
+    from crossmusim.evaluation.tag_sets import read_tag_file
 
     models, baselines, embeddings = list(models or []), list(baselines or []), list(embeddings or [])
     if not (models or baselines or embeddings):

@@ -9,7 +9,6 @@ file (`id, artist`) for embeddings files.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,31 +36,6 @@ class Evaluation:
     tracks: list[Track]
     systems: list[System]
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def read_tag_file(tags: Path, artists: Path | None) -> list[Track]:
-    """Tracks from `id, level, tag` rows (CSV/TSV, level coarse|fine) and optional `id, artist` rows."""
-    from crossmusim.io import open_text
-
-    def rows(path: Path) -> list[dict[str, str]]:
-        if not path.is_file():
-            raise UserError(f"{path}: no such file")
-        with open_text(path) as handle:
-            first = handle.readline()
-            handle.seek(0)
-            return list(csv.DictReader(handle, delimiter="\t" if "\t" in first else ","))
-
-    by_id: dict[str, Track] = {}
-    for n, row in enumerate(rows(tags), start=2):
-        if not row.get("id") or row.get("level") not in ("coarse", "fine") or not row.get("tag"):
-            raise UserError(f"{tags}:{n}: needs id, level (coarse|fine) and tag")
-        track = by_id.setdefault(row["id"], Track(row["id"]))
-        (track.tags_coarse if row["level"] == "coarse" else track.tags_fine).append(row["tag"])
-    if artists is not None:
-        for row in rows(artists):
-            if row.get("id") in by_id:
-                by_id[row["id"]].artist = row.get("artist") or ""
-    return sorted(by_id.values(), key=lambda t: t.id)
 
 
 def score(tracks: list[Track], system: System, template: str = T2M_TEMPLATE) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""Evaluation tags from real open tag sets, as (id, level, tag) rows plus artists where known.
+
+- MTG-Jamendo autotagging TSVs (`TRACK_ID, ARTIST_ID, ALBUM_ID, PATH, DURATION, TAGS...`, tags as
+  `genre---rock`): genres are the fine level (87 sub-genres in split-0's test file), mood/theme tags
+  the coarse level (56); instrument tags (40) are left out unless `instruments` names a level.
+  Artists come from `ARTIST_ID`, track paths from `PATH`.
+- MusicCaps (`musiccaps-public.csv`): each clip's aspect list, lower-cased, as coarse tags (ids are
+  the YouTube ids). Aspects are free text, so a tag set of many one-clip tags: they are skipped by the
+  metrics and counted.
+- crossmusim's own format: `id, level, tag` (CSV/TSV) with an optional `id, artist` file.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+from pathlib import Path
+
+from crossmusim.errors import UserError
+from crossmusim.evaluation.embed import Track
+from crossmusim.io import open_text
+
+JAMENDO_LEVELS = {"genre": "fine", "mood/theme": "coarse"}
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    with open_text(path) as handle:
+        first = handle.readline()
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter="\t" if "\t" in first else ",")
+        header = next(reader, [])
+        return header, list(reader)
+
+
+def read_jamendo(path: Path, instruments: str | None = None) -> list[Track]:
+    header, rows = _rows(path)
+    if header[:6] != ["TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION", "TAGS"]:
+        raise UserError(f"{path}: not an MTG-Jamendo autotagging TSV (TRACK_ID ... TAGS header)")
+    levels = dict(JAMENDO_LEVELS, **({"instrument": instruments} if instruments else {}))
+    tracks = []
+    for line, row in enumerate(rows, start=2):
+        if len(row) < 6:
+            raise UserError(f"{path}:{line}: needs TRACK_ID, ARTIST_ID, ALBUM_ID, PATH, DURATION and tags")
+        track = Track(row[0], artist=row[1], path=row[3])
+        for tag in row[5:]:
+            category, _, name = tag.partition("---")
+            level = levels.get(category)
+            if level == "coarse":
+                track.tags_coarse.append(name)
+            elif level == "fine":
+                track.tags_fine.append(name)
+        tracks.append(track)
+    return tracks
+
+
+def read_musiccaps_tags(path: Path) -> list[Track]:
+    header, rows = _rows(path)
+    if "ytid" not in header or "aspect_list" not in header:
+        raise UserError(f"{path}: not a MusicCaps CSV (ytid and aspect_list columns)")
+    at = {name: header.index(name) for name in ("ytid", "aspect_list")}
+    tracks = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            aspects = ast.literal_eval(row[at["aspect_list"]])
+        except (ValueError, SyntaxError, IndexError):
+            raise UserError(f"{path}:{line}: aspect_list is not a list literal") from None
+        tracks.append(Track(row[at["ytid"]], tags_coarse=sorted({a.strip().lower() for a in aspects if a.strip()})))
+    return tracks
+
+
+def read_tag_file(tags: Path, artists: Path | None = None) -> list[Track]:
+    """Tracks from any supported tag file (recognised by its header)."""
+    header, rows = _rows(tags)
+    if header[:1] == ["TRACK_ID"]:
+        return read_jamendo(tags)
+    if "aspect_list" in header:
+        return read_musiccaps_tags(tags)
+    if not {"id", "level", "tag"} <= set(header):
+        raise UserError(f"{tags}: needs columns id, level, tag (or an MTG-Jamendo TSV, or a MusicCaps CSV)")
+    index = {name: header.index(name) for name in ("id", "level", "tag")}
+    by_id: dict[str, Track] = {}
+    for line, row in enumerate(rows, start=2):
+        values = {name: (row[i].strip() if i < len(row) else "") for name, i in index.items()}
+        if not values["id"] or values["level"] not in ("coarse", "fine") or not values["tag"]:
+            raise UserError(f"{tags}:{line}: needs id, level (coarse|fine) and tag")
+        track = by_id.setdefault(values["id"], Track(values["id"]))
+        (track.tags_coarse if values["level"] == "coarse" else track.tags_fine).append(values["tag"])
+    if artists is not None:
+        artist_header, artist_rows = _rows(artists)
+        if not {"id", "artist"} <= set(artist_header):
+            raise UserError(f"{artists}: needs columns id and artist")
+        i, a = artist_header.index("id"), artist_header.index("artist")
+        for row in artist_rows:
+            if len(row) > max(i, a) and row[i] in by_id:
+                by_id[row[i]].artist = row[a]
+    return sorted(by_id.values(), key=lambda t: t.id)
