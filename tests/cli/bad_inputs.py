@@ -263,7 +263,54 @@ CASES: list[Case] = [
          r"--device cuda: no CUDA GPU is visible to torch here; use --device cpu"),
     Case("train-zero-epochs", lambda c: train_args(c, c.root / "ds", "--epochs", "0"),
          r"crossmusim train: Invalid value for '--epochs'.*greater than or equal to 1 \(see --help\)", exit_code=2),
+    # -- embed ----------------------------------------------------------------------------------------
+    Case("embed-no-system", lambda c: ["embed", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
+         r"give --model RUN_DIR or --baseline NAME \(untrained takes both\)"),
+    Case("embed-no-source", lambda c: ["embed", "--baseline", "random", "--out", str(c.root / "e.npz")],
+         r"give --dataset DIR or --audio MANIFEST\|FOLDER"),
+    Case("embed-bad-suffix", lambda c: ["embed", "--baseline", "random", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.txt")],
+         r"--out .*e\.txt: write embeddings as \.npz or \.parquet"),
+    Case("embed-unknown-baseline", lambda c: ["embed", "--baseline", "vggish", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
+         r"--baseline 'vggish': choose random, untrained, musicnn, dsp"),
+    Case("embed-untrained-needs-a-run", lambda c: ["embed", "--baseline", "untrained", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
+         r"--baseline untrained needs --model RUN_DIR: the run whose model before training it is"),
+    Case("embed-missing-split", lambda c: ["embed", "--baseline", "random", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
+         r".*ds: no 'test' split \(it has train\)"),
+    Case("embed-model-is-not-a-run", lambda c: ["embed", "--model", str(c.folder("run")), "--dataset", str(built_dataset(c)), "--split", "train", "--out", str(c.root / "e.npz")],
+         r"--model .*run: no trained model there \(a train run folder, or its model/ folder\)"),
+    # -- evaluate -------------------------------------------------------------------------------------
+    Case("evaluate-no-system", lambda c: ["evaluate", "--dataset", str(built_dataset(c)), "--out", str(c.root / "rep")],
+         r"give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE"),
+    Case("evaluate-no-tracks", lambda c: ["evaluate", "--baseline", "random", "--out", str(c.root / "rep")],
+         r"give --dataset DIR \(songs and their tags\) or --tags FILE \(with --embeddings\)"),
+    Case("evaluate-bad-template", lambda c: ["evaluate", "--baseline", "random", "--dataset", str(built_dataset(c)), "--t2m-template", "a song", "--out", str(c.root / "rep")],
+         r"--t2m-template 'a song': must contain \{tag\}"),
+    Case("evaluate-embeddings-without-arrays", lambda c: ["evaluate", "--embeddings", str(bad_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\n")), "--out", str(c.root / "rep")],
+         r".*e\.npz: an \.npz of embeddings needs arrays 'ids' and 'embeddings'"),
+    Case("evaluate-bad-tag-row", lambda c: ["evaluate", "--embeddings", str(bad_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,medium,x\n")), "--out", str(c.root / "rep")],
+         r".*t\.csv:2: needs id, level \(coarse\|fine\) and tag"),
+    # -- index and search -----------------------------------------------------------------------------
+    Case("index-missing-embeddings", lambda c: ["index", "--embeddings", str(c.root / "e.npz"), "--out", str(c.root / "idx")],
+         r".*e\.npz: no such embeddings file"),
+    Case("index-unknown-kind", lambda c: ["index", "--embeddings", str(good_npz(c)), "--out", str(c.root / "idx"), "--kind", "ivf"],
+         r"--kind 'ivf': choose flat or hnsw"),
+    Case("search-not-an-index", lambda c: ["search", "--index", str(c.folder("idx")), "--id", "a"],
+         r"--index .*idx: not a crossmusim index \(run crossmusim index first\)"),
+    Case("search-no-query", lambda c: ["search", "--index", str(c.folder("idx"))],
+         r"give one query: --audio FILE, --text \"\.\.\.\" or --id ID"),
 ]  # fmt: skip
+
+
+def bad_npz(ctx: Ctx) -> Path:
+    path = ctx.root / "e.npz"
+    np.savez(path, vectors=np.zeros((2, 2)))
+    return path
+
+
+def good_npz(ctx: Ctx) -> Path:
+    path = ctx.root / "e.npz"
+    np.savez(path, ids=np.array(["a", "b"]), embeddings=np.eye(2, dtype=np.float32))
+    return path
 
 
 def mtt_checkpoint(ctx: Ctx) -> Path:

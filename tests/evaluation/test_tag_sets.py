@@ -49,3 +49,15 @@ def test_own_format_with_artists_and_bad_rows(tmp_path):
     tags.write_text("id,level,tag\na,medium,rock\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"t\.csv:2: needs id, level \(coarse\|fine\) and tag"):
         read_tag_file(tags)
+
+
+def test_the_real_muchin_sample_gives_genre_mood_use_and_style_tags():
+    folder = REAL / "muchin"
+    if not (folder / "bm-data").is_dir():
+        pytest.skip("../shared/realdata/muchin is absent")
+    tracks = read_tag_file(folder)  # a folder: MuChin
+    assert len(tracks) == 30
+    first = tracks[0]
+    assert (first.id, first.title, first.artist) == ("s_0001", "消愁", "薛之谦,毛不易")
+    assert first.tags_coarse[0] == "pop" and "感伤" in first.tags_coarse  # genre, then moods and uses
+    assert "流行民谣" in first.tags_fine  # the style tags

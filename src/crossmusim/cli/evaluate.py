@@ -18,7 +18,9 @@ def evaluate(
     dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: its songs and tags."),
     split: str = typer.Option("test", "--split", help="The dataset split to evaluate on."),
     tags: Path = typer.Option(
-        None, "--tags", help="Instead of --dataset: id,level,tag rows, an MTG-Jamendo TSV or a MusicCaps CSV."
+        None,
+        "--tags",
+        help="Instead of --dataset: id,level,tag rows, an MTG-Jamendo TSV, a MusicCaps CSV or a MuChin folder.",
     ),
     artists: Path = typer.Option(None, "--artists", help="With --tags: id,artist rows."),
     reference: str = typer.Option(None, "--reference", help="The system the per-tag gain plots compare against."),
@@ -44,10 +46,12 @@ def evaluate(
         raise UserError("--tags evaluates --embeddings files only: embed the audio first (crossmusim embed --audio)")
     tracks = tracks_from_dataset(dataset, split) if dataset is not None else read_tag_file(tags, artists)
     systems = []
+    run_names = [run.name for run in models]
     for run in models:
         embedder = make_embedder(run, None)
         done = embed_tracks(embedder, tracks, cache_dir)
-        systems.append(System(f"crossmusim:{run.name}", done.ids, done.vectors, embedder.embed_texts, run))
+        label = run.name if run_names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
+        systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run))
     for name in baselines:
         embedder = make_embedder(models[0] if name == "untrained" and models else None, name, seed)
         done = embed_tracks(embedder, tracks, cache_dir)

@@ -101,6 +101,7 @@ def train(
         help="Decoded-audio and tower-feature cache (default ~/.cache/crossmusim, $CROSSMUSIM_CACHE).",
     ),
 ) -> None:
+    from crossmusim.evaluation.validation import validate
     from crossmusim.model.train import TrainOptions, run_training
 
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
@@ -131,6 +132,7 @@ def train(
         device=device,
         cache_dir=cache_dir,
         command="crossmusim " + shlex.join(sys.argv[1:]),
+        validate=validate,
     )
     summary = run_training(config, options)
     if summary:

@@ -7,6 +7,9 @@
 - MusicCaps (`musiccaps-public.csv`): each clip's aspect list, lower-cased, as coarse tags (ids are
   the YouTube ids). Aspects are free text, so a tag set of many one-clip tags: they are skipped by the
   metrics and counted.
+- MuChin (`bm-data/s_NNNN/{meta_info,prof_desc_json}` with `subqidmap.json`): the professional
+  annotators' tags; coarse: the song's genre (meta_info) and the mood (情绪感受) and use (歌曲用途)
+  tags, fine: the style/genre (风格或流派) tags. Artists from the singer field.
 - crossmusim's own format: `id, level, tag` (CSV/TSV) with an optional `id, artist` file.
 """
 
@@ -70,8 +73,45 @@ def read_musiccaps_tags(path: Path) -> list[Track]:
     return tracks
 
 
+MUCHIN_LEVELS = {"情绪感受": "coarse", "歌曲用途": "coarse", "风格或流派": "fine"}
+
+
+def read_muchin_tags(folder: Path) -> list[Track]:
+    import json
+
+    folder = Path(folder)
+    names_file = folder / "subqidmap.json"
+    if not names_file.is_file() or not (folder / "bm-data").is_dir():
+        raise UserError(f"{folder}: not a MuChin folder (needs subqidmap.json and bm-data/)")
+    names = json.loads(names_file.read_text("utf-8"))
+    tracks = []
+    for song in sorted(p for p in (folder / "bm-data").iterdir() if p.is_dir()):
+        meta = {}
+        if (song / "meta_info").is_file():
+            for line in (song / "meta_info").read_text("utf-8").splitlines():
+                key, _, value = line.partition(":")
+                meta[key.strip()] = value.strip()
+        track = Track(song.name, artist=meta.get("singer", ""), title=meta.get("name", ""))
+        if meta.get("genre"):
+            track.tags_coarse.append(meta["genre"])
+        answers = (
+            json.loads((song / "prof_desc_json").read_text("utf-8")) if (song / "prof_desc_json").is_file() else {}
+        )
+        for answer in answers.get("ans", []):
+            for group in answer.get("tags", []):
+                name = names.get(group.get("tid", ""), "")
+                level = next((lv for prefix, lv in MUCHIN_LEVELS.items() if name.startswith(prefix)), None)
+                target = track.tags_coarse if level == "coarse" else track.tags_fine if level == "fine" else None
+                if target is not None:
+                    target.extend(v.strip() for v in group.get("value", []) if v.strip() and v.strip() not in target)
+        tracks.append(track)
+    return tracks
+
+
 def read_tag_file(tags: Path, artists: Path | None = None) -> list[Track]:
-    """Tracks from any supported tag file (recognised by its header)."""
+    """Tracks from any supported tag file (recognised by its header) or a MuChin folder."""
+    if Path(tags).is_dir():
+        return read_muchin_tags(tags)
     header, rows = _rows(tags)
     if header[:1] == ["TRACK_ID"]:
         return read_jamendo(tags)

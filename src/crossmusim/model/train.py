@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,6 @@ from crossmusim.model.data import SplitData, check_text_types, epoch_batches, lo
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.features import FrozenFeatures
 from crossmusim.model.loss import NTXentLoss
-from crossmusim.model.validation import validate
 
 logger = logging.getLogger("crossmusim.train")
 
@@ -56,6 +56,9 @@ class TrainOptions:
     device: str = "cpu"
     cache_dir: Path | None = None
     command: str = ""
+    # The validation metric after each epoch (evaluation.validation.validate; the CLI passes it, so that
+    # the model package does not depend on the evaluation package). None: no validation.
+    validate: Callable[..., dict[str, float]] | None = None
 
 
 def lr_factor(step: int, warmup: int, total: int) -> float:
@@ -277,14 +280,13 @@ class Trainer:
                 break
             row = self._epoch(epoch)
             if main:
-                metrics = validate(
-                    self.model,
-                    self.valid,
-                    self.cache,
-                    max_aspects=cfg.max_aspects,
-                    frozen=self.features,
-                    device=self.device,
-                )
+                validate = self.options.validate
+                metrics = (
+                    validate(self.model, self.valid, self.cache, max_aspects=cfg.max_aspects, frozen=self.features,
+                             device=self.device)
+                    if validate is not None
+                    else {}
+                )  # fmt: skip
                 row.update({f"val_{k}": v for k, v in metrics.items()})
                 score = metrics.get(cfg.select_metric)
                 improved = score is None or best is None or score > best
