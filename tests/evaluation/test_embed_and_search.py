@@ -102,7 +102,8 @@ def test_flat_index_matches_brute_force_and_hnsw_reports_recall(tmp_path):
     diverse = search(loaded, queries[:1], k=10, max_per_artist=1, exclude={"t000"})[0]
     assert len({h["artist"] for h in diverse}) == 7 and "t000" not in {h["id"] for h in diverse}
     hnsw = build_pool(ids, vectors, meta, "hnsw")
-    assert 0.9 <= hnsw.info["recall@100"] <= 1.0
+    assert hnsw.info["recall@100"] >= 0.98  # measured on held-out tracks, else refused
+    assert [search(hnsw, vectors[i : i + 1], k=1)[0][0]["id"] for i in (0, 5, 399)] == ["t000", "t005", "t399"]
 
 
 def test_index_and_search_through_the_cli(eval_dataset, tiny_run, eval_cache, tmp_path):

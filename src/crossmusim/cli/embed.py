@@ -21,7 +21,7 @@ def embed(
     seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache root (default ~/.cache/crossmusim)."),
 ) -> None:
-    from crossmusim.evaluation.baselines import make_embedder
+    from crossmusim.evaluation.baselines import check_system, make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset
     from crossmusim.evaluation.embeddings_io import write_embeddings
 
@@ -29,6 +29,7 @@ def embed(
         raise UserError("give --model RUN_DIR or --baseline NAME (untrained takes both)")
     if (dataset is None) == (audio is None):
         raise UserError("give --dataset DIR or --audio MANIFEST|FOLDER")
+    check_system(model, baseline)
     if out.suffix not in (".npz", ".parquet"):
         raise UserError(f"--out {out}: write embeddings as .npz or .parquet")
     problems: list[dict[str, str]] = []

@@ -28,7 +28,7 @@ def evaluate(
     seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache root (default ~/.cache/crossmusim)."),
 ) -> None:
-    from crossmusim.evaluation.baselines import make_embedder
+    from crossmusim.evaluation.baselines import check_system, make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset
     from crossmusim.evaluation.embeddings_io import normalise, read_embeddings
     from crossmusim.evaluation.evaluate import System, common_tracks, format_table, score, table_rows
@@ -38,6 +38,8 @@ def evaluate(
     models, baselines, embeddings = list(models or []), list(baselines or []), list(embeddings or [])
     if not (models or baselines or embeddings):
         raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")
+    for name in baselines:
+        check_system(models[0] if models else None, name)
     if (dataset is None) == (tags is None):
         raise UserError("give --dataset DIR (songs and their tags) or --tags FILE (with --embeddings)")
     if "{tag}" not in template:

@@ -149,6 +149,14 @@ def untrained_model(run: Path):
     return DualEncoder(config).eval()
 
 
+def check_system(model: Path | None, baseline: str | None) -> None:
+    """Refuse an unknown baseline, or `untrained` without its run, before any work is done."""
+    if baseline is not None and baseline not in BASELINES:
+        raise UserError(f"--baseline {baseline!r}: choose {', '.join(BASELINES)}")
+    if baseline == "untrained" and model is None:
+        raise UserError("--baseline untrained needs --model RUN_DIR: the run whose model before training it is")
+
+
 def make_embedder(model: Path | None, baseline: str | None, seed: int = 0) -> Embedder:
     if model is not None and baseline is None:
         return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}")
@@ -158,9 +166,5 @@ def make_embedder(model: Path | None, baseline: str | None, seed: int = 0) -> Em
         return MusicnnEmbedder()
     if baseline == "dsp":
         return DspEmbedder()
-    if baseline == "untrained":
-        if model is None:
-            raise UserError("--baseline untrained needs --model RUN_DIR: the run whose model before training it is")
-        embedder = ModelEmbedder(untrained_model(model), "untrained")
-        return embedder
-    raise UserError(f"--baseline {baseline!r}: choose {', '.join(BASELINES)}")
+    check_system(model, baseline)
+    return ModelEmbedder(untrained_model(model), "untrained")
