@@ -85,6 +85,12 @@ def search(
             query = encoder.embed_audio([wave.mean(axis=1)], sample_rate=rate)
         if query.shape[1] != pool.info["dim"]:
             raise UserError(f"--model gives {query.shape[1]}-d vectors, the index holds {pool.info['dim']}-d ones")
+    if text is not None and pool.info.get("kind") == "hnsw":
+        typer.echo(
+            "crossmusim: note: this HNSW index's recall was measured for audio queries; a text query lies "
+            "elsewhere in the space and may miss neighbours (a flat index is exact)",
+            err=True,
+        )
     hits = run_search(pool, query, k, max_per_artist=max_per_artist, exclude=exclude)[0]
     if as_json:
         for hit in hits:
