@@ -18,6 +18,8 @@ MARKERS: dict[str, tuple[str, ...]] = {
     "aspects": ("aspects.jsonl", "aspects-summary.json"),
     "build-dataset": ("pairs/dataset_dict.json", "dataset_dict.json"),
     "train": ("checkpoints", "data-report.json"),
+    "evaluate": ("metrics.json", "report.html"),
+    "index": ("index.faiss",),
 }
 
 

@@ -294,6 +294,8 @@ CASES: list[Case] = [
          r".*e\.npz: no such embeddings file"),
     Case("index-unknown-kind", lambda c: ["index", "--embeddings", str(good_npz(c)), "--out", str(c.root / "idx"), "--kind", "ivf"],
          r"--kind 'ivf': choose flat or hnsw"),
+    Case("index-out-holds-other-files", lambda c: ["index", "--embeddings", str(good_npz(c)), "--out", str(c.folder("docs")) if c.write("docs/notes.txt", "mine") else ""],
+         r"--out .*docs holds other files: an index replaces its folder, choose another --out", keep=["docs/notes.txt"]),
     Case("search-not-an-index", lambda c: ["search", "--index", str(c.folder("idx")), "--id", "a"],
          r"--index .*idx: not a crossmusim index \(run crossmusim index first\)"),
     Case("search-no-query", lambda c: ["search", "--index", str(c.folder("idx"))],

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import aspects, build_dataset, crawl, embed, evaluate, generate, index, parse_page, train
+from crossmusim.cli import aspects, build_dataset, crawl, embed, evaluate, generate, index, parse_page, search, train
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -50,9 +50,7 @@ app.command(name="train", help=train.__doc__)(train.train)
 app.command(name="embed", help=embed.__doc__)(embed.embed)
 app.command(name="evaluate", help=evaluate.__doc__)(evaluate.evaluate)
 app.command(name="index", help=index.__doc__)(index.index)
-app.command(
-    name="search", help="Find the tracks of an index most similar to an audio file, a text or an indexed track."
-)(index.search)
+app.command(name="search", help=search.__doc__)(search.search)
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself

@@ -34,7 +34,9 @@ def evaluate(
     from crossmusim.evaluation.evaluate import System, common_tracks, format_table, score, table_rows
     from crossmusim.evaluation.report import html, plots
     from crossmusim.evaluation.tag_sets import read_tag_file
+    from crossmusim.outputs import check_output_folder
 
+    check_output_folder(out, "evaluate")
     models, baselines, embeddings = list(models or []), list(baselines or []), list(embeddings or [])
     if not (models or baselines or embeddings):
         raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")

@@ -93,12 +93,16 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def format_cell(value: Any) -> str:
+    """A figure as a percentage with two decimals; "-" for none."""
+    return "-" if value is None else f"{100 * value:.2f}" if isinstance(value, float) else str(value)
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     """A Markdown table ("-" where a system has no such figure, e.g. T2M for audio-only systems)."""
     if not rows:
         return ""
     head = list(rows[0])
-    cell = lambda v: "-" if v is None else f"{100 * v:.2f}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    lines += ["| " + " | ".join(cell(row[h]) for h in head) + " |" for row in rows]
+    lines += ["| " + " | ".join(format_cell(row[h]) for h in head) + " |" for row in rows]
     return "\n".join(lines)

@@ -106,6 +106,8 @@ def build_pool(ids: list[str], vectors: np.ndarray, meta: dict[str, dict[str, An
 def save_pool(pool: Pool, folder: Path) -> Path:
     faiss = _faiss()
     folder = Path(folder)
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "index.faiss").is_file():
+        raise UserError(f"--out {folder} holds other files: an index replaces its folder, choose another --out")
     staging = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
     staging.mkdir(parents=True)
     faiss.write_index(pool.index, str(staging / "index.faiss"))

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from crossmusim.evaluation.embed import Track
+from crossmusim.evaluation.evaluate import format_cell
 from crossmusim.evaluation.metrics import rank
 
 SAMPLE_QUERIES, NEIGHBOURS = 12, 5
@@ -68,10 +69,7 @@ def write_html(
     head = list(rows[0]) if rows else []
     table = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
     for row in rows:
-        cells = "".join(
-            f"<td>{'-' if v is None else f'{100 * v:.2f}' if isinstance(v, float) else html.escape(str(v))}</td>"
-            for v in row.values()
-        )
+        cells = "".join(f"<td>{html.escape(format_cell(v))}</td>" for v in row.values())
         table.append(f"<tr>{cells}</tr>")
     table.append("</table>")
     samples = []
