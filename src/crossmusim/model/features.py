@@ -59,9 +59,11 @@ class FrozenFeatures:
 
     @torch.no_grad()
     def _run_audio_tower(self, audio_key: str) -> np.ndarray:
-        chunks = torch.from_numpy(spaced_windows(self.cache, audio_key, self.model.crop_samples))
+        device = next(self.model.audio_tower.parameters()).device
+        chunks = torch.from_numpy(spaced_windows(self.cache, audio_key, self.model.crop_samples)).to(device)
         step = self.batch_size
-        return torch.cat([self.model.audio_tower(chunks[i : i + step]) for i in range(0, len(chunks), step)]).numpy()
+        parts = [self.model.audio_tower(chunks[i : i + step]) for i in range(0, len(chunks), step)]
+        return torch.cat(parts).float().cpu().numpy()
 
     def texts(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) tower features, computing only the texts not seen before."""
@@ -78,4 +80,5 @@ class FrozenFeatures:
 
     @torch.no_grad()
     def _run_text_tower(self, texts: list[str]) -> np.ndarray:
-        return torch.cat([self.model.text_tower(texts[i : i + 256]) for i in range(0, len(texts), 256)]).float().numpy()
+        parts = [self.model.text_tower(texts[i : i + 256]) for i in range(0, len(texts), 256)]
+        return torch.cat(parts).float().cpu().numpy()
