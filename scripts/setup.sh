@@ -14,6 +14,16 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's fluidsynth and fluid-soundfont-gm (the demo renders its music with them)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null) \
+      || echo "setup: warning: fluidsynth could not be installed; rendering tests will be skipped"
+  else
+    echo "setup: note: install fluidsynth and fluid-soundfont-gm (Debian packages) to render the demo's music"
+  fi
+fi
+
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # torch first, pinned to the CPU wheel this machine keeps on disk (a newer release would be a CUDA build).
