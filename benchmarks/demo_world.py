@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -89,7 +90,7 @@ def pipeline(args, songs) -> dict:
             [sys.executable, "-m", "crossmusim", *argv],
             capture_output=True,
             text=True,
-            env={**__import__("os").environ, "CROSSMUSIM_CACHE": str(work / "cache")},
+            env={**os.environ, "CROSSMUSIM_CACHE": str(work / "cache")},
         )
         if proc.returncode != 0:
             raise SystemExit(f"crossmusim {argv[0]} failed: {proc.stderr[-2000:]}")

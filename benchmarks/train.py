@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES
+from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES, rows_to_dataset
 from crossmusim.model.config import preset
 from crossmusim.model.distributed import Dist
 from crossmusim.model.dual_encoder import DualEncoder
@@ -33,16 +33,6 @@ from crossmusim.model.features import FrozenFeatures
 from crossmusim.model.train import Trainer, TrainOptions, _load_data
 
 WORDS = "piano guitar drums bass strings synth vocal calm energetic dark bright slow fast warm ambient rock".split()
-
-
-def _table_dataset(rows: list[dict], features):
-    """A Dataset straight from Arrow (datasets' own Audio encoding needs torchcodec)."""
-    import datasets
-    import pyarrow as pa
-
-    return datasets.Dataset(
-        pa.Table.from_pylist(rows, schema=features.arrow_schema), info=datasets.DatasetInfo(features=features)
-    )
 
 
 def make_dataset(folder: Path, songs: int, seconds: float) -> Path:
@@ -63,8 +53,8 @@ def make_dataset(folder: Path, songs: int, seconds: float) -> Path:
                               "text_type": text_type, "text": text, "sentences": sentences, "aspects": aspects,
                               "language": "en", "source": "bench", "source_id": song_id, "masked": False})  # fmt: skip
     out = folder / "dataset"
-    datasets.DatasetDict({"train": _table_dataset(pair_rows, features=PAIR_FEATURES)}).save_to_disk(str(out / "pairs"))
-    datasets.DatasetDict({"train": _table_dataset(song_rows, features=SONG_FEATURES)}).save_to_disk(str(out / "songs"))
+    datasets.DatasetDict({"train": rows_to_dataset(pair_rows, features=PAIR_FEATURES)}).save_to_disk(str(out / "pairs"))
+    datasets.DatasetDict({"train": rows_to_dataset(song_rows, features=SONG_FEATURES)}).save_to_disk(str(out / "songs"))
     return out
 
 

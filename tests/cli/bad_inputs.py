@@ -95,16 +95,16 @@ def built_dataset(ctx: Ctx, *, audio: bool = True, splits: tuple[str, ...] = ("t
     """A build-dataset output (pairs/ and songs/) of three songs per split, written directly."""
     import datasets
 
-    from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES
+    from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES, rows_to_dataset
 
     wav = tone(ctx, "song.wav").read_bytes() if audio else b"RIFF but not audio"
     pairs, songs = {}, {}
     for split in splits:
         ids = [f"{split}{i}" for i in range(3)]
-        songs[split] = _table_dataset(
+        songs[split] = rows_to_dataset(
             [{"song_id": i, "title": i, "artist": i, "album": "", "audio": {"bytes": wav, "path": "s.wav"},
               "duration_s": 1.0, "tags_coarse": [], "tags_fine": []} for i in ids], features=SONG_FEATURES)  # fmt: skip
-        pairs[split] = _table_dataset(
+        pairs[split] = rows_to_dataset(
             [{"song_id": i, "title": i, "artist": i, "album": "", "text_type": "caption", "text": f"a song {i}.",
               "sentences": [f"a song {i}."], "aspects": [], "language": "en", "source": "x", "source_id": i,
               "masked": False} for i in ids], features=PAIR_FEATURES)  # fmt: skip
@@ -112,16 +112,6 @@ def built_dataset(ctx: Ctx, *, audio: bool = True, splits: tuple[str, ...] = ("t
     datasets.DatasetDict(pairs).save_to_disk(str(out / "pairs"))
     datasets.DatasetDict(songs).save_to_disk(str(out / "songs"))
     return out
-
-
-def _table_dataset(rows: list[dict], features):
-    """A Dataset straight from Arrow (datasets' own Audio encoding needs torchcodec)."""
-    import datasets
-    import pyarrow as pa
-
-    return datasets.Dataset(
-        pa.Table.from_pylist(rows, schema=features.arrow_schema), info=datasets.DatasetInfo(features=features)
-    )
 
 
 def train_args(ctx: Ctx, dataset: Path, *extra: str) -> list[str]:

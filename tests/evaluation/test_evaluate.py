@@ -16,8 +16,11 @@ from tests.conftest import run_cli
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_evaluate_models_baselines_and_embedding_files(eval_dataset, tiny_run, eval_cache, tmp_path):
-    bring = tmp_path / "mert.npz"
+@pytest.fixture(scope="module")
+def evaluated(eval_dataset, tiny_run, eval_cache, tmp_path_factory):
+    """One evaluate run (a model, two baselines, an embeddings file) that the tests below read."""
+    root = tmp_path_factory.mktemp("evaluated")
+    bring = root / "mert.npz"
     proc = run_cli(
         "embed",
         "--baseline",
@@ -31,7 +34,7 @@ def test_evaluate_models_baselines_and_embedding_files(eval_dataset, tiny_run, e
         env=eval_cache,
     )
     assert proc.returncode == 0, proc.stderr
-    out = tmp_path / "report"
+    out = root / "report"
     proc = run_cli(
         "evaluate",
         "--model",
@@ -49,6 +52,11 @@ def test_evaluate_models_baselines_and_embedding_files(eval_dataset, tiny_run, e
         env=eval_cache,
     )
     assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_evaluate_models_baselines_and_embedding_files(evaluated):
+    out, proc = evaluated
     header = proc.stdout.splitlines()[0]
     assert header.startswith("| system | T2M R@1 | T2M R@5 | T2M mAP@10 | M2M coarse mAP@100 | M2M fine mAP@100")
     report = json.loads((out / "metrics.json").read_text("utf-8"))
@@ -66,24 +74,11 @@ def test_evaluate_models_baselines_and_embedding_files(eval_dataset, tiny_run, e
 
 
 @pytest.mark.browser
-def test_the_html_report_renders_in_chromium(eval_dataset, tiny_run, eval_cache, tmp_path):
+def test_the_html_report_renders_in_chromium(evaluated, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("no system Chromium (scripts/setup.sh installs it)")
-    out = tmp_path / "report"
-    proc = run_cli(
-        "evaluate",
-        "--model",
-        str(tiny_run),
-        "--baseline",
-        "random",
-        "--dataset",
-        str(eval_dataset),
-        "--out",
-        str(out),
-        env=eval_cache,
-    )
-    assert proc.returncode == 0, proc.stderr
+    out, _ = evaluated
     shot = tmp_path / "shot.png"
     subprocess.run(
         [

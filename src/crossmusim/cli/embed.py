@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from crossmusim.cli.options import BaselineSeed, CacheDir
 from crossmusim.errors import UserError
 
 
@@ -18,8 +19,8 @@ def embed(
     split: str = typer.Option("test", "--split", help="The dataset split to embed."),
     audio: Path = typer.Option(None, "--audio", help="An audio manifest (path,title,artist,id) or folder."),
     text: Path = typer.Option(None, "--text", help="A file of query texts, one per line (a trained model only)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache root (default ~/.cache/crossmusim)."),
+    seed: int = BaselineSeed,
+    cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset

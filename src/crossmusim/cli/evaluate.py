@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from crossmusim.cli.options import BaselineSeed, CacheDir
 from crossmusim.errors import UserError
 
 
@@ -25,8 +26,8 @@ def evaluate(
     artists: Path = typer.Option(None, "--artists", help="With --tags: id,artist rows."),
     reference: str = typer.Option(None, "--reference", help="The system the per-tag gain plots compare against."),
     template: str = typer.Option("{tag}", "--t2m-template", help="Text query per tag, e.g. 'a {tag} song'."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache root (default ~/.cache/crossmusim)."),
+    seed: int = BaselineSeed,
+    cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset
@@ -87,8 +88,7 @@ def evaluate(
     made = [plots.gain_plot(results, reference, level, out / f"gain_{level}.png") for level in ("coarse", "fine")]
     made += [plots.training_curves(s.run, out / f"training_{s.run.name}.png") for s in systems if s.run]
     pictures = [p.name for p in made if p is not None]
-    position = {s.name: {i: n for n, i in enumerate(s.ids)} for s in systems}
-    vectors = {s.name: s.vectors[[position[s.name][t.id] for t in kept]] for s in systems}
+    vectors = {s.name: s.aligned(kept) for s in systems}
     html.write_html(out, table, rows, pictures, kept, vectors, notes)
     (out / "report.md").write_text(
         "# crossmusim evaluation\n\n" + "\n\n".join(notes) + "\n\n## Results (percent)\n\n" + table + "\n\n"

@@ -8,6 +8,13 @@ import typer
 
 from crossmusim.llm.session import LLMOptions
 
+CacheDir = typer.Option(
+    None,
+    "--cache-dir",
+    help="Cache root: decoded audio, tower features, embeddings (default ~/.cache/crossmusim, $CROSSMUSIM_CACHE).",
+)
+BaselineSeed = typer.Option(0, "--seed", help="Seed of the random baseline.")
+
 OutDir = typer.Option(
     ..., "--out", "-o", help="Output folder (created if missing).", file_okay=False, dir_okay=True, path_type=Path
 )

@@ -38,13 +38,13 @@ def search(
         if text is not None:
             query = encoder.embed_text([text])
         else:
-            import soundfile as sf
+            from crossmusim.model.audio_cache import decode
 
             try:
-                wave, rate = sf.read(str(audio), dtype="float32", always_2d=True)
+                wave = decode(audio.read_bytes(), encoder.sample_rate)  # mono at the model's rate
             except Exception as exc:
                 raise UserError(f"--audio {audio}: cannot decode it ({str(exc).splitlines()[0]})") from None
-            query = encoder.embed_audio([wave.mean(axis=1)], sample_rate=rate)
+            query = encoder.embed_audio([wave])
         if query.shape[1] != pool.info["dim"]:
             raise UserError(f"--model gives {query.shape[1]}-d vectors, the index holds {pool.info['dim']}-d ones")
     if text is not None and pool.info.get("kind") == "hnsw":

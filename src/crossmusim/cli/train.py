@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from crossmusim.cli.options import OutDir
+from crossmusim.cli.options import CacheDir, OutDir
 from crossmusim.errors import UserError
 from crossmusim.model.config import PRESETS, Preset, load_toml, preset
 from crossmusim.model.data import check_dataset, check_text_types
@@ -95,11 +95,7 @@ def train(
     learning_rate: float = typer.Option(None, "--learning-rate", min=0.0),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
-    cache_dir: Path = typer.Option(
-        None,
-        "--cache-dir",
-        help="Decoded-audio and tower-feature cache (default ~/.cache/crossmusim, $CROSSMUSIM_CACHE).",
-    ),
+    cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.validation import validate
     from crossmusim.model.train import TrainOptions, run_training

@@ -105,6 +105,13 @@ def write_split_arrow(
     return digest.hexdigest()[:16]
 
 
+def rows_to_dataset(rows: list[dict[str, Any]], features: datasets.Features) -> datasets.Dataset:
+    """An in-memory Dataset built from rows through Arrow (datasets' own Audio encoding needs torchcodec)."""
+    return datasets.Dataset(
+        pa.Table.from_pylist(rows, schema=features.arrow_schema), info=datasets.DatasetInfo(features=features)
+    )
+
+
 def to_dataset(arrow_file: Path, split: str, fingerprint: str, features: datasets.Features) -> datasets.Dataset:
     """A memory-mapped split whose fingerprint comes from its content (datasets would draw a random one)."""
     table = MemoryMappedTable.from_file(str(arrow_file))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,9 +85,8 @@ def tracks_from_audio(spec: Path) -> tuple[list[Track], list[dict[str, str]]]:
             continue
         seen.add(ref.path)
         tracks.append(Track(ref.id or ref.path.stem, ref.artist, ref.title, path=str(ref.path), file=ref.path))
-    ids = [t.id for t in tracks]
-    if len(set(ids)) != len(ids):
-        duplicate = next(i for i in ids if ids.count(i) > 1)
+    duplicate = next((i for i, n in Counter(t.id for t in tracks).items() if n > 1), None)
+    if duplicate is not None:
         raise UserError(f"{spec}: two files have the id {duplicate!r}: give each an id column in the manifest")
     return sorted(tracks, key=lambda t: t.id), [dict(p) for p in index.problems]
 

@@ -30,6 +30,11 @@ class System:
     text_embed: Any = None  # texts -> vectors (a trained model only)
     run: Path | None = None  # the run folder, for training curves
 
+    def aligned(self, tracks: list[Track]) -> np.ndarray:
+        """This system's vectors of `tracks`, in their order (it must cover them all)."""
+        position = {i: n for n, i in enumerate(self.ids)}
+        return self.vectors[[position[t.id] for t in tracks]]
+
 
 @dataclass
 class Evaluation:
@@ -40,21 +45,20 @@ class Evaluation:
 
 def score(tracks: list[Track], system: System, template: str = T2M_TEMPLATE) -> dict[str, Any]:
     """Every metric of one system on `tracks` (in that order; the system must cover them all)."""
-    position = {i: n for n, i in enumerate(system.ids)}
-    vectors = system.vectors[[position[t.id] for t in tracks]]
+    vectors = system.aligned(tracks)
     ids = [t.id for t in tracks]
     coarse, fine = [t.tags_coarse for t in tracks], [t.tags_fine for t in tracks]
+    both = [c + f for c, f in zip(coarse, fine, strict=True)]
+    scores = metrics.similarities(vectors)  # once for the three track-to-track metrics
     out: dict[str, Any] = {
-        "m2m_coarse": metrics.m2m_map(vectors, ids, coarse, k=100),
-        "m2m_fine": metrics.m2m_map(vectors, ids, fine, k=100),
+        "m2m_coarse": metrics.m2m_map(vectors, ids, coarse, k=100, scores=scores),
+        "m2m_fine": metrics.m2m_map(vectors, ids, fine, k=100, scores=scores),
     }
     if all(t.artist for t in tracks):
-        both = [c + f for c, f in zip(coarse, fine, strict=True)]
-        out["same_artist"] = metrics.same_artist(vectors, ids, [t.artist for t in tracks], both)
+        out["same_artist"] = metrics.same_artist(vectors, ids, [t.artist for t in tracks], both, scores=scores)
     if system.text_embed is not None:
         names = sorted({tag for t in tracks for tag in t.tags_coarse + t.tags_fine})
         texts = system.text_embed([template.format(tag=name) for name in names])
-        both = [c + f for c, f in zip(coarse, fine, strict=True)]
         out["t2m"] = metrics.t2m_by_tag(texts, names, vectors, ids, both)
     return out
 

@@ -66,11 +66,24 @@ def tag_sets(tags: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
     return out
 
 
+def similarities(embeddings: np.ndarray) -> np.ndarray:
+    """Every track against every track (float64), to compute once for several track-to-track metrics."""
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    return vectors @ vectors.T
+
+
 def m2m_map(
-    embeddings: np.ndarray, ids: Sequence[str], tags: Sequence[Sequence[str]], k: int = 100
+    embeddings: np.ndarray,
+    ids: Sequence[str],
+    tags: Sequence[Sequence[str]],
+    k: int = 100,
+    *,
+    scores: np.ndarray | None = None,
 ) -> dict[str, object]:
-    """Music-to-music mAP@k per tag and its macro mean over tags (tags of one level)."""
-    scores = np.asarray(embeddings, dtype=np.float64) @ np.asarray(embeddings, dtype=np.float64).T
+    """Music-to-music mAP@k per tag and its macro mean over tags (tags of one level).
+
+    `scores`: `similarities(embeddings)`, when the caller has it already."""
+    scores = similarities(embeddings) if scores is None else scores
     masks = tag_sets(tags)
     order = id_order(ids)
     rankings: dict[int, np.ndarray] = {}
@@ -128,10 +141,14 @@ def same_artist(
     tags: Sequence[Sequence[str]] | None = None,
     k: int = 100,
     short_k: int = 10,
+    *,
+    scores: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The same-artist diagnostic over every track as a query (see the module docstring)."""
+    """The same-artist diagnostic over every track as a query (see the module docstring).
+
+    `scores`: `similarities(embeddings)`, when the caller has it already."""
     n = len(ids)
-    scores = np.asarray(embeddings, dtype=np.float64) @ np.asarray(embeddings, dtype=np.float64).T
+    scores = similarities(embeddings) if scores is None else scores
     artists = np.asarray(artists, dtype=object)
     tag_of = [set(t) for t in tags] if tags is not None else None
     any_hit, counts, short_share, chance, crowding = [], [], [], [], []

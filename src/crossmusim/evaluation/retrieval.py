@@ -141,9 +141,9 @@ def search(
     one artist (the next best take their places); `exclude` drops ids (a query's own track)."""
     queries = normalise(np.atleast_2d(queries))
     exclude = exclude or set()
-    wanted = min(len(pool.items), k + len(exclude) if not max_per_artist else len(pool.items))
-    if max_per_artist:
-        wanted = min(len(pool.items), max(4 * k, k + len(exclude) + 64))
+    # With an artist cap, over-fetch so that capped artists' places can be filled by the next best.
+    wanted = max(4 * k, k + len(exclude) + 64) if max_per_artist else k + len(exclude)
+    wanted = min(len(pool.items), wanted)
     scores, positions = pool.index.search(queries, wanted)
     results = []
     for row_scores, row_positions in zip(scores, positions, strict=True):

@@ -57,7 +57,7 @@ def windows(wave: np.ndarray, length: int) -> np.ndarray:
     tail = len(wave) - full * length
     parts = [wave[i * length : (i + 1) * length] for i in range(full)]
     if full == 0 or tail * 2 >= length:
-        parts.append(np.pad(wave[full * length :], (0, length - tail if full else length - len(wave))))
+        parts.append(np.pad(wave[full * length :], (0, length - tail)))
     return np.stack(parts).astype(np.float32)
 
 

@@ -47,9 +47,9 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 
 def trainable_weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     """The state a checkpoint keeps: parameters that train, plus every buffer (batch-norm statistics)."""
-    names = {n for n, p in module.named_parameters() if p.requires_grad}
+    parameters = dict(module.named_parameters())
     return {
         k: v.detach().cpu().clone()
         for k, v in module.state_dict().items()
-        if k in names or k not in dict(module.named_parameters())
+        if k not in parameters or parameters[k].requires_grad
     }

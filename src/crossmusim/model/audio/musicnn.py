@@ -21,8 +21,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from crossmusim.model.audio.mel import MUSICNN_MEL, LogMel
-
 PATCH_FRAMES = 187  # 3 s at 16 kHz, hop 256: what the checkpoints were trained on
 TF_BN_EPS = 1e-3  # tf.compat.v1.layers.batch_normalization's default
 MSD_TAGS = (
@@ -191,8 +189,3 @@ def patches_from_logmel(logmel: torch.Tensor, frames: int = PATCH_FRAMES) -> tor
     if count == 0:
         raise ValueError(f"audio too short for musicnn: {logmel.shape[1]} frames, at least {frames} needed")
     return logmel[:, : count * frames].reshape(logmel.shape[0], count, frames, logmel.shape[2])
-
-
-class MusicnnLogMel(LogMel):
-    def __init__(self):
-        super().__init__(MUSICNN_MEL)
