@@ -290,6 +290,13 @@ CASES: list[Case] = [
          r"--index .*idx: not a crossmusim index \(run crossmusim index first\)"),
     Case("search-no-query", lambda c: ["search", "--index", str(c.folder("idx"))],
          r"give one query: --audio FILE, --text \"\.\.\.\" or --id ID"),
+    # -- demo -----------------------------------------------------------------------------------------
+    Case("demo-too-few-songs", lambda c: ["demo", "--out", str(c.root / "d"), "--songs", "10"],
+         r"crossmusim demo: Invalid value for '--songs'.*greater than or equal to 40 \(see --help\)", exit_code=2),
+    Case("demo-out-is-a-file", lambda c: ["demo", "--out", str(c.write("d", "mine"))],
+         r"crossmusim demo: Invalid value for '--out' / '-o': dir '.*/d' is a file\. \(see --help\)", exit_code=2, keep=["d"]),
+    Case("demo-read-only-out", lambda c: ["demo", "--out", str(c.root / "ro" / "d"), "--songs", "40"],
+         r"cannot write .*ro.* \(Operation not permitted\): choose another --out or fix it", readonly="ro"),
 ]  # fmt: skip
 
 

@@ -343,3 +343,22 @@ def test_contradicted_llm_descriptions_are_dropped_unless_kept(curation_inputs):
     kept_out = curation_inputs["root"] / "kept"
     assert build(curation_inputs, kept_out, "--keep-contradicted").returncode == 0
     assert len(llm_yesterday_rows(kept_out)) >= 1
+
+
+def test_splits_from_keeps_every_artist_in_its_earlier_split(curation_inputs):
+    import datasets
+
+    first, second = curation_inputs["root"] / "a", curation_inputs["root"] / "b"
+    assert build(curation_inputs, first, "--split-shares", "0.6,0.2,0.2", "--seed", "1").returncode == 0
+    proc = build(
+        curation_inputs, second, "--split-shares", "0.34,0.33,0.33", "--seed", "7", "--splits-from", str(first)
+    )
+    assert proc.returncode == 0, proc.stderr
+
+    def artists(folder):
+        pairs = datasets.load_from_disk(str(folder / "pairs"))
+        return {split: set(pairs[split]["artist"]) for split in pairs}
+
+    assert artists(second) == artists(first)  # other shares and seed, the same artists in the same splits
+    bad = build(curation_inputs, curation_inputs["root"] / "c", "--splits-from", str(curation_inputs["root"]))
+    assert bad.returncode == 1 and "not a build-dataset output" in bad.stderr

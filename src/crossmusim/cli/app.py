@@ -11,7 +11,19 @@ import sys
 import typer
 
 from crossmusim import __version__
-from crossmusim.cli import aspects, build_dataset, crawl, embed, evaluate, generate, index, parse_page, search, train
+from crossmusim.cli import (
+    aspects,
+    build_dataset,
+    crawl,
+    demo,
+    embed,
+    evaluate,
+    generate,
+    index,
+    parse_page,
+    search,
+    train,
+)
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
 from crossmusim.logs import setup_logging
 
@@ -51,6 +63,7 @@ app.command(name="embed", help=embed.__doc__)(embed.embed)
 app.command(name="evaluate", help=evaluate.__doc__)(evaluate.evaluate)
 app.command(name="index", help=index.__doc__)(index.index)
 app.command(name="search", help=search.__doc__)(search.search)
+app.command(name="demo", help=demo.__doc__)(demo.demo)
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself

@@ -46,6 +46,9 @@ def build(
     ),
     parquet: bool = typer.Option(False, "--parquet", help="Also export each split as Parquet."),
     push_to_hub: str = typer.Option(None, "--push-to-hub", help="Push to this Hugging Face Hub repo (needs HF_TOKEN)."),
+    splits_from: Path = typer.Option(
+        None, "--splits-from", help="An earlier output: its artists keep their splits (ablations on one split)."
+    ),
 ) -> None:
     config = BuildConfig(
         out=out,
@@ -65,6 +68,7 @@ def build(
         embed_audio=embed_audio,
         parquet=parquet,
         push_to_hub=push_to_hub,
+        splits_from=splits_from,
         command=shlex.join(["crossmusim", *sys.argv[sys.argv.index("build-dataset") :]])
         if "build-dataset" in sys.argv
         else "crossmusim build-dataset",

@@ -65,6 +65,7 @@ class BuildConfig:
     embed_audio: bool = True
     parquet: bool = False
     push_to_hub: str | None = None
+    splits_from: Path | None = None  # an earlier output whose artists keep their split (ablations)
     command: str = "crossmusim build-dataset"
 
 
@@ -134,6 +135,20 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) ->
         "tags_coarse": tags["coarse"],
         "tags_fine": tags["fine"],
     }
+
+
+def reference_splits(folder: Path) -> dict[str, str]:
+    """artist key -> split in an earlier build-dataset output (its pairs)."""
+    import datasets
+
+    if not (folder / "pairs" / "dataset_dict.json").is_file():
+        raise UserError(f"--splits-from {folder}: not a build-dataset output (no pairs/dataset_dict.json)")
+    pairs = datasets.load_from_disk(str(folder / "pairs"))
+    found: dict[str, str] = {}
+    for split in pairs:
+        for artist, song_id in zip(pairs[split]["artist"], pairs[split]["song_id"], strict=True):
+            found[artist_key(artist) or song_id] = split
+    return found
 
 
 def build_dataset(config: BuildConfig) -> dict[str, Any]:
@@ -229,6 +244,8 @@ def _build(
     if not rows:
         raise UserError(_nothing_paired(len(records), unusable, unmatched))
     assignment = assign_splits(groups, seed=config.seed, shares=config.split_shares)
+    if config.splits_from is not None:  # the same artists in the same splits as an earlier build
+        assignment.update({g: s for g, s in reference_splits(config.splits_from).items() if g in assignment})
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for row, group in zip(rows, groups, strict=True):
         splits[assignment[group]].append(row)

@@ -42,6 +42,8 @@ TITLE_ZH = [
     "回声",
 ]
 TITLE_EN = ["Midnight", "Ocean", "Paper", "Neon", "Golden", "Silent", "Broken", "Electric", "Velvet", "Distant"]
+ALBUM_ZH = ["", "之歌", "时光", "日记", "故事"]
+ALBUM_EN = ["Sessions", "Tapes", "Stories", "Nights", "Days"]
 TITLE_EN2 = ["Hearts", "Streets", "Dreams", "Lights", "Rain", "Roads", "Skies", "Echoes", "Waves", "Fire"]
 
 
@@ -78,18 +80,25 @@ class Song:
     mode: str
     instruments: list[str]
     seed: int
+    album: str = ""
+    year: int = 0
 
     def labels(self) -> dict[str, object]:
         return {"coarse": [self.genre, self.mood, self.scenario], "fine": [self.subgenre], "tempo": round(self.tempo),
                 "key": self.key, "mode": self.mode, "instruments": self.instruments}  # fmt: skip
 
 
-def make_artist(index: int, rng: random.Random) -> Artist:
+def make_artist(index: int, rng: random.Random, taken: set[str] | None = None) -> Artist:
     language = "zh" if index % 2 == 0 else "en"
-    if language == "zh":
-        name = rng.choice(SURNAMES_ZH) + "".join(rng.sample(GIVEN_ZH, 2))
-    else:
-        name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
+    taken = set() if taken is None else taken
+    while True:  # names are how songs are paired with their texts: no two artists share one
+        if language == "zh":
+            name = rng.choice(SURNAMES_ZH) + "".join(rng.sample(GIVEN_ZH, 2))
+        else:
+            name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
+        if name not in taken:
+            taken.add(name)
+            break
     return Artist(
         id=f"artist{index:03d}", name=name, language=language, lead=rng.choice(list(LEADS)),
         chords=rng.choice(list(CHORDS)), bass=rng.choice(list(BASSES)), kit=rng.choice(list(KITS)),
@@ -99,25 +108,51 @@ def make_artist(index: int, rng: random.Random) -> Artist:
     )  # fmt: skip
 
 
-def make_song(artist: Artist, number: int, rng: random.Random) -> Song:
+def make_song(artist: Artist, number: int, rng: random.Random, titles: set[str] | None = None) -> Song:
     genre = rng.choice(artist.genres)
     sub = rng.choice([s for s in SUBGENRES if s.genre == genre])
     mood = rng.choice(MOODS)
     tempo = rng.uniform(*sub.tempo) * mood.tempo_shift * artist.tempo_habit
     key = artist.key_habit if rng.random() < 0.5 else rng.randrange(12)
-    if artist.language == "zh":
-        title = "".join(rng.sample(TITLE_ZH, 2))
-    else:
-        title = f"{rng.choice(TITLE_EN)} {rng.choice(TITLE_EN2)}"
-    return Song(
+    titles = set() if titles is None else titles
+    while True:  # one artist never has two songs of the same title
+        if artist.language == "zh":
+            title = "".join(rng.sample(TITLE_ZH, 2))
+        else:
+            title = f"{rng.choice(TITLE_EN)} {rng.choice(TITLE_EN2)}"
+        if title not in titles:
+            titles.add(title)
+            break
+    song = Song(
         id=f"{artist.id}-{number:02d}", title=title, artist=artist, genre=genre, subgenre=sub.name, mood=mood.name,
         scenario=scenario_of(mood.name, tempo), tempo=tempo, key=KEYS[key], mode=mood.mode,
         instruments=sorted({artist.lead, artist.chords, artist.bass, "drums"}), seed=rng.randrange(2**31),
     )  # fmt: skip
+    # Album and year from the song's own seed: the draws above (and so the music) do not depend on them.
+    extra = random.Random(song.seed)
+    song.year = extra.randrange(2003, 2021)
+    song.album = (
+        f"{title[:2]}{extra.choice(ALBUM_ZH)}"
+        if artist.language == "zh"
+        else f"{title.split()[0]} {extra.choice(ALBUM_EN)}"
+    )
+    return song
 
 
 def make_world(artists: int = 48, songs_per_artist: int = 10, seed: int = 0) -> list[Song]:
     """`artists` x `songs_per_artist` songs, the same for the same seed."""
     rng = random.Random(seed)
-    people = [make_artist(i, rng) for i in range(artists)]
-    return [make_song(a, n, rng) for a in people for n in range(songs_per_artist)]
+    names: set[str] = set()
+    people = [make_artist(i, rng, names) for i in range(artists)]
+    songs = []
+    for person in people:
+        titles: set[str] = set()
+        songs += [make_song(person, n, rng, titles) for n in range(songs_per_artist)]
+    return songs
+
+
+def world_size(songs: int) -> tuple[int, int]:
+    """(artists, songs per artist) for about `songs` songs: ten songs an artist, never fewer than ten
+    artists (three artist-disjoint splits need two artists each at least)."""
+    artists = max(10, songs // 10)
+    return artists, max(1, round(songs / artists))
