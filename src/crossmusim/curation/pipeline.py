@@ -82,6 +82,7 @@ def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink) -> list
     for path, reader in readers:
         if not path.exists():
             raise UserError(f"{path}: input not found")
+        start = len(records)
         for item in reader(path):
             if isinstance(item, InputFormatError):
                 if config.strict:
@@ -91,7 +92,14 @@ def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink) -> list
                 continue
             stats.count("read", item.source, "kept")
             records.append(item)
+        # A file's own order (a concurrent crawl's arrival order) must not change the dataset: within
+        # each input, texts go in a content order; inputs keep theirs (earlier inputs win duplicates).
+        records[start:] = sorted(records[start:], key=_content_order)
     return records
+
+
+def _content_order(record: TextRecord) -> tuple[str, ...]:
+    return (record.source_id, record.title, record.artist, record.text_type, record.text, "; ".join(record.aspects))
 
 
 def _near_dedup(records: list[TextRecord], threshold: float, stats: CurationStats, sink: DropSink) -> list[TextRecord]:

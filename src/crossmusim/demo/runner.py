@@ -9,8 +9,9 @@
    (and the best of them, by validation, without masking), evaluate against random, DSP and musicnn;
 6. index the first seed's test songs and search them by text and by song.
 
-Every command runs in this process through the CLI (`crossmusim.cli.app`), its output kept in
-`logs/<stage>.log`; the counts shown are read back from the files each command writes.
+Every command runs in this process through the CLI (the `invoke` the CLI hands in: this package does
+not import the CLI), its output kept in `logs/<stage>.log`; the counts shown are read back from the
+files each command writes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -74,8 +76,11 @@ class Stage:
 
 
 class DemoRun:
-    def __init__(self, config: DemoConfig, echo: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, config: DemoConfig, invoke: Callable[[list[str]], None], echo: Callable[[str], None] = print
+    ) -> None:
         self.config = config
+        self.invoke = invoke  # runs one crossmusim command line in this process
         self.echo = echo
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         self.root = config.out / "runs" / f"{stamp}-seed{config.seed}-songs{config.songs}"
@@ -87,18 +92,16 @@ class DemoRun:
         self.stages: list[Stage] = []
 
     # -- plumbing -----------------------------------------------------------------------------------
-    def cli(self, stage: str, *args: str) -> str:
+    def command(self, stage: str, *args: str) -> str:
         """Run one crossmusim command in this process; its output and logging go to logs/<stage>.log
         (and its standard output is also returned)."""
-        from crossmusim.cli.app import app
-
         printed = io.StringIO()
         with (self.logs / f"{stage}.log").open("a", encoding="utf-8") as log, _logging_to(log):
             log.write(f"$ crossmusim {' '.join(args)}\n")
             log.flush()
             try:
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(log):
-                    app(args=list(args), prog_name="crossmusim", standalone_mode=False)
+                    self.invoke(list(args))
             except SystemExit as exc:  # a command that ends with an exit code (budget, interruption)
                 if exc.code not in (None, 0):
                     raise UserError(f"crossmusim {args[0]} exited with {exc.code}: see {log.name}") from exc
@@ -179,18 +182,20 @@ class DemoRun:
         stats = json.loads((out / "crawl-stats.json").read_text("utf-8"))
         pages = sum(1 for e in site.spec.entries)
         dropped = {**stats.get("skipped", {}), **stats.get("dropped", {})}
-        self.stage(Stage("crawl", stats["pages_fetched"], stats["items"], dropped, time.monotonic() - start,
-                         f"{pages} pages on the site, {stats['blocked']} blocked"))  # fmt: skip
+        reviews = _counts(Counter(k for k in self.page_kinds.values() if k != "none"))
+        note = f"{pages} pages on the site (song reviews: {reviews}), {stats['blocked']} blocked"
+        self.stage(Stage("crawl", stats["pages_fetched"], stats["items"], dropped, time.monotonic() - start, note))
 
     def generate(self, world: WorldFiles, llm: WorldLLM) -> None:
         start = time.monotonic()
         out = self.root / "generate"
-        self.cli("generate", "generate", "--llm", MODEL, "--provider", "openai-compatible", "--base-url", llm.base_url,
-                 "--songs", str(world.catalogue), "--out", str(out), "--concurrency", "8")  # fmt: skip
+        args = ["generate", "--llm", MODEL, "--provider", "openai-compatible", "--base-url", llm.base_url,
+                "--songs", str(world.catalogue), "--out", str(out), "--concurrency", "8"]  # fmt: skip
+        self.command("generate", *args)
         summary = json.loads((out / "generate-summary.json").read_text("utf-8"))
         dropped = {"abstained": summary["abstained"], "failed": summary["failed"]}
-        self.stage(Stage("generate", summary["records"], summary["described"], dropped, time.monotonic() - start,
-                         f"{summary['requests_sent']} requests to the stand-in"))  # fmt: skip
+        note = f"{summary['requests_sent']} requests; the stand-in's answers: {_counts(Counter(llm.kinds.values()))}"
+        self.stage(Stage("generate", summary["records"], summary["described"], dropped, time.monotonic() - start, note))
 
     def aspects(self, world: WorldFiles) -> None:
         for name, source in (
@@ -199,7 +204,7 @@ class DemoRun:
         ):
             start = time.monotonic()
             out = self.root / name
-            self.cli(name, "aspects", "--in", str(source), "--out", str(out), "--extractor", "lexicon",
+            self.command(name, "aspects", "--in", str(source), "--out", str(out), "--extractor", "lexicon",
                      "--vocab", str(world.vocabulary))  # fmt: skip
             summary = json.loads((out / "aspects-summary.json").read_text("utf-8"))
             dropped = {"without_aspects": summary["without_aspects"], "failed": summary["failed"]}
@@ -214,7 +219,7 @@ class DemoRun:
                 str(world.tags), "--link-audio", "--split-shares", SPLIT_SHARES, "--seed", str(seed),
                 "--mask" if mask else "--no-mask"]  # fmt: skip
         args += ["--splits-from", str(splits_from)] if splits_from else []
-        self.cli(f"build-dataset-seed{seed}", *args)
+        self.command(f"build-dataset-seed{seed}", *args)
         stats = json.loads((out / "stats.json").read_text("utf-8"))
         steps = stats["stats"]["by_step"]
         dropped = {k.removeprefix("dropped_"): v for step in steps.values() for k, v in step.items()
@@ -228,7 +233,7 @@ class DemoRun:
     def train(self, dataset: Path, seed: int, name: str, text_types: str) -> Path:
         start = time.monotonic()
         out = dataset.parent / name
-        self.cli(f"train-seed{seed}", "train", "--dataset", str(dataset), "--out", str(out), "--preset", "cpu",
+        self.command(f"train-seed{seed}", "train", "--dataset", str(dataset), "--out", str(out), "--preset", "cpu",
                  "--text-types", text_types, "--seed", str(seed), "--cache-dir", str(self.cache))  # fmt: skip
         summary = json.loads((out / "summary.json").read_text("utf-8"))
         report = json.loads((out / "data-report.json").read_text("utf-8"))
@@ -248,7 +253,7 @@ class DemoRun:
             args += ["--baseline", baseline]
         if REFERENCE in baselines:
             args += ["--reference", REFERENCE]
-        self.cli(f"evaluate-seed{seed}", *args)
+        self.command(f"evaluate-seed{seed}", *args)
         metrics = json.loads((out / "metrics.json").read_text("utf-8"))
         self.stage(Stage(f"evaluate {seed}", metrics["tracks"], len(metrics["systems"]), {},
                          time.monotonic() - start, "systems scored on the test artists"))  # fmt: skip
@@ -274,9 +279,9 @@ class DemoRun:
         """Index the test songs with the best model; find songs by text and by a song."""
         start = time.monotonic()
         index, vectors = self.root / "index", self.root / "test-embeddings.npz"
-        self.cli("index", "embed", "--model", str(run), "--dataset", str(dataset), "--split", "test", "--out",
+        self.command("index", "embed", "--model", str(run), "--dataset", str(dataset), "--split", "test", "--out",
                  str(vectors), "--cache-dir", str(self.cache))  # fmt: skip
-        self.cli("index", "index", "--embeddings", str(vectors), "--out", str(index))
+        self.command("index", "index", "--embeddings", str(vectors), "--out", str(index))
         labels = {(v["title"], v["artist"]): v for v in json.loads(world.labels.read_text("utf-8")).values()}
         items = (index / "items.jsonl").read_text("utf-8").splitlines()
         first = json.loads(items[0])["id"] if items else None
@@ -291,7 +296,7 @@ class DemoRun:
         return found
 
     def _search(self, index: Path, run: Path, query: list[str]) -> list[dict[str, Any]]:
-        printed = self.cli(
+        printed = self.command(
             "search", "search", "--index", str(index), "--model", str(run), "--top", "5", "--json", *query
         )
         return [json.loads(line) for line in printed.splitlines() if line.strip().startswith("{")]
@@ -369,6 +374,10 @@ def report_markdown(run: DemoRun, report: dict[str, Any]) -> str:
                   for h in hits]  # fmt: skip
     lines += ["", f"Per-seed reports with plots: {report['report_html']}", ""]
     return "\n".join(lines)
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items()))
 
 
 @contextlib.contextmanager

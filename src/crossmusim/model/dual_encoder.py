@@ -11,7 +11,9 @@ sentence-transformers tower is saved beside them in `text/`), loaded with one ca
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,11 @@ from crossmusim.model.config import Preset, from_dict
 from crossmusim.model.heads import ProjectionHead
 from crossmusim.model.text import build_text_tower
 
+# A frozen tower is the pretrained one in every model that names it: models evaluated side by side
+# (captions, aspects, both) run it once per window batch. Keyed by the tower's config and the exact
+# input; the oldest entries go first.
+FROZEN_OUTPUTS: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
+FROZEN_OUTPUTS_MAX = 4_000  # about 200 MB at most (16 musicnn windows an entry)
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 
@@ -77,11 +84,24 @@ class DualEncoder(nn.Module):
             if sample_rate and sample_rate != self.sample_rate:
                 wave = resample(wave, sample_rate, self.sample_rate)
             chunks = torch.from_numpy(windows(wave, self.crop_samples))
-            parts = [
-                self.encode_audio(chunks[i : i + batch_size].to(device)) for i in range(0, len(chunks), batch_size)
-            ]
+            parts = [self.audio_head(self._tower_outputs(chunks[i : i + batch_size], device))
+                     for i in range(0, len(chunks), batch_size)]  # fmt: skip
             result.append(nn.functional.normalize(torch.cat(parts).mean(dim=0), dim=0).float().cpu())
         return torch.stack(result).numpy() if result else np.zeros((0, self.config.model.head.dim), np.float32)
+
+    def _tower_outputs(self, chunks: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """The audio tower on CPU windows; a frozen tower's outputs are remembered (see FROZEN_OUTPUTS)."""
+        audio = self.config.model.audio
+        if not audio.freeze:
+            return self.audio_tower(chunks.to(device))
+        key = (json.dumps(audio.__dict__, sort_keys=True), hashlib.sha1(chunks.numpy().tobytes()).hexdigest())
+        found = FROZEN_OUTPUTS.get(key)
+        if found is None:
+            found = self.audio_tower(chunks.to(device)).cpu()
+            FROZEN_OUTPUTS[key] = found
+            if len(FROZEN_OUTPUTS) > FROZEN_OUTPUTS_MAX:
+                FROZEN_OUTPUTS.popitem(last=False)
+        return found.to(device)
 
     # -- folders --
     def trainable_state(self) -> dict[str, torch.Tensor]:

@@ -3,6 +3,7 @@ aspect vocabulary built from them (so the offline aspect extractor knows the wor
 
 from __future__ import annotations
 
+from crossmusim.demo.world.artists import BASSES, CHORDS, LEADS
 from crossmusim.demo.world.labels import GENRES, MOODS, SCENARIOS, SUBGENRES
 
 ZH = {
@@ -52,8 +53,6 @@ def aspect_vocabulary() -> str:
     rows += [f"{s.name}\tgenre\t{ZH[s.name]}" for s in SUBGENRES]
     rows += [f"{m.name}\tmood\t{'|'.join(w for w in MOOD_EN[m.name] + MOOD_ZH[m.name] if w != m.name)}" for m in MOODS]
     rows += [f"{s}\tscene\t{ZH[s]}" for s in sorted(set(SCENARIOS.values()))]
-    from crossmusim.demo.world.artists import BASSES, CHORDS, LEADS
-
     instruments = sorted({*LEADS, *CHORDS, *BASSES} - {"warm pad"})
     rows += [f"{i}\tinstrument\t{ZH[i]}" for i in instruments]
     return "\n".join(rows) + "\n"
