@@ -65,3 +65,38 @@ def test_rendered_audio_is_the_right_length_level_and_deterministic(tmp_path):
     assert rate == 22050 and abs(len(a) / rate - 6) < 0.05
     assert np.sqrt(np.mean(a**2)) == pytest.approx(TARGET_RMS, rel=0.05)  # level carries no label
     assert np.allclose(a, b, atol=1e-4)
+
+
+def test_the_midi_is_the_same_for_the_same_seed():
+    from crossmusim.demo.world.compose import compose
+
+    def notes(seed: int) -> list[tuple]:
+        song = make_world(artists=3, songs_per_artist=2, seed=seed)[4]
+        return [(i.name, n.pitch, round(n.start, 6), round(n.end, 6), n.velocity)
+                for i in compose(song, seconds=8).instruments for n in i.notes]  # fmt: skip
+
+    assert notes(7) == notes(7) and notes(7) != notes(8)
+
+
+def test_the_world_on_disk_is_cached_and_complete(tmp_path):
+    if shutil.which("fluidsynth") is None:
+        pytest.skip("fluidsynth is not installed (apt-get install fluidsynth fluid-soundfont-gm)")
+    import csv
+    import json
+
+    from crossmusim.demo.world.build import build_world
+
+    world = build_world(tmp_path, songs=10, seed=1, seconds=3)
+    assert world.rendered == 10 and len(list((world.root / "audio").glob("*.wav"))) == 10
+    with world.manifest.open(encoding="utf-8") as handle:
+        manifest = list(csv.DictReader(handle))
+    assert [r["id"] for r in manifest] == [s.id for s in world.songs]
+    with world.tags.open(encoding="utf-8") as handle:
+        tags = list(csv.DictReader(handle))
+    assert len(tags) == 4 * 10 and all(r["title"] and r["artist"] for r in tags)  # genre, mood, scenario, sub-genre
+    labels = json.loads(world.labels.read_text("utf-8"))
+    assert labels[world.songs[0].id]["fine"] == [world.songs[0].subgenre]
+    assert "朋克" in world.vocabulary.read_text("utf-8") and "摇滚" in world.terms.read_text("utf-8")
+    (world.root / "audio" / f"{world.songs[0].id}.wav").unlink()  # a clip lost (or never finished)
+    again = build_world(tmp_path, songs=10, seed=1, seconds=3)
+    assert again.root == world.root and again.rendered == 1

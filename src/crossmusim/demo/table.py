@@ -18,6 +18,7 @@ COLUMNS = {  # column -> how to read it from one system's result in metrics.json
     "M2M coarse mAP@100": ("m2m_coarse", "map@100"),
     "M2M fine mAP@100": ("m2m_fine", "map@100"),
     "same artist in top 10": ("same_artist", "same_artist_share@10"),
+    "chance (top 10)": ("same_artist", "same_artist_chance@10"),
 }
 GAIN_COLUMNS = ("M2M coarse mAP@100", "M2M fine mAP@100", "same artist in top 10")
 
