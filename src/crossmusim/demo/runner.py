@@ -180,7 +180,7 @@ class DemoRun:
         if proc.returncode != 0:
             raise UserError(f"the demo's crawl failed (exit {proc.returncode}): see {self.logs / 'crawl.log'}")
         stats = json.loads((out / "crawl-stats.json").read_text("utf-8"))
-        pages = sum(1 for e in site.spec.entries)
+        pages = len(site.spec.entries)
         dropped = {**stats.get("skipped", {}), **stats.get("dropped", {})}
         reviews = _counts(Counter(k for k in self.page_kinds.values() if k != "none"))
         note = f"{pages} pages on the site (song reviews: {reviews}), {stats['blocked']} blocked"
@@ -205,7 +205,7 @@ class DemoRun:
             start = time.monotonic()
             out = self.root / name
             self.command(name, "aspects", "--in", str(source), "--out", str(out), "--extractor", "lexicon",
-                     "--vocab", str(world.vocabulary))  # fmt: skip
+                         "--vocab", str(world.vocabulary))  # fmt: skip
             summary = json.loads((out / "aspects-summary.json").read_text("utf-8"))
             dropped = {"without_aspects": summary["without_aspects"], "failed": summary["failed"]}
             self.stage(Stage(name, summary["records"], summary["with_aspects"], dropped, time.monotonic() - start))
@@ -234,7 +234,7 @@ class DemoRun:
         start = time.monotonic()
         out = dataset.parent / name
         self.command(f"train-seed{seed}", "train", "--dataset", str(dataset), "--out", str(out), "--preset", "cpu",
-                 "--text-types", text_types, "--seed", str(seed), "--cache-dir", str(self.cache))  # fmt: skip
+                     "--text-types", text_types, "--seed", str(seed), "--cache-dir", str(self.cache))  # fmt: skip
         summary = json.loads((out / "summary.json").read_text("utf-8"))
         report = json.loads((out / "data-report.json").read_text("utf-8"))
         texts, songs = report["texts"]["train"], report["songs"]["train"]
@@ -255,7 +255,8 @@ class DemoRun:
             args += ["--reference", REFERENCE]
         self.command(f"evaluate-seed{seed}", *args)
         metrics = json.loads((out / "metrics.json").read_text("utf-8"))
-        self.stage(Stage(f"evaluate {seed}", metrics["tracks"], len(metrics["systems"]), {},
+        label = f"evaluate {seed}" + ("" if name == "evaluation" else " unmasked")
+        self.stage(Stage(label, metrics["tracks"], len(metrics["systems"]), {},
                          time.monotonic() - start, "systems scored on the test artists"))  # fmt: skip
         return metrics
 
@@ -280,7 +281,7 @@ class DemoRun:
         start = time.monotonic()
         index, vectors = self.root / "index", self.root / "test-embeddings.npz"
         self.command("index", "embed", "--model", str(run), "--dataset", str(dataset), "--split", "test", "--out",
-                 str(vectors), "--cache-dir", str(self.cache))  # fmt: skip
+                     str(vectors), "--cache-dir", str(self.cache))  # fmt: skip
         self.command("index", "index", "--embeddings", str(vectors), "--out", str(index))
         labels = {(v["title"], v["artist"]): v for v in json.loads(world.labels.read_text("utf-8")).values()}
         items = (index / "items.jsonl").read_text("utf-8").splitlines()
