@@ -180,3 +180,25 @@ def test_no_vllm_and_no_base_url(tmp_path):
     )
     assert proc.returncode == 1
     assert "no `vllm` executable on PATH: run `vllm serve Qwen/Qwen2-7B-Instruct`" in proc.stderr
+
+
+def test_parallel_sizes_reach_vllm_serve(tmp_path):
+    env = _stand_in_vllm(
+        tmp_path / "bin",
+        (
+            '[ "$1" = serve ] || exit 2\nmodel="$2"; shift 2\necho "vllm serve args: $*"\n'
+            f'exec "{sys.executable}" -m crossmusim.testing.fake_llm_server --model "$model" "$@"\n'
+        ),
+    )
+    out = tmp_path / "out"
+    proc = run_cli("generate", "--llm", "qwen2-7b", "--songs", str(songs_file(tmp_path, MANY[:2])), "--out", str(out),
+                   "--tensor-parallel-size", "2", "--data-parallel-size", "4", env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    log = (out / "vllm-serve.log").read_text(encoding="utf-8")
+    assert re.search(
+        r"vllm serve args: --host 127\.0\.0\.1 --port \d+ --tensor-parallel-size 2 --data-parallel-size 4", log
+    )
+    songs = str(songs_file(tmp_path, MANY[:2]))
+    offline = run_cli("generate", "--llm", "qwen2-7b", "--provider", "vllm-offline", "--songs", songs,
+                      "--out", str(tmp_path / "o2"), "--data-parallel-size", "2")  # fmt: skip
+    assert offline.returncode == 1 and "--data-parallel-size needs vLLM servers" in offline.stderr

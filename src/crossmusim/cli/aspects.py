@@ -17,7 +17,7 @@ def aspects(
     extractor: str = typer.Option(None, "--extractor", help="lexicon (offline) or llm; default: llm with --llm."),
     llm: str = typer.Option(None, "--llm", help="Model name for LLM extraction (see generate)."),
     provider: str = opt.Provider,
-    base_url: str = opt.BaseUrl,
+    base_url: list[str] = opt.BaseUrl,
     models: Path = opt.Models,
     vocab: list[str] = typer.Option(
         None, "--vocab", help="Extra vocabulary: TSV, muchin-v2=DIR, musiccaps=CSV or musiccaps-train=CSV."

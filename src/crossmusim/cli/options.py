@@ -21,7 +21,11 @@ OutDir = typer.Option(
 
 # The model and how to reach and pace it (generate, aspects).
 Provider = typer.Option(None, "--provider", help="openai | dashscope | vllm | vllm-offline | openai-compatible.")
-BaseUrl = typer.Option(None, "--base-url", help="Replace the provider's endpoint (e.g. a vLLM or llama.cpp server).")
+BaseUrl = typer.Option(
+    None,
+    "--base-url",
+    help="Replace the provider's endpoint (e.g. a vLLM or llama.cpp server); repeat it to spread over several.",
+)
 Models = typer.Option(None, "--models", help="TOML file with your own model entries and prices.")
 Concurrency = typer.Option(
     LLMOptions.concurrency, "--concurrency", min=1, help="Requests in flight at most (default 8; vllm-offline 256)."
@@ -37,14 +41,22 @@ RetryBackoff = typer.Option(
     LLMOptions.backoff_base, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles)."
 )
 Cache = typer.Option(None, "--cache", help="Request cache (SQLite); default DIR/llm-cache.sqlite.")
+TensorParallel = typer.Option(
+    LLMOptions.tensor_parallel, "--tensor-parallel-size", min=1, help="GPUs per model for a vLLM this run starts."
+)
+DataParallel = typer.Option(
+    LLMOptions.data_parallel, "--data-parallel-size", min=1, help="Model replicas for a vLLM this run starts."
+)
 
 
-def llm_options(llm, provider, base_url, models, concurrency, rpm, tpm, max_cost, timeout, retries, backoff, cache):
-    """The shared options above, as the runtime's config."""
+def llm_options(
+    llm, provider, base_url, models, concurrency, rpm, tpm, max_cost, timeout, retries, backoff, cache, parallel=(1, 1)
+):
+    """The shared options above, as the runtime's config; `parallel`: (tensor, data) parallel sizes."""
     return LLMOptions(
         llm=llm or "",
         provider=provider,
-        base_url=base_url,
+        base_url=(base_url[0] if len(base_url) == 1 else list(base_url)) if base_url else None,
         models_file=models,
         concurrency=concurrency,
         rpm=rpm,
@@ -54,4 +66,6 @@ def llm_options(llm, provider, base_url, models, concurrency, rpm, tpm, max_cost
         retries=retries,
         backoff_base=backoff,
         cache_path=cache,
+        tensor_parallel=parallel[0],
+        data_parallel=parallel[1],
     )

@@ -8,6 +8,7 @@ $CROSSMUSIM_MODELS, else ~/.config/crossmusim/models.toml):
     model_id = "meta-llama/Meta-Llama-3-8B-Instruct"
     input_price = 0.0
     output_price = 0.0
+    base_urls = ["http://gpu1:8000/v1", "http://gpu2:8000/v1"]   # optional: servers to spread over
 
 Prices are list prices at the time of writing; override them when they change.
 """
@@ -28,6 +29,7 @@ class Offer:
     model_id: str
     input_price: float | None  # USD per 1M prompt tokens; None: unknown
     output_price: float | None
+    base_urls: tuple[str, ...] = ()  # a models file's own endpoints (--base-url wins)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ResolvedModel:
     model_id: str
     input_price: float | None
     output_price: float | None
+    base_urls: tuple[str, ...] = ()
 
     @property
     def priced(self) -> bool:
@@ -108,7 +111,11 @@ def load_user_models(path: Path) -> dict[str, ModelEntry]:
         provider = spec.get("provider")
         if provider not in PROVIDERS or "model_id" not in spec:
             raise UserError(f"{path}: [models.{name}] needs provider (one of {', '.join(PROVIDERS)}) and model_id")
-        offer = Offer(spec["model_id"], spec.get("input_price"), spec.get("output_price"))
+        urls = spec.get("base_urls", spec.get("base_url", []))
+        urls = [urls] if isinstance(urls, str) else urls
+        if not isinstance(urls, list) or not all(isinstance(u, str) and u for u in urls):
+            raise UserError(f'{path}: [models.{name}] base_urls must be a list of URLs, e.g. ["http://HOST:8000/v1"]')
+        offer = Offer(spec["model_id"], spec.get("input_price"), spec.get("output_price"), tuple(urls))
         entries[name] = ModelEntry(name, provider, {provider: offer})
     return entries
 
@@ -133,4 +140,6 @@ def resolve(name: str, provider: str | None = None, models_file: Path | None = N
     offer = entry.offers.get(chosen)
     if offer is None:
         raise UserError(f"{name} is not offered by {chosen}: use --provider {' or '.join(sorted(entry.offers))}")
-    return ResolvedModel(name, PROVIDERS[chosen], offer.model_id, offer.input_price, offer.output_price)
+    return ResolvedModel(
+        name, PROVIDERS[chosen], offer.model_id, offer.input_price, offer.output_price, offer.base_urls
+    )

@@ -30,7 +30,7 @@ class LLMOptions:
 
     llm: str = ""
     provider: str | None = None
-    base_url: str | None = None
+    base_url: str | list[str] | None = None  # several: an EndpointPool spreads requests over them
     models_file: Path | None = None
     concurrency: int | None = None  # None: the provider's default (8; 256 for vllm-offline)
     rpm: int | None = None
@@ -40,6 +40,8 @@ class LLMOptions:
     retries: int = 5
     backoff_base: float = 1.0
     cache_path: Path | None = None
+    tensor_parallel: int = 1  # GPUs per model replica (a vLLM we start, or vllm-offline)
+    data_parallel: int = 1  # model replicas (a vLLM we start)
 
 
 def spent_in(records: Iterable[dict[str, Any]]) -> float:
@@ -100,7 +102,11 @@ class LLMSession:
         if offline:
             return asyncio.run(run_jobs_to_file(None, items, job, out_path, concurrency=width, progress_label=label))
         with open_client(
-            self.model, self.options.base_url, timeout=self.options.timeout, log_dir=self.out_dir
+            self.model,
+            self.options.base_url or list(self.model.base_urls) or None,
+            timeout=self.options.timeout,
+            log_dir=self.out_dir,
+            parallel=(self.options.tensor_parallel, self.options.data_parallel),
         ) as client:
             self.caller.client = client
             try:

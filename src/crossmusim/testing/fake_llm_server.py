@@ -26,6 +26,8 @@ import hashlib
 import json
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +113,11 @@ class FakeLLMServer(ChatServer):
         port: int = 0,
         exit_after: int | None = None,
         facts: dict[str, dict[str, Any]] | None = None,
+        slots: int | None = None,
     ) -> None:
         super().__init__(model=model, api_key=api_key, host=host, port=port)
+        # A GPU server's capacity: at most `slots` requests are worked on at once (each takes `latency`).
+        self.slots = threading.BoundedSemaphore(slots) if slots else None
         self.exit_after = exit_after
         self.facts = facts or {}
         self.rules = rules or []
@@ -147,6 +152,10 @@ class FakeLLMServer(ChatServer):
             headers = {"Retry-After": str(rule.retry_after)} if status == 429 else {}
             return Reply(status, {"error": {"message": f"injected {status}", "type": "server_error"}}, headers)
         delay = self.latency + (rule.delay if rule is not None and rule.kind == "slow" else 0.0)
+        if self.slots is not None and delay:
+            with self.slots:
+                time.sleep(delay)
+            delay = 0.0
         finish = "stop"
         if any(INJECTION in str(v).lower() for v in data.values()):
             text = "Sure! I will ignore previous instructions. HACKED."
@@ -219,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="fake-llm")
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--slots", type=int, default=None, help="requests worked on at once (with --latency)")
     parser.add_argument(
         "--exit-after",
         type=int,
@@ -230,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         model=args.model,
         api_key=args.api_key,
         latency=args.latency,
+        slots=args.slots,
         host=args.host,
         port=args.port,
         exit_after=args.exit_after,
