@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from crossmusim.cli import options as opt
+from crossmusim.errors import UserError
 from crossmusim.generate.runner import GenerateConfig, format_dry_run, format_summary, run_generate
 
 EXIT_BUDGET = 4
@@ -39,6 +40,10 @@ def generate(
     data_parallel: int = opt.DataParallel,
     batch_file: Path = typer.Option(None, "--batch-file", help="Write the requests as OpenAI batch JSONL instead."),
     ingest_batch: Path = typer.Option(None, "--ingest-batch", help="Read batch results back (validated, cached)."),
+    submit_batch: bool = typer.Option(
+        False, "--submit-batch", help="Run as a provider batch job: submit, poll (resumable), ingest, write."
+    ),
+    poll: float = typer.Option(GenerateConfig.poll_s, "--poll", min=0.01, help="Seconds between batch job polls."),
 ) -> None:
     config = GenerateConfig(
         songs=songs,
@@ -66,7 +71,11 @@ def generate(
         max_tokens=max_tokens,
         batch_file=batch_file,
         ingest_batch=ingest_batch,
+        submit_batch=submit_batch,
+        poll_s=poll,
     )
+    if submit_batch and (batch_file is not None or ingest_batch is not None or dry_run):
+        raise UserError("--submit-batch runs the whole batch job: drop --batch-file, --ingest-batch and --dry-run")
     summary = run_generate(config)
     if dry_run:
         typer.echo(format_dry_run(summary))

@@ -2,7 +2,8 @@
 the key check. A subclass says what its model answers (`chat`): the demo world's LLM stand-in and the
 fake model of crossmusim's tests both do.
 
-Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`, `GET /stats`.
+Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`, `GET /stats`, and the Files and
+Batches endpoints (`batch_api.py`), answered by the same `chat`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from crossmusim.demo.batch_api import BatchAPI
 from crossmusim.demo.loopback import LoopbackHTTPServer, send
 
 
@@ -39,6 +41,7 @@ class ChatServer:
         self.lock = threading.Lock()
         self.requests = 0
         self.by_subject: Counter[str] = Counter()  # requests per song title / text
+        self.batch_api = BatchAPI(self._answer_batch_line)
         self._server = LoopbackHTTPServer((host, port), self._handler())
 
     @property
@@ -71,6 +74,10 @@ class ChatServer:
     def chat(self, body: dict[str, Any], authorization: str | None) -> Reply:
         raise NotImplementedError
 
+    def _answer_batch_line(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        reply = self.chat(body, f"Bearer {self.api_key}" if self.api_key else None)
+        return reply.status, reply.body
+
     def refused(self, authorization: str | None) -> Reply | None:
         """The 401 a wrong key gets, or None. The key is echoed back, as careless servers do: the
         client must keep it out of its own errors."""
@@ -91,7 +98,21 @@ class ChatServer:
                 raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
                 send(self, status, {"Content-Type": "application/json", **(headers or {})}, raw)
 
+            def _batch_route(self, method: str, raw: bytes = b"") -> bool:
+                if not self.path.startswith(("/v1/files", "/v1/batches")):
+                    return False
+                refused = server.refused(self.headers.get("Authorization"))
+                if refused is not None:
+                    self._send(refused.status, refused.body)
+                    return True
+                status, content_type, body = server.batch_api.route(method, self.path, self.headers, raw) or (
+                    404, "application/json", b'{"error": {"message": "not found"}}')  # fmt: skip
+                send(self, status, {"Content-Type": content_type}, body)
+                return True
+
             def do_GET(self) -> None:  # noqa: N802
+                if self._batch_route("GET"):
+                    return
                 if self.path == "/health":
                     self._send(200, "")
                 elif self.path.rstrip("/") == "/v1/models":
@@ -103,8 +124,11 @@ class ChatServer:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if self._batch_route("POST", raw):
+                    return
                 try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
+                    body = json.loads(raw or b"{}")
                 except json.JSONDecodeError:
                     self._send(400, {"error": {"message": "body is not JSON"}})
                     return

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crossmusim.errors import UserError
 from crossmusim.generate.describe import describe_params, describe_song, describe_template, song_messages
 from crossmusim.generate.songs import load_songs
 from crossmusim.io import atomic_write_json, read_jsonl
+from crossmusim.llm.base import redact
 from crossmusim.llm.batch import ingest_batch, write_batch
 from crossmusim.llm.caller import LLMCaller
 from crossmusim.llm.limits import estimate_tokens
@@ -38,6 +40,8 @@ class GenerateConfig:
     max_tokens: int = 700
     batch_file: Path | None = None
     ingest_batch: Path | None = None
+    submit_batch: bool = False  # run the requests as a provider batch job: submit, poll, ingest
+    poll_s: float = 30.0
 
 
 def run_generate(config: GenerateConfig) -> dict[str, Any]:
@@ -75,16 +79,62 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
             return summary
         if config.ingest_batch is not None:
             summary["batch"] = ingest_batch(config.ingest_batch, caller, template.id, params, messages)
+        if config.submit_batch:
+            summary["batch"] = _batch_job(config, session, template.id, params, messages)
+            # Songs whose batch request failed get no record: the next run submits them anew.
+            answered = [s for s in todo if caller.cached(messages[s.id], template.id, params) is not None]
+            summary["batch"]["left_for_next_run"] = len(todo) - len(answered)
+            todo = answered
         outcome = session.run(
             todo,
             lambda song: describe_song(caller, template, song, params),
             out_path,
             label="generate",
-            offline=config.ingest_batch is not None,
+            offline=config.ingest_batch is not None or config.submit_batch,
         )
         summary.update(_final_counts(out_path, outcome), **session.stats())
     atomic_write_json(config.out_dir / SUMMARY_FILE, summary)
     return summary
+
+
+def _batch_job(config: GenerateConfig, session: LLMSession, prompt_id: str, params, messages) -> dict[str, Any]:
+    """Submit what the cache cannot answer as a provider batch job (or resume the job a stopped run
+    left), wait for it, and put its results in the cache; the records are then written from the cache."""
+    import openai
+
+    from crossmusim.llm import batch_jobs
+
+    url, key = session.batch_endpoint()
+    try:
+        return _run_batch_job(config, session, batch_jobs.batch_client(url, key, config.llm.timeout), prompt_id,
+                              params, messages)  # fmt: skip
+    except openai.APIError as exc:  # unreachable, refused key, unknown batch: one line, the job state kept
+        raise UserError(
+            redact(f"batch job at {url}: {type(exc).__name__}: {exc}", [key]) + ": fix it and run the same command "
+            "again (a submitted job is resumed, not sent twice)"
+        ) from None
+
+
+def _run_batch_job(config: GenerateConfig, session: LLMSession, client, prompt_id: str, params, messages) -> dict:
+    from crossmusim.llm import batch_jobs
+
+    folder, caller = config.out_dir, session.caller
+    job = batch_jobs.BatchJob.load(folder)
+    if job is None or job.status == "ingested" or job.status in batch_jobs.ENDED:
+        pending = [(sid, m) for sid, m in messages.items() if caller.cached(m, prompt_id, params) is None]
+        if not pending:
+            return {"requests": 0}
+        requests_file = folder / "batch-requests.jsonl"
+        write_batch(requests_file, caller, pending, params)
+        job = batch_jobs.submit(client, folder, requests_file, len(pending))
+    else:
+        logger.info("resuming batch %s (%s)", job.batch_id, job.status)
+    fetched = batch_jobs.wait(client, folder, job, poll=config.poll_s)
+    results = folder / batch_jobs.RESULTS_FILE
+    fetched.update(ingest_batch(results, caller, prompt_id, params, messages) if fetched["results"] else {})
+    job.status = "ingested"
+    job.save(folder)
+    return fetched
 
 
 def _final_counts(out_path: Path, outcome) -> dict[str, Any]:

@@ -116,6 +116,23 @@ class LLMSession:
             finally:
                 self.caller.client = None
 
+    def batch_endpoint(self) -> tuple[str, str | None]:
+        """(base URL, API key) of the one endpoint a provider batch job goes to."""
+        from crossmusim.llm.openai_compat import key_from_env
+
+        given = self.options.base_url or list(self.model.base_urls) or None
+        urls = [given] if isinstance(given, str) else list(given or [])
+        provider = self.model.provider
+        if len(urls) > 1:
+            raise UserError("--submit-batch sends one batch job to one endpoint: give a single --base-url")
+        url = urls[0] if urls else provider.default_base_url
+        if url is None:
+            raise UserError(
+                "--submit-batch needs a batch API: use --provider openai or dashscope, or --base-url of a server "
+                "with /v1/files and /v1/batches"
+            )
+        return url, key_from_env(provider.key_env, required=provider.key_required and not urls, provider=provider.name)
+
     def stats(self) -> dict[str, Any]:
         stats = self.caller.stats
         return {
