@@ -170,3 +170,26 @@ def test_paper_preset_runs_one_epoch_on_a_cpu_with_a_local_text_model(small_data
     model = DualEncoder.from_pretrained(out / "model")
     assert sum(p.numel() for p in model.audio_tower.parameters()) > 3.5e6
     assert model.embed_audio([np.zeros(22050 * 12, np.float32)]).shape == (1, 256)
+
+
+@pytest.mark.slow
+def test_two_nodes_meet_by_rendezvous_and_train_as_one(small_dataset, tmp_path, cache_env):
+    """Two torchrun agents (two "nodes" of one process each) meeting at a c10d rendezvous endpoint,
+    as on a cluster, give the weights of one process on the same global batch."""
+    args = ["--preset", "tiny", "--epochs", "1", "--batch-size", "8", "--freeze", "audio"]
+    one = tmp_path / "one"
+    assert train(small_dataset, one, cache_env, *args).returncode == 0
+    nodes = tmp_path / "nodes"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
+           "--rdzv-backend", "c10d", "--rdzv-endpoint", "127.0.0.1:29533", "--rdzv-id", "crossmusim-test",
+           "-m", "crossmusim", "train", "--dataset", str(small_dataset), "--out", str(nodes), *args]  # fmt: skip
+    env = dict(os.environ, **cache_env)
+    agents = [subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True) for _ in range(2)]  # fmt: skip
+    errors = [agent.communicate(timeout=300)[1] for agent in agents]
+    assert all(agent.returncode == 0 for agent in agents), errors[0][-2000:] + errors[1][-2000:]
+    processes = [json.loads((run / "summary.json").read_text("utf-8"))["processes"] for run in (one, nodes)]
+    assert processes == [1, 2]  # the two agents met: one job of two processes, not two jobs of one
+    a, b = _weights(one / "model"), _weights(nodes / "model")
+    changed = [k for k in a if k.startswith(("text_", "audio_head"))]
+    assert changed and all(torch.allclose(a[k], b[k], atol=1e-5) for k in changed)

@@ -314,6 +314,7 @@ class Trainer:
             "best_epoch": best_epoch,
             "best": {cfg.select_metric: best},
             "stopped_early": stopped_early,
+            "processes": self.state.world,  # DDP processes over all nodes
             "model": str(out / "model"),
         }
         if main:
