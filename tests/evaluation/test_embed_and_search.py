@@ -56,6 +56,28 @@ def test_embed_is_deterministic_cached_and_lists_bad_files(eval_dataset, tiny_ru
     assert "embedded 1 tracks with dsp" in proc.stdout and "1 unusable files skipped" in proc.stdout
 
 
+@pytest.mark.slow
+def test_workers_give_the_same_embeddings_in_the_same_order(eval_dataset, tiny_run, tmp_path):
+    # A fresh cache, so the two workers really compute every vector (nothing answered from the cache).
+    env = {"CROSSMUSIM_CACHE": str(tmp_path / "cache")}
+    args = ["embed", "--model", str(tiny_run), "--dataset", str(eval_dataset), "--split", "train"]
+    proc = run_cli(*args, "--workers", "2", "--out", str(tmp_path / "two.npz"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert " in 2 processes" in proc.stdout
+    one = run_cli(*args, "--out", str(tmp_path / "one.npz"), env={"CROSSMUSIM_CACHE": str(tmp_path / "cache1")})
+    assert one.returncode == 0, one.stderr
+    ids_two, two = read_embeddings(tmp_path / "two.npz")
+    ids_one, single = read_embeddings(tmp_path / "one.npz")
+    assert len(ids_one) > 8 and ids_two == ids_one and np.allclose(two, single, atol=1e-5)
+    # dsp standardises over the whole pool: done after the workers' vectors are merged
+    dsp = ["embed", "--baseline", "dsp", "--dataset", str(eval_dataset), "--split", "train"]
+    assert run_cli(*dsp, "--workers", "2", "--out", str(tmp_path / "d2.npz"), env=env).returncode == 0
+    assert (
+        run_cli(*dsp, "--out", str(tmp_path / "d1.npz"), env={"CROSSMUSIM_CACHE": str(tmp_path / "c3")}).returncode == 0
+    )
+    assert np.allclose(read_embeddings(tmp_path / "d2.npz")[1], read_embeddings(tmp_path / "d1.npz")[1], atol=1e-5)
+
+
 def test_model_text_queries_are_embedded_beside_the_tracks(eval_dataset, tiny_run, eval_cache, tmp_path):
     queries = tmp_path / "q.txt"
     queries.write_text("a deep low bass drone\nnoisy percussion bursts\n", encoding="utf-8")

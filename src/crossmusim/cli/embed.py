@@ -21,6 +21,9 @@ def embed(
     text: Path = typer.Option(None, "--text", help="A file of query texts, one per line (a trained model only)."),
     seed: int = BaselineSeed,
     cache_dir: Path = CacheDir,
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Processes that embed (a large pool); the output keeps the input order."
+    ),
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset
@@ -39,7 +42,7 @@ def embed(
     else:
         tracks, problems = tracks_from_audio(audio)
     embedder = make_embedder(model, baseline, seed)
-    result = embed_tracks(embedder, tracks, cache_dir)
+    result = embed_tracks(embedder, tracks, cache_dir, workers=workers, spec=(model, baseline, seed))
     problems += result.problems
     if not result.ids:
         raise UserError(f"no track could be embedded ({len(problems)} unusable): check --dataset or --audio")
@@ -64,6 +67,8 @@ def embed(
         encoding="utf-8",
     )
     message = f"embedded {len(result.ids)} tracks with {embedder.name} into {out} ({result.vectors.shape[1]}-d)"
+    if result.processes > 1:
+        message += f" in {result.processes} processes"
     if text is not None:
         queries = [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
         vectors = embedder.embed_texts(queries)

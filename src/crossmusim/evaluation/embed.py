@@ -41,6 +41,7 @@ class Embedded:
     vectors: np.ndarray
     tracks: list[Track]
     problems: list[dict[str, str]]
+    processes: int = 1  # how many processes computed the vectors not found in the cache
 
 
 def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
@@ -103,44 +104,96 @@ def system_id(embedder: Embedder) -> str:
 
 
 def embed_tracks(
-    embedder: Embedder, tracks: list[Track], cache_dir: Path | None = None, progress: bool = True
+    embedder: Embedder,
+    tracks: list[Track],
+    cache_dir: Path | None = None,
+    progress: bool = True,
+    *,
+    workers: int = 1,
+    spec: tuple[Path | None, str | None, int] | None = None,
 ) -> Embedded:
+    """Embed `tracks` in order. `workers` > 1 spreads the tracks not yet cached over that many
+    processes, each building its own embedder from `spec` (model, baseline, seed: `make_embedder`'s
+    arguments). This process alone writes the caches: it decodes every track first, the workers only
+    read decoded audio, and their vectors come back here to be stored."""
     from tqdm import tqdm
 
     root = cache_dir or default_cache_dir()
     cache = AudioCache(root, embedder.sample_rate)
     store_dir = root / "embeddings" / system_id(embedder)
     store = ArrayStore.existing(store_dir)
-    ids, vectors, kept, problems = [], [], [], []
-    bar = tqdm(
-        tracks,
-        desc=f"embedding ({embedder.name})",
-        unit="track",
-        file=sys.stderr,
-        disable=not (progress and sys.stderr.isatty()),
-    )
-    for track in bar:
+    keys: list[str | None] = []
+    problems = []
+    for track in tracks:
         try:
             data = track.audio if track.audio is not None else Path(track.file).read_bytes()
-            key = cache.add(data)
+            keys.append(cache.add(data))
         except Exception as exc:  # missing, unreadable, not audio: listed, never fatal
             problems.append(
                 {"id": track.id, "path": track.path, "reason": (str(exc).splitlines() or [type(exc).__name__])[0][:200]}
             )
-            continue
-        vector = None
-        if store is not None and key in store:
-            vector = np.array(store.get(key)[0])
-        if vector is None:
-            vector = np.asarray(embedder.embed_track(cache.read(key), track.id), dtype=np.float32)
-            if store is None:
-                store = ArrayStore(store_dir, "<f4", len(vector))
-            if key not in store:
-                store.add(key, vector)
-        ids.append(track.id)
-        vectors.append(vector)
-        kept.append(track)
+            keys.append(None)
+    found: dict[str, np.ndarray] = {}
+    for key in keys:
+        if key is not None and store is not None and key in store and key not in found:
+            found[key] = np.array(store.get(key)[0])
+    todo = list(dict.fromkeys(k for k, t in zip(keys, tracks, strict=True) if k is not None and k not in found))
+    track_of = {k: t.id for k, t in zip(keys, tracks, strict=True) if k is not None}
+    show = progress and sys.stderr.isatty()
+    processes = workers if workers > 1 and spec is not None and len(todo) > 1 else 1
+    if processes > 1:
+        computed = _embed_in_processes(spec, root, embedder.sample_rate, [(k, track_of[k]) for k in todo], workers)
+    else:
+        bar = tqdm(todo, desc=f"embedding ({embedder.name})", unit="track", file=sys.stderr, disable=not show)
+        computed = (np.asarray(embedder.embed_track(cache.read(k), track_of[k]), dtype=np.float32) for k in bar)
+    for key, vector in zip(todo, computed, strict=True):
+        if store is None:
+            store = ArrayStore(store_dir, "<f4", len(vector))
+        if key not in store:
+            store.add(key, vector)
+        found[key] = vector
+    ids, vectors, kept = [], [], []
+    for key, track in zip(keys, tracks, strict=True):
+        if key is not None:
+            ids.append(track.id)
+            vectors.append(found[key])
+            kept.append(track)
     matrix = np.stack(vectors) if vectors else np.zeros((0, 1), np.float32)
     if embedder.standardise and len(matrix) > 1:
         matrix = (matrix - matrix.mean(axis=0)) / (matrix.std(axis=0) + 1e-8)
-    return Embedded(ids, normalise(matrix), kept, problems)
+    return Embedded(ids, normalise(matrix), kept, problems, processes)
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(spec: tuple[Path | None, str | None, int], root: Path, rate: int, threads: int) -> None:
+    import torch
+
+    from crossmusim.evaluation.baselines import make_embedder
+
+    torch.set_num_threads(threads)  # the machine's cores shared among the workers, not each taking all
+    _WORKER["embedder"] = make_embedder(*spec)
+    _WORKER["cache"] = AudioCache(root, rate)
+
+
+def _embed_chunk(chunk: list[tuple[str, str]]) -> list[np.ndarray]:
+    embedder, cache = _WORKER["embedder"], _WORKER["cache"]
+    return [np.asarray(embedder.embed_track(cache.read(key), track_id), dtype=np.float32) for key, track_id in chunk]  # type: ignore[attr-defined]
+
+
+def _embed_in_processes(
+    spec: tuple[Path | None, str | None, int], root: Path, rate: int, todo: list[tuple[str, str]], workers: int
+) -> list[np.ndarray]:
+    """Vectors for `todo` (audio key, track id), in order, from `workers` spawned processes."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, min(32, len(todo) // (4 * workers)))  # a few chunks per worker: balanced, little overhead
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch or open caches
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(spec, root, rate, threads)) as pool:  # fmt: skip
+        return [vector for part in pool.map(_embed_chunk, chunks) for vector in part]
