@@ -56,7 +56,7 @@ def llm_options(
     return LLMOptions(
         llm=llm or "",
         provider=provider,
-        base_url=(base_url[0] if len(base_url) == 1 else list(base_url)) if base_url else None,
+        base_urls=list(base_url or []),
         models_file=models,
         concurrency=concurrency,
         rpm=rpm,

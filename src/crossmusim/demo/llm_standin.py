@@ -66,13 +66,15 @@ class WorldLLM(ChatServer):
 
     def describe(self, title: str, artist: str, lang: str = "en") -> dict[str, Any]:
         """The describe reply (the v2 schema) for a song of the world; unknown songs get an abstention."""
+        abstain = {"known": False, "artist": "", "release_year": None, "album": "", **dict.fromkeys(FIELDS, ""),
+                   "description": ""}  # fmt: skip
         song = self.songs.get(song_key(title, artist))
-        rng = text_rng(self.seed, song, "llm") if song is not None else None
-        if song is None or rng is None or rng.random() < self.rates.abstain:
-            if song is not None:
-                self.kinds[song.id] = "abstain"
-            return {"known": False, "artist": "", "release_year": None, "album": "", **dict.fromkeys(FIELDS, ""),
-                    "description": ""}  # fmt: skip
+        if song is None:
+            return abstain
+        rng = text_rng(self.seed, song, "llm")
+        if rng.random() < self.rates.abstain:
+            self.kinds[song.id] = "abstain"
+            return abstain
         kind = self.rates.draw(rng)
         self.kinds[song.id] = kind
         facts = said(song, kind, rng)

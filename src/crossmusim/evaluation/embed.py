@@ -124,7 +124,8 @@ def embed_tracks(
     store = ArrayStore.existing(store_dir)
     keys: list[str | None] = []
     problems = []
-    for track in tracks:
+    show = progress and sys.stderr.isatty()
+    for track in tqdm(tracks, desc="decoding", unit="track", file=sys.stderr, disable=not show):
         try:
             data = track.audio if track.audio is not None else Path(track.file).read_bytes()
             keys.append(cache.add(data))
@@ -139,7 +140,6 @@ def embed_tracks(
             found[key] = np.array(store.get(key)[0])
     todo = list(dict.fromkeys(k for k, t in zip(keys, tracks, strict=True) if k is not None and k not in found))
     track_of = {k: t.id for k, t in zip(keys, tracks, strict=True) if k is not None}
-    show = progress and sys.stderr.isatty()
     processes = workers if workers > 1 and spec is not None and len(todo) > 1 else 1
     if processes > 1:
         computed = _embed_in_processes(spec, root, embedder.sample_rate, [(k, track_of[k]) for k in todo], workers)

@@ -12,6 +12,7 @@ from crossmusim.errors import UserError
 from crossmusim.generate.describe import describe_params, describe_song, describe_template, song_messages
 from crossmusim.generate.songs import load_songs
 from crossmusim.io import atomic_write_json, read_jsonl
+from crossmusim.llm import batch_jobs
 from crossmusim.llm.base import redact
 from crossmusim.llm.batch import ingest_batch, write_batch
 from crossmusim.llm.caller import LLMCaller
@@ -100,9 +101,7 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
 def _batch_job(config: GenerateConfig, session: LLMSession, prompt_id: str, params, messages) -> dict[str, Any]:
     """Submit what the cache cannot answer as a provider batch job (or resume the job a stopped run
     left), wait for it, and put its results in the cache; the records are then written from the cache."""
-    import openai
-
-    from crossmusim.llm import batch_jobs
+    import openai  # the SDK takes 0.6 s to import: only for a batch job
 
     url, key = session.batch_endpoint()
     try:
@@ -116,8 +115,6 @@ def _batch_job(config: GenerateConfig, session: LLMSession, prompt_id: str, para
 
 
 def _run_batch_job(config: GenerateConfig, session: LLMSession, client, prompt_id: str, params, messages) -> dict:
-    from crossmusim.llm import batch_jobs
-
     folder, caller = config.out_dir, session.caller
     job = batch_jobs.BatchJob.load(folder)
     if job is None or job.status == "ingested" or job.status in batch_jobs.ENDED:

@@ -9,6 +9,7 @@ reported with its errors, and the next run submits what is still unanswered anew
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -38,8 +39,6 @@ class BatchJob:
 
     @classmethod
     def load(cls, folder: Path) -> BatchJob | None:
-        import json
-
         path = folder / STATE_FILE
         return cls(**json.loads(read_text(path))) if path.exists() else None
 

@@ -18,19 +18,20 @@ from crossmusim.llm.vllm_launcher import VllmServer
 @contextlib.contextmanager
 def open_client(
     model: ResolvedModel,
-    base_url: str | Sequence[str] | None,
+    base_urls: Sequence[str],
     *,
     timeout: float,
     log_dir: Path,
     parallel: tuple[int, int] = (1, 1),
 ) -> Iterator[LLMClient]:
-    """One client; several `base_url`s (a list) give an `EndpointPool` spreading requests over them.
+    """One client for `base_urls` (none: the provider's endpoint, or a vLLM this run starts); several
+    give an `EndpointPool` spreading requests over them.
     `parallel`: (tensor, data) parallel sizes for a vLLM this run starts (vllm-offline: tensor only)."""
     provider = model.provider
     tensor, data = parallel
-    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
+    urls = list(base_urls)
     if len(urls) > 1:
-        if provider.name in ("vllm-offline",):
+        if provider.name == "vllm-offline":
             raise UserError("--base-url is not used with --provider vllm-offline: drop it")
         key = key_from_env(provider.key_env, required=False, provider=provider.name)
         clients = [OpenAICompatibleClient(provider.name, url, key, timeout=timeout, json_mode=provider.json_mode)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ class LLMOptions:
 
     llm: str = ""
     provider: str | None = None
-    base_url: str | list[str] | None = None  # several: an EndpointPool spreads requests over them
+    base_urls: list[str] = field(default_factory=list)  # several: an EndpointPool spreads requests over them
     models_file: Path | None = None
     concurrency: int | None = None  # None: the provider's default (8; 256 for vllm-offline)
     rpm: int | None = None
@@ -103,7 +103,7 @@ class LLMSession:
             return asyncio.run(run_jobs_to_file(None, items, job, out_path, concurrency=width, progress_label=label))
         with open_client(
             self.model,
-            self.options.base_url or list(self.model.base_urls) or None,
+            self.endpoints(),
             timeout=self.options.timeout,
             log_dir=self.out_dir,
             parallel=(self.options.tensor_parallel, self.options.data_parallel),
@@ -116,12 +116,16 @@ class LLMSession:
             finally:
                 self.caller.client = None
 
+    def endpoints(self) -> list[str]:
+        """The endpoints asked: --base-url (repeatable), else the models file's, else none (the
+        provider's own, or a vLLM this run starts)."""
+        return list(self.options.base_urls) or list(self.model.base_urls)
+
     def batch_endpoint(self) -> tuple[str, str | None]:
         """(base URL, API key) of the one endpoint a provider batch job goes to."""
         from crossmusim.llm.openai_compat import key_from_env
 
-        given = self.options.base_url or list(self.model.base_urls) or None
-        urls = [given] if isinstance(given, str) else list(given or [])
+        urls = self.endpoints()
         provider = self.model.provider
         if len(urls) > 1:
             raise UserError("--submit-batch sends one batch job to one endpoint: give a single --base-url")

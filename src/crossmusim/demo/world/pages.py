@@ -90,7 +90,7 @@ def world_page(song: Song, index: int, seed: int, rates: PageRates) -> tuple[Ent
     page_id = 200000 + index
     name = song.artist.name
     infobox = [("中文名称" if rng.random() < 0.5 else "中文名", song.title), ("所属专辑", f"《{song.album}》"),
-               ("歌曲原唱", name), ("音乐风格", ZH[facts.genre if kind != "vague" else song.genre]),
+               ("歌曲原唱", name), ("音乐风格", ZH[facts.genre]),
                ("发行时间", f"{song.year}年{rng.randint(1, 12):02d}月"), ("歌曲时长", f"{rng.randint(2, 4)}分{rng.randint(0, 59)}秒"),
                ("歌曲语言", "华语" if song.artist.language == "zh" else "英语")]  # fmt: skip
     sections = [("歌曲鉴赏" if rng.random() < 0.7 else "歌曲赏析", review_zh(song, facts, kind, rng))]
@@ -100,7 +100,7 @@ def world_page(song: Song, index: int, seed: int, rates: PageRates) -> tuple[Ent
     layout = "old" if rng.random() < 0.5 else "new"
     body = song_page_html(layout, title=song.title, artist=name, page_id=page_id, summary=summary, infobox=infobox,
                           sections=sections)  # fmt: skip
-    terms = [ZH[song.genre if kind == "vague" else facts.genre]]
+    terms = [ZH[facts.genre]]  # a vague page's facts are the song's own: it only says less
     if kind != "vague":
         terms += [ZH[facts.subgenre], ZH[facts.mood]]
     entry = Entry(path=f"/item/{song.title}/{page_id}", terms=terms, abstract=summary, body=body.encode("utf-8"))
