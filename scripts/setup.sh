@@ -24,6 +24,16 @@ if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -f /usr/share/sounds/sf2/Fluid
   fi
 fi
 
+if ! command -v redis-server >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's redis-server (the shared crawl's tests start one on loopback)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+      || echo "setup: warning: redis-server could not be installed; shared-crawl tests will be skipped"
+  else
+    echo "setup: note: install redis-server (Debian package) to run a shared crawl (crawl --redis-url)"
+  fi
+fi
+
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # torch first, pinned to the CPU wheel this machine keeps on disk (a newer release would be a CUDA build).

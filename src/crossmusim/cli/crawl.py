@@ -53,6 +53,16 @@ def crawl(
         None, "--set", "-s", help="Any Scrapy setting, KEY=VALUE (repeatable; VALUE parsed as JSON when it is)."
     ),
     demo: bool = typer.Option(False, "--demo", help="Serve the bundled demo site on loopback and crawl it."),
+    redis_url: str = typer.Option(
+        None,
+        "--redis-url",
+        envvar="CROSSMUSIM_REDIS_URL",
+        help="Join a crawl shared through this Redis server (redis://HOST:6379/0); one per worker.",
+    ),
+    redis_key: str = typer.Option(
+        CrawlConfig.redis_key, "--redis-key", help="Prefix of the shared crawl's Redis keys (one per crawl)."
+    ),
+    worker_name: str = typer.Option(None, "--worker-name", help="This worker's name in a shared crawl."),
 ) -> None:
     if render not in (None, "js"):
         raise UserError(f"--render {render!r} is not supported: use --render js")
@@ -74,6 +84,9 @@ def crawl(
         block_backoff_s=block_backoff,
         max_consecutive_blocks=max_blocked,
         extra_settings=parse_settings(scrapy_settings or []),
+        redis_url=redis_url,
+        redis_key=redis_key,
+        worker_name=worker_name,
     )
     if user_agent:
         config.user_agent = user_agent

@@ -39,3 +39,7 @@ class CrawlConfig:
     search_rows: int = 10
     progress_interval_s: float = 10.0
     extra_settings: dict[str, object] = field(default_factory=dict)
+    # A shared crawl (scrapy-redis): the Redis server, the crawl's key prefix, this worker's name.
+    redis_url: str | None = None
+    redis_key: str = "crossmusim:baike"
+    worker_name: str | None = None

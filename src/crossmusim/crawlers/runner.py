@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 
+from crossmusim.crawlers.cluster.keys import new_worker_id
+from crossmusim.crawlers.cluster.redis_check import ping_redis
 from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.crawlers.parsing.site_urls import SITE_URL
 from crossmusim.crawlers.settings import build_settings
@@ -94,6 +96,20 @@ def check_base_url(url: str | None) -> None:
         raise UserError(f"--base-url {url!r} must be http(s)://host[:port]")
 
 
+def check_cluster(config: CrawlConfig) -> str | None:
+    """For a shared crawl: Redis answers; return this worker's id (None for a crawl of its own)."""
+    if not config.redis_url:
+        return None
+    require("scrapy_redis", "cluster")
+    if config.max_pages is not None:
+        raise UserError(
+            "--max-pages bounds a crawl of one process; a shared crawl ends when its queue is empty "
+            "(stop a worker early with --set CLOSESPIDER_PAGECOUNT=N)"
+        )
+    ping_redis(config.redis_url)
+    return new_worker_id(config.worker_name)
+
+
 def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     """Crawl, append songs to `out_dir/songs.jsonl`, write `crawl-stats.json`; return the stats."""
     check_base_url(config.base_url)
@@ -101,10 +117,11 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
         raise UserError(f"unknown site {config.site!r}: choose one of {', '.join(SPIDERS)}")
     check_output_dir(config)
     check_render(config)
+    worker_id = check_cluster(config)
     config.out_dir.mkdir(parents=True, exist_ok=True)
-    state = CrawlState.load(config.out_dir, resume=config.resume)
+    state = CrawlState.load(config.out_dir, resume=config.resume, frontier=worker_id is None)
     state.open()
-    process = CrawlerProcess(build_settings(config))
+    process = CrawlerProcess(build_settings(config, worker_id))
     quiet_third_party_loggers()  # Scrapy reset the levels while configuring its logging
     crawler = process.create_crawler(SPIDERS[config.site])
     started = time.monotonic()
@@ -118,6 +135,9 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     songs_path = config.out_dir / SONGS_FILE
     songs_total = sum(1 for _ in read_jsonl(songs_path)) if songs_path.exists() else 0
     summary = summarise(stats, config, state, time.monotonic() - started, songs_total)
+    if worker_id is not None:
+        cluster = _grouped(stats, "crossmusim/cluster/")
+        summary["cluster"] = {"worker": worker_id, "redis_key": config.redis_key, **cluster}
     atomic_write_json(config.out_dir / STATS_FILE, summary)
     with JsonlAppender(config.out_dir / STATE_DIR / RUNS_FILE) as runs:
         runs.write(summary)  # one line per run: resumed crawls keep the history of earlier runs

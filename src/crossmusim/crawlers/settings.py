@@ -13,7 +13,8 @@ _PKG = "crossmusim.crawlers"
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 
 
-def build_settings(config: CrawlConfig) -> dict[str, Any]:
+def build_settings(config: CrawlConfig, worker_id: str | None = None) -> dict[str, Any]:
+    """The crawl's Scrapy settings; with `config.redis_url`, those of worker `worker_id` of a shared crawl."""
     state_dir = config.out_dir / ".crawl-state"
     settings: dict[str, Any] = {
         "BOT_NAME": "crossmusim",
@@ -77,6 +78,10 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         )
     if config.render_js:
         settings.update(render_settings(config.chromium_path))
+    if config.redis_url:
+        from crossmusim.crawlers.cluster.settings import cluster_settings  # needs the cluster extra
+
+        settings = cluster_settings(settings, config.redis_url, config.redis_key, worker_id or "worker")
     settings.update(config.extra_settings)
     return settings
 

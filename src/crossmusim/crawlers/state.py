@@ -46,8 +46,11 @@ class CrawlState:
         return self.out_dir / SONGS_FILE
 
     @classmethod
-    def load(cls, out_dir: Path, *, resume: bool) -> CrawlState:
-        """Read what earlier runs left (only with `resume`; a fresh crawl starts empty)."""
+    def load(cls, out_dir: Path, *, resume: bool, frontier: bool = True) -> CrawlState:
+        """Read what earlier runs left (only with `resume`; a fresh crawl starts empty).
+
+        A worker of a shared crawl reads only its songs (`frontier=False`): Redis keeps the queue.
+        """
         state = cls(out_dir=out_dir)
         if not resume:
             return state
@@ -59,9 +62,9 @@ class CrawlState:
                         state.done_keys.add(item_key(url))
                 if record.get("canonical_url"):
                     state.canonical_keys.add(item_key(record["canonical_url"]))
-        frontier = out_dir / STATE_DIR / FRONTIER_FILE
-        if frontier.exists():
-            for event in read_jsonl(frontier):
+        frontier_path = out_dir / STATE_DIR / FRONTIER_FILE
+        if frontier and frontier_path.exists():
+            for event in read_jsonl(frontier_path):
                 if event.get("kind") == "search":
                     rec = SearchRecord(
                         event["url"],
