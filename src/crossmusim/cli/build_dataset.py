@@ -49,6 +49,12 @@ def build(
     splits_from: Path = typer.Option(
         None, "--splits-from", help="An earlier output: its artists keep their splits (ablations on one split)."
     ),
+    chunk_records: int = typer.Option(
+        BuildConfig.chunk_records,
+        "--chunk-records",
+        min=1,
+        help="Records sorted in memory at once (the rest waits in work files): lower it to use less memory.",
+    ),
 ) -> None:
     config = BuildConfig(
         out=out,
@@ -69,6 +75,7 @@ def build(
         parquet=parquet,
         push_to_hub=push_to_hub,
         splits_from=splits_from,
+        chunk_records=chunk_records,
         command=shlex.join(["crossmusim", *sys.argv[sys.argv.index("build-dataset") :]])
         if "build-dataset" in sys.argv
         else "crossmusim build-dataset",

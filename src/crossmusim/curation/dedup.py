@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -97,39 +97,61 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 def near_duplicate_of(
     texts: list[str], *, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5, seed: int = 1
 ) -> list[int | None]:
-    """For each text, the earliest text it is a near duplicate of (directly), or None.
+    """For each text, the earliest text it is a near duplicate of (directly), or None (in memory)."""
+    hasher = MinHasher(num_perm, seed)
+    shingle_sets = [shingle_hashes(normalise_for_dedup(t), ngram) for t in texts]
+    signatures = (
+        np.stack([hasher.signature(h) for h in shingle_sets]) if texts else np.zeros((0, num_perm), dtype=np.uint32)
+    )
+    return near_duplicates(signatures, shingle_sets.__getitem__, threshold=threshold)
 
+
+def _buckets(block: np.ndarray) -> list[np.ndarray]:
+    """Rows of `block` with equal values, as index arrays (ascending), for buckets of two or more,
+    in the order of their first index (as a dict filled in index order would give them)."""
+    if len(block) < 2:
+        return []
+    keys = np.ascontiguousarray(block).view(np.dtype((np.void, block.dtype.itemsize * block.shape[1]))).ravel()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+    ends = np.append(starts[1:], len(order))
+    crowded = np.flatnonzero(ends - starts >= 2)
+    groups = [order[starts[g] : ends[g]] for g in crowded]
+    groups.sort(key=lambda members: int(members[0]))
+    return groups
+
+
+def near_duplicates(
+    signatures: np.ndarray, shingles_of: Callable[[int], np.ndarray], *, threshold: float = 0.8
+) -> list[int | None]:
+    """For each row of `signatures`, the earliest row it is a near duplicate of (directly), or None.
+
+    `signatures` may be a memory-mapped file (build-dataset keeps them on disk) and `shingles_of(i)`
+    gives text i's sorted unique shingle hashes, for the exact check of the few candidates.
     LSH bands on MinHash signatures propose candidates generously (the S-curve steps up well below
     the threshold); each candidate pair is then confirmed on the exact Jaccard similarity of the
     shingle sets, so precision does not depend on signature noise. Texts are dropped per connected
     cluster: a text joined to the cluster of an earlier text is reported as a duplicate even when it
     is near only to another member.
     """
-    hasher = MinHasher(num_perm, seed)
-    shingle_sets = [shingle_hashes(normalise_for_dedup(t), ngram) for t in texts]
-    signatures = (
-        np.stack([hasher.signature(h) for h in shingle_sets]) if texts else np.zeros((0, num_perm), dtype=np.uint32)
-    )
+    count, num_perm = signatures.shape
     bands, rows = lsh_params(threshold, num_perm)
-    parent = list(range(len(texts)))
-    direct: list[int | None] = [None] * len(texts)
+    parent = np.arange(count)
+    direct: list[int | None] = [None] * count
     checked: set[tuple[int, int]] = set()
 
     def find(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
-            i = parent[i]
+            i = int(parent[i])
         return i
 
     for band in range(bands):
-        buckets: dict[bytes, list[int]] = defaultdict(list)
-        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
-        for i in range(len(texts)):
-            buckets[block[i].tobytes()].append(i)
-        for members in buckets.values():
-            if len(members) < 2:
-                continue
-            member_sigs = signatures[members]
+        # One band's keys in memory at a time (count x rows x 4 bytes), bucketed by sorting them.
+        for members_array in _buckets(np.asarray(signatures[:, band * rows : (band + 1) * rows])):
+            members = members_array.tolist()
+            member_sigs = np.asarray(signatures[members_array])
             for pos in range(1, len(members)):
                 i = members[pos]
                 # Bounded work in crowded buckets: the nearest earlier members; the signatures'
@@ -141,13 +163,13 @@ def near_duplicate_of(
                     if find(j) == find(i) or (j, i) in checked:
                         continue
                     checked.add((j, i))
-                    if exact_jaccard(shingle_sets[j], shingle_sets[i]) >= threshold:
+                    if exact_jaccard(shingles_of(j), shingles_of(i)) >= threshold:
                         if direct[i] is None or j < direct[i]:
                             direct[i] = j
                         a, b = find(i), find(j)
                         parent[max(a, b)] = min(a, b)  # the earliest text represents its cluster
     result: list[int | None] = []
-    for i in range(len(texts)):
+    for i in range(count):
         root = find(i)
         result.append(None if root == i else (direct[i] if direct[i] is not None else root))
     return result

@@ -9,6 +9,8 @@ import hashlib
 import os
 import shutil
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +79,13 @@ def licence_of(source: str) -> str:
     return LICENCES.get(source, "see the source's own licence")
 
 
-def _audio_value(path: Path, embed: bool) -> dict[str, Any] | str:
+def _audio_value(path: str | Path, embed: bool) -> dict[str, Any] | str:
+    path = Path(path)
     return {"bytes": path.read_bytes(), "path": path.name} if embed else str(path.resolve())
 
 
 def write_split_arrow(
-    rows: list[dict[str, Any]], target: Path, features: datasets.Features, *, embed: bool, batch_rows: int = 256
+    rows: Iterable[dict[str, Any]], target: Path, features: datasets.Features, *, embed: bool, batch_rows: int = 256
 ) -> str:
     """Stream rows to an Arrow file, reading audio a batch at a time; returns a content digest.
 
@@ -90,9 +93,9 @@ def write_split_arrow(
     large the dataset.
     """
     digest = hashlib.sha256()
+    rows = iter(rows)
     with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
-        for start in range(0, len(rows), batch_rows):
-            batch = rows[start : start + batch_rows]
+        while batch := list(islice(rows, batch_rows)):
             if "audio" in features:
                 batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in batch]
             table = pa.Table.from_pylist(batch, schema=features.arrow_schema)
@@ -193,21 +196,22 @@ def dataset_card(summary: dict[str, Any], counts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def count_rows(splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def count_rows(splits: Mapping[str, Iterable[dict[str, Any]]]) -> dict[str, Any]:
+    """Rows, songs and artists per split, rows per source and per (split, text type, language)."""
     by_source: Counter[str] = Counter()
     by_type_language: Counter[tuple[str, str, str]] = Counter()
     languages: set[str] = set()
     per_split = {}
     for split, rows in splits.items():
-        per_split[split] = {
-            "rows": len(rows),
-            "songs": len({r["song_id"] for r in rows}),
-            "artists": len({r["artist"] or r["song_id"] for r in rows}),
-        }
+        count, songs, artists = 0, set(), set()
         for row in rows:
+            count += 1
+            songs.add(row["song_id"])
+            artists.add(row["artist"] or row["song_id"])
             by_source[row["source"]] += 1
             by_type_language[(split, row["text_type"], row["language"])] += 1
             languages.add(row["language"])
+        per_split[split] = {"rows": count, "songs": len(songs), "artists": len(artists)}
     return {
         "splits": per_split,
         "by_source": dict(by_source),
@@ -216,30 +220,37 @@ def count_rows(splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def split_pairs_and_songs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """One split's text rows -> (pair rows, song rows): each song once, in the order first seen."""
-    pair_keys, song_keys = list(PAIR_FEATURES), list(SONG_FEATURES)
-    pairs = [{k: row[k] for k in pair_keys} for row in rows]
-    songs: dict[str, dict[str, Any]] = {}
+def pair_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A split's text rows as `pairs` rows."""
+    keys = list(PAIR_FEATURES)
     for row in rows:
-        songs.setdefault(row["song_id"], {k: row[k] for k in song_keys})
-    return pairs, list(songs.values())
+        yield {k: row[k] for k in keys}
 
 
-def write_dataset(splits: dict[str, list[dict[str, Any]]], staging: Path, *, parquet: bool, embed: bool) -> None:
-    """`staging/pairs` and `staging/songs`, each a DatasetDict (and `parquet/CONFIG/SPLIT.parquet`)."""
+def song_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A split's text rows as `songs` rows: each song once, in the order first seen."""
+    keys, seen = list(SONG_FEATURES), set()
+    for row in rows:
+        if row["song_id"] not in seen:
+            seen.add(row["song_id"])
+            yield {k: row[k] for k in keys}
+
+
+def write_dataset(splits: Mapping[str, Iterable[dict[str, Any]]], staging: Path, *, parquet: bool, embed: bool) -> None:
+    """`staging/pairs` and `staging/songs`, each a DatasetDict (and `parquet/CONFIG/SPLIT.parquet`).
+
+    Each split is any re-iterable sized collection of rows (a list, or a work file read back): it is
+    read once per config and streamed to Arrow a batch at a time.
+    """
     work = staging / ".arrow-work"
     work.mkdir()
-    by_config: dict[str, dict[str, list[dict[str, Any]]]] = {"pairs": {}, "songs": {}}
-    for name, rows in splits.items():
-        by_config["pairs"][name], by_config["songs"][name] = split_pairs_and_songs(rows)
-    for config, config_splits in by_config.items():
+    for config, project in (("pairs", pair_rows), ("songs", song_rows)):
         features = features_of(config, embed)
         parts = {}
-        for name, rows in config_splits.items():
-            if rows:  # an empty split is left out: datasets saves it without data files and cannot load it back
+        for name, rows in splits.items():
+            if len(rows):  # an empty split is left out: datasets saves it without data files and cannot load it back
                 arrow_file = work / f"{config}-{name}.arrow"
-                digest = write_split_arrow(rows, arrow_file, features, embed=embed)
+                digest = write_split_arrow(project(rows), arrow_file, features, embed=embed)
                 parts[name] = to_dataset(arrow_file, name, digest, features)
         dataset = datasets.DatasetDict(parts)
         dataset.save_to_disk(str(staging / config))

@@ -7,7 +7,9 @@ import hashlib
 import logging
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from crossmusim.curation import hub
 from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink
 from crossmusim.curation.cleaning import Clean, SplitSentences
-from crossmusim.curation.dedup import ExactDedup, near_duplicate_of
+from crossmusim.curation.dedup import ExactDedup
 from crossmusim.curation.filters import (
     FactCheckFilter,
     IdentityFilter,
@@ -27,6 +29,7 @@ from crossmusim.curation.filters import (
 )
 from crossmusim.curation.language import DetectLanguage
 from crossmusim.curation.masking import MaskNames
+from crossmusim.curation.near_dedup import NearDedup
 from crossmusim.curation.songkey import artist_key, song_key
 from crossmusim.curation.sources import (
     OPEN_READERS,
@@ -35,7 +38,8 @@ from crossmusim.curation.sources import (
     read_generated,
     song_infos,
 )
-from crossmusim.curation.splits import assign_splits
+from crossmusim.curation.spill import Spool, WorkDir, external_sort
+from crossmusim.curation.splits import SPLITS, assign_splits
 from crossmusim.curation.tags import TagIndex, load_tags
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
@@ -44,6 +48,7 @@ from crossmusim.records import TextRecord
 
 logger = logging.getLogger("crossmusim.build")
 MIN_ARTISTS_PER_SPLIT = 5  # below this a split's retrieval metrics are noise
+GROUP = "_group"  # a paired row's artist key, while it waits for its split
 
 
 @dataclass
@@ -66,10 +71,12 @@ class BuildConfig:
     parquet: bool = False
     push_to_hub: str | None = None
     splits_from: Path | None = None  # an earlier output whose artists keep their split (ablations)
+    chunk_records: int = 50_000  # records sorted in memory at once; the rest waits on disk
     command: str = "crossmusim build-dataset"
 
 
-def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink) -> list[TextRecord]:
+def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink, work: Path) -> Iterator[TextRecord]:
+    """Every input's records, streamed: within each input in a content order, inputs in theirs."""
     readers = [(p, read_crawl) for p in config.crawl] + [(p, read_generated) for p in config.generated]
     for spec in config.open:
         name, sep, value = spec.partition("=")
@@ -78,43 +85,57 @@ def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink) -> list
         readers.append((Path(value), OPEN_READERS[name]))
     infos = song_infos(config.crawl, config.generated) if config.aspects else {}
     readers += [(p, lambda path, infos=infos: read_aspects(path, infos)) for p in config.aspects]
-    records: list[TextRecord] = []
-    for path, reader in readers:
+    for path, _ in readers:
         if not path.exists():
             raise UserError(f"{path}: input not found")
-        start = len(records)
-        for item in reader(path):
-            if isinstance(item, InputFormatError):
-                if config.strict:
-                    raise item
-                stats.count("read", str(path), "dropped_malformed")
-                sink.drop("read", "malformed", {"error": str(item)})
-                continue
-            stats.count("read", item.source, "kept")
-            records.append(item)
+    for path, reader in readers:
         # A file's own order (a concurrent crawl's arrival order) must not change the dataset: within
         # each input, texts go in a content order; inputs keep theirs (earlier inputs win duplicates).
-        records[start:] = sorted(records[start:], key=_content_order)
-    return records
+        records = _well_formed(path, reader(path), config.strict, stats, sink)
+        yield from external_sort(
+            records, _content_order, chunk=config.chunk_records, workdir=work, decode=_record_from_json
+        )
+
+
+def _well_formed(
+    path: Path, items: Iterable[TextRecord | InputFormatError], strict: bool, stats: CurationStats, sink: DropSink
+) -> Iterator[TextRecord]:
+    for item in items:
+        if isinstance(item, InputFormatError):
+            if strict:
+                raise item
+            stats.count("read", str(path), "dropped_malformed")
+            sink.drop("read", "malformed", {"error": str(item)})
+            continue
+        stats.count("read", item.source, "kept")
+        yield item
+
+
+def _record_steps(config: BuildConfig, masker: MaskNames) -> list[Any]:
+    """The per-record steps, in order: each streams (exact dedup keeps one hash per text seen)."""
+    steps: list[Any] = [
+        IdentityFilter(),
+        LLMStatusFilter(),
+        *([] if config.keep_contradicted else [FactCheckFilter()]),
+        Clean(),
+        DetectLanguage(),
+        LengthFilter(),
+        MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary())),
+    ]
+    if config.mask:
+        steps.append(masker)
+    steps.append(SplitSentences())
+    if config.dedup != "off":
+        steps.append(ExactDedup())
+    return steps
+
+
+def _record_from_json(data: dict[str, Any]) -> TextRecord:
+    return TextRecord(**data)
 
 
 def _content_order(record: TextRecord) -> tuple[str, ...]:
     return (record.source_id, record.title, record.artist, record.text_type, record.text, "; ".join(record.aspects))
-
-
-def _near_dedup(records: list[TextRecord], threshold: float, stats: CurationStats, sink: DropSink) -> list[TextRecord]:
-    """Near-duplicates within captions and within lyrics; the earliest text of a cluster stays."""
-    dropped: set[int] = set()
-    for text_type in ("caption", "lyrics"):
-        group = [r for r in records if r.text_type == text_type]
-        for record, first in zip(group, near_duplicate_of([r.text for r in group], threshold=threshold), strict=True):
-            if first is None:
-                stats.count("dedup_near", record.source, "kept")
-                continue
-            dropped.add(id(record))
-            stats.count("dedup_near", record.source, "dropped_near_duplicate")
-            sink.drop("dedup_near", "near_duplicate", {"duplicate_of": group[first].origin, "record": asdict(record)})
-    return [r for r in records if id(r) not in dropped]
 
 
 def _song_id(record: TextRecord) -> tuple[str, str | None]:
@@ -138,7 +159,7 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) ->
         "source": record.source,
         "source_id": record.source_id,
         "masked": record.masked,
-        "audio": audio.path,  # read (or linked) a batch at a time when the split is written
+        "audio": str(audio.path),  # read (or linked) a batch at a time when the split is written
         "duration_s": audio.duration_s,
         "tags_coarse": tags["coarse"],
         "tags_fine": tags["fine"],
@@ -195,37 +216,44 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
 def _build(
     config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str], staging: Path
 ) -> dict[str, Any]:
+    """The build in stages that stream through work files, so memory does not grow with the records:
+    read and per-record steps -> records on disk (+ MinHash signatures) -> near duplicates -> pairs
+    with audio on disk -> artist-disjoint splits on disk -> Arrow, a batch at a time."""
+    with WorkDir(staging / ".work") as work:
+        summary = _build_in(work, config, audio, tags, tag_problems, staging)
+    shutil.rmtree(work.path)
+    return summary
+
+
+def _build_in(
+    work: WorkDir, config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str], staging: Path
+) -> dict[str, Any]:
     from crossmusim.curation import hf_dataset
 
     stats = CurationStats()
     masker = MaskNames()
     with JsonlAppender(staging / "dropped.jsonl") as dropped_file:
         sink = DropSink(dropped_file)
-        records = _read_all(config, stats, sink)
-        steps: list[Any] = [
-            IdentityFilter(),
-            LLMStatusFilter(),
-            *([] if config.keep_contradicted else [FactCheckFilter()]),
-            Clean(),
-            DetectLanguage(),
-            LengthFilter(),
-            MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary())),
-        ]
-        if config.mask:
-            steps.append(masker)
-        steps.append(SplitSentences())
-        if config.dedup != "off":
-            steps.append(ExactDedup())
-        stream = iter(records)
-        for step in steps:
+        records: Spool[TextRecord] = work.spool("records.jsonl", _record_from_json)
+        near = NearDedup(work, config.near_threshold) if config.dedup == "near" else None
+        stream: Iterator[TextRecord] = _read_all(config, stats, sink, work.path)
+        for step in _record_steps(config, masker):
             stream = step.apply(stream, stats, sink)
-        records = list(stream)
-        if config.dedup == "near":
-            records = _near_dedup(records, config.near_threshold, stats, sink)
+        for record in stream:
+            ordinal = records.append(record)
+            if near is not None:
+                near.add(ordinal, record)
+        duplicates = near.duplicates(records, stats, sink) if near is not None else set()
 
-    rows, groups, unmatched, unusable = [], [], [], []
+    rows: Spool[dict[str, Any]] = work.spool("rows.jsonl")
+    groups: Counter[str] = Counter()
+    unmatched, unusable = [], []
     used_audio: set[Path] = set()
-    for record in records:
+    texts = 0
+    for ordinal, record in enumerate(records):
+        if ordinal in duplicates:
+            continue
+        texts += 1
         song_id, key = _song_id(record)
         ref = audio.find(record.source_id, key)
         problem = audio.problem_of(record.source_id, key) if ref is None else None
@@ -247,16 +275,17 @@ def _build(
             continue
         stats.count("audio", record.source, "kept")
         used_audio.add(ref.path)
-        rows.append(_row(record, song_id, ref, tags.find(record.source_id, key)))
-        groups.append(artist_key(record.artist) or song_id)
-    if not rows:
-        raise UserError(_nothing_paired(len(records), unusable, unmatched))
+        group = artist_key(record.artist) or song_id
+        groups[group] += 1
+        rows.append({**_row(record, song_id, ref, tags.find(record.source_id, key)), GROUP: group})
+    if not len(rows):
+        raise UserError(_nothing_paired(texts, unusable, unmatched))
     assignment = assign_splits(groups, seed=config.seed, shares=config.split_shares)
     if config.splits_from is not None:  # the same artists in the same splits as an earlier build
         assignment.update({g: s for g, s in reference_splits(config.splits_from).items() if g in assignment})
-    splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
-    for row, group in zip(rows, groups, strict=True):
-        splits[assignment[group]].append(row)
+    splits: dict[str, Spool[dict[str, Any]]] = {name: work.spool(f"rows-{name}.jsonl") for name in SPLITS}
+    for row in rows:
+        splits[assignment[row.pop(GROUP)]].append(row)
     artists = {name: sum(1 for s in assignment.values() if s == name) for name in splits}
     for name, count in artists.items():
         share = config.split_shares[list(splits).index(name)]
