@@ -6,6 +6,7 @@ throughput at equal recall (goal >= 1.0x) and recall/precision against exact Jac
 pairs (goals >= 0.95, >= 0.9).
 
     python benchmarks/build_dataset.py [--records 200000] [--songs 20000] [--near-texts 50000]
+                                       [--engines local ray] [--no-near]
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import argparse
 import csv
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -215,7 +215,15 @@ def near_dup_comparison(texts: list[str], planted: list[tuple[int, int]]) -> dic
     }
 
 
-def whole_build(root: Path) -> None:
+_MEASURE = (
+    "import resource, subprocess, sys; proc = subprocess.run(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(proc.returncode)"
+)
+
+
+def whole_build(root: Path, engine: str = "local") -> None:
+    """One build in a process of its own, through a wrapper that reports that process's peak memory
+    (with --engine ray: the driver's; Ray's workers are the raylet's children, not ours)."""
     command = [
         sys.executable,
         "-m",
@@ -228,18 +236,20 @@ def whole_build(root: Path) -> None:
         "--audio",
         str(root / "audio" / "manifest.csv"),
         "--out",
-        str(root / "dataset"),
+        str(root / f"dataset-{engine}"),
+        "--engine",
+        engine,
     ]  # default: audio bytes embedded
     started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True)
     wall = time.perf_counter() - started
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
     if proc.returncode != 0:
-        raise SystemExit(proc.stderr)
-    stats = json.loads((root / "dataset" / "stats.json").read_text(encoding="utf-8"))
+        raise SystemExit(proc.stderr[-3000:])
+    peak_gb = int(proc.stderr.strip().splitlines()[-1]) / 1024 / 1024
+    stats = json.loads((root / f"dataset-{engine}" / "stats.json").read_text(encoding="utf-8"))
     print(proc.stdout.strip())
     print(
-        f"whole build: {wall:.0f} s (goal <= 600), peak memory {peak_gb:.2f} GB (goal <= 4); "
+        f"whole build ({engine} engine): {wall:.0f} s, peak memory {peak_gb:.2f} GB (goal <= 4); "
         f"near duplicates dropped: {stats['stats']['by_step'].get('dedup_near', {})}"
     )
 
@@ -250,6 +260,8 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=20_000)
     parser.add_argument("--near-texts", type=int, default=50_000)
     parser.add_argument("--near-only", action="store_true", help="Skip the whole build; compare near dedup only.")
+    parser.add_argument("--engines", nargs="+", default=["local"], choices=["local", "ray"])
+    parser.add_argument("--no-near", action="store_true", help="Skip the near-dedup comparison with datasketch.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -258,7 +270,10 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"synthetic inputs: {args.records} records over {args.songs} songs in {elapsed:.0f} s")
         if not args.near_only:
-            whole_build(root)
+            for engine in args.engines:
+                whole_build(root, engine)
+        if args.no_near:
+            return
         data = json.loads((root / "texts.json").read_text(encoding="utf-8"))
     texts, planted = data["texts"][: args.near_texts], [tuple(p) for p in data["planted"]]
     planted = [(c, o) for c, o in planted if c < len(texts)]

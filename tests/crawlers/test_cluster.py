@@ -23,21 +23,11 @@ from crossmusim.io import read_jsonl
 from crossmusim.testing.synthetic_site import synthetic_spec
 from tests.conftest import REPO_ROOT
 from tests.crawlers.test_crawl import EXPECTED_SONGS, FAST, _decoded, crawl
-from tests.support.redis_server import redis_server
 
 pytest.importorskip("scrapy_redis", reason='the shared crawl needs pip install "crossmusim[cluster]"')
 
 # Short heartbeat and end wait: the mechanics are the real ones, the waits are scaled down.
 FAST_CLUSTER = ["-s", "CROSSMUSIM_CLUSTER_WORKER_TTL=1.5", "-s", "CROSSMUSIM_CLUSTER_IDLE_CLOSE=0.5"]
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    try:
-        with redis_server(tmp_path_factory.mktemp("redis")) as url:
-            yield url
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
 
 
 def start_worker(site_url: str, out: Path, redis_url: str, key: str, *extra: str, terms: Path | None = None):

@@ -10,7 +10,6 @@ import scrapy
 from scrapy.utils.test import get_crawler
 
 from crossmusim.crawlers.cluster.keys import ClusterKeys
-from tests.support.redis_server import redis_server
 
 pytest.importorskip("scrapy_redis", reason='the shared crawl needs pip install "crossmusim[cluster]"')
 redis = pytest.importorskip("redis")
@@ -31,15 +30,6 @@ class PagesSpider(scrapy.Spider):
 
     def parse(self, response):  # pragma: no cover - requests are only queued here
         yield from ()
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    try:
-        with redis_server(tmp_path_factory.mktemp("redis")) as url:
-            yield url
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture

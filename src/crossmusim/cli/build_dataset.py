@@ -55,6 +55,12 @@ def build(
         min=1,
         help="Records sorted in memory at once (the rest waits in work files): lower it to use less memory.",
     ),
+    engine: str = typer.Option(
+        BuildConfig.engine, "--engine", help="local, or ray: the per-record steps as Ray Data batch transforms."
+    ),
+    ray_address: str = typer.Option(
+        None, "--ray-address", help="A running Ray cluster (e.g. ray://head:10001 or auto); default: a local one."
+    ),
 ) -> None:
     config = BuildConfig(
         out=out,
@@ -76,6 +82,8 @@ def build(
         push_to_hub=push_to_hub,
         splits_from=splits_from,
         chunk_records=chunk_records,
+        engine=engine,
+        ray_address=ray_address,
         command=shlex.join(["crossmusim", *sys.argv[sys.argv.index("build-dataset") :]])
         if "build-dataset" in sys.argv
         else "crossmusim build-dataset",

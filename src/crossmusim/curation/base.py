@@ -26,6 +26,13 @@ class CurationStats:
         self.by_step[step][outcome] += n
         self.by_source[source][f"{step}:{outcome}"] += n
 
+    def merge(self, counts: dict[str, dict[str, dict[str, int]]]) -> None:
+        """Add counts made elsewhere (another process's `as_dict()`)."""
+        for step, outcomes in counts["by_step"].items():
+            self.by_step[step].update(outcomes)
+        for source, outcomes in counts["by_source"].items():
+            self.by_source[source].update(outcomes)
+
     def as_dict(self) -> dict[str, dict[str, dict[str, int]]]:
         return {
             "by_step": {k: dict(sorted(v.items())) for k, v in sorted(self.by_step.items())},

@@ -21,6 +21,7 @@ from crossmusim.curation.base import Filter, Verdict
 from crossmusim.records import TextRecord
 
 _MAX_COMPARISONS = 32  # per text and band
+_MAX_REJECTED = 4_000_000  # pairs remembered as failed (~300 MB); beyond that the memo starts again
 SCREEN_MARGIN = 0.15  # the MinHash estimate's error at 128 permutations is about 0.035 (sd)
 _SPACE_PUNCT = re.compile(r"[\W_]+", re.U)
 
@@ -139,7 +140,7 @@ def near_duplicates(
     bands, rows = lsh_params(threshold, num_perm)
     parent = np.arange(count)
     direct: list[int | None] = [None] * count
-    checked: set[tuple[int, int]] = set()
+    rejected: set[int] = set()  # pairs (j * count + i) that failed the exact check: not checked again
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -160,14 +161,17 @@ def near_duplicates(
                 estimates = (member_sigs[lo:pos] == member_sigs[pos]).mean(axis=1)
                 for offset in np.nonzero(estimates >= threshold - SCREEN_MARGIN)[0]:
                     j = members[lo + int(offset)]
-                    if find(j) == find(i) or (j, i) in checked:
+                    if find(j) == find(i) or j * count + i in rejected:
+                        continue  # (a confirmed pair is in one cluster from then on)
+                    if exact_jaccard(shingles_of(j), shingles_of(i)) < threshold:
+                        if len(rejected) >= _MAX_REJECTED:
+                            rejected.clear()  # only a memo: memory stays bounded, a pair may be checked again
+                        rejected.add(j * count + i)
                         continue
-                    checked.add((j, i))
-                    if exact_jaccard(shingles_of(j), shingles_of(i)) >= threshold:
-                        if direct[i] is None or j < direct[i]:
-                            direct[i] = j
-                        a, b = find(i), find(j)
-                        parent[max(a, b)] = min(a, b)  # the earliest text represents its cluster
+                    if direct[i] is None or j < direct[i]:
+                        direct[i] = j
+                    a, b = find(i), find(j)
+                    parent[max(a, b)] = min(a, b)  # the earliest text represents its cluster
     result: list[int | None] = []
     for i in range(count):
         root = find(i)

@@ -15,7 +15,7 @@ import numpy as np
 
 from crossmusim.curation.base import CurationStats, DropSink
 from crossmusim.curation.dedup import MinHasher, near_duplicates, normalise_for_dedup, shingle_hashes
-from crossmusim.curation.spill import Spool, WorkDir
+from crossmusim.curation.spill import ArraySpool, Spool, WorkDir
 from crossmusim.records import TextRecord
 
 TEXT_TYPES = ("caption", "lyrics")  # aspects are keyword lists: exact dedup only
@@ -49,10 +49,10 @@ class NearDedup:
         with records.reader() as read:
             for text_type in TEXT_TYPES:
                 ordinals, ends = self.ordinals[text_type], self.shingle_ends[text_type]
-                flat = self.shingles[text_type].array().reshape(-1)
+                spool = self.shingles[text_type]
 
-                def shingles_of(position: int, flat: np.ndarray = flat, ends: array = ends) -> np.ndarray:
-                    return flat[(ends[position - 1] if position else 0) : ends[position]]
+                def shingles_of(position: int, spool: ArraySpool = spool, ends: array = ends) -> np.ndarray:
+                    return spool.read(ends[position - 1] if position else 0, ends[position]).reshape(-1)
 
                 found = near_duplicates(self.signatures[text_type].array(), shingles_of, threshold=self.threshold)
                 for position, first in enumerate(found):

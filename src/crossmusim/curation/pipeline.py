@@ -72,6 +72,8 @@ class BuildConfig:
     push_to_hub: str | None = None
     splits_from: Path | None = None  # an earlier output whose artists keep their split (ablations)
     chunk_records: int = 50_000  # records sorted in memory at once; the rest waits on disk
+    engine: str = "local"  # local | ray (the per-record steps as Ray Data batch transforms)
+    ray_address: str | None = None  # None: a local Ray instance
     command: str = "crossmusim build-dataset"
 
 
@@ -111,20 +113,39 @@ def _well_formed(
         yield item
 
 
-def _record_steps(config: BuildConfig, masker: MaskNames) -> list[Any]:
-    """The per-record steps, in order: each streams (exact dedup keeps one hash per text seen)."""
+def per_record_steps(keep_contradicted: bool, mask: bool, masker: MaskNames) -> list[Any]:
+    """The steps that look at one record at a time, in order (what `--engine ray` runs on the cluster)."""
     steps: list[Any] = [
         IdentityFilter(),
         LLMStatusFilter(),
-        *([] if config.keep_contradicted else [FactCheckFilter()]),
+        *([] if keep_contradicted else [FactCheckFilter()]),
         Clean(),
         DetectLanguage(),
         LengthFilter(),
         MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary())),
     ]
-    if config.mask:
+    if mask:
         steps.append(masker)
     steps.append(SplitSentences())
+    return steps
+
+
+def _record_steps(config: BuildConfig, masker: MaskNames, work: WorkDir) -> list[Any]:
+    """Every streaming step: the per-record ones (here or on Ray), then exact dedup (one hash per text)."""
+    if config.engine == "ray":
+        from crossmusim.curation.ray_engine import RayRecordSteps
+
+        ray_steps = RayRecordSteps(
+            address=config.ray_address,
+            keep_contradicted=config.keep_contradicted,
+            mask=config.mask,
+            masker=masker,
+            chunk=config.chunk_records,
+        )
+        work.on_close(ray_steps.close)
+        steps: list[Any] = [ray_steps]
+    else:
+        steps = per_record_steps(config.keep_contradicted, config.mask, masker)
     if config.dedup != "off":
         steps.append(ExactDedup())
     return steps
@@ -190,6 +211,10 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         raise UserError("no audio: give --audio MANIFEST (path,title,artist,id) or --audio FOLDER")
     if config.dedup not in ("near", "exact", "off"):
         raise UserError(f"--dedup {config.dedup!r}: choose near, exact or off")
+    if config.engine not in ("local", "ray"):
+        raise UserError(f"--engine {config.engine!r}: choose local or ray")
+    if config.ray_address and config.engine != "ray":
+        raise UserError("--ray-address needs --engine ray")
     if config.push_to_hub:
         if not config.embed_audio:
             raise UserError("--push-to-hub with --link-audio would publish paths on this machine: drop --link-audio")
@@ -237,12 +262,13 @@ def _build_in(
         records: Spool[TextRecord] = work.spool("records.jsonl", _record_from_json)
         near = NearDedup(work, config.near_threshold) if config.dedup == "near" else None
         stream: Iterator[TextRecord] = _read_all(config, stats, sink, work.path)
-        for step in _record_steps(config, masker):
+        for step in _record_steps(config, masker, work):
             stream = step.apply(stream, stats, sink)
         for record in stream:
             ordinal = records.append(record)
             if near is not None:
                 near.add(ordinal, record)
+        del stream  # the steps' state (exact dedup's hashes) is not needed from here on
         duplicates = near.duplicates(records, stats, sink) if near is not None else set()
 
     rows: Spool[dict[str, Any]] = work.spool("rows.jsonl")

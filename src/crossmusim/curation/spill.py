@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -122,7 +123,8 @@ class ArraySpool:
         self.width = width
         self.dtype = np.dtype(dtype)
         self.rows = 0
-        self._handle = path.open("wb")
+        self._handle: Any = path.open("wb")
+        self._reader: int | None = None
 
     def append(self, row: np.ndarray) -> None:
         assert self._handle is not None, f"{self.path} is closed for writing"
@@ -140,6 +142,20 @@ class ArraySpool:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+        if self._reader is not None:
+            os.close(self._reader)
+            self._reader = None
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop, read from the file (the page cache, not this process's memory, keeps them)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._reader is None:
+            self._reader = os.open(self.path, os.O_RDONLY)
+        size = self.dtype.itemsize * self.width
+        data = os.pread(self._reader, (stop - start) * size, start * size)
+        return np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
 
     def array(self) -> np.ndarray:
         self.close()
@@ -155,6 +171,11 @@ class WorkDir:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         self._files: list[Spool[Any] | ArraySpool] = []
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when the work ends (a Ray session to shut down...)."""
+        self._on_close.append(callback)
 
     def spool(self, name: str, decode: Callable[[Any], T] = lambda data: data) -> Spool[T]:
         spool: Spool[T] = Spool(self.path / name, decode)
@@ -169,6 +190,9 @@ class WorkDir:
     def close(self) -> None:
         for spool in self._files:
             spool.close()
+        for callback in self._on_close:
+            callback()
+        self._on_close.clear()
 
     def __enter__(self) -> WorkDir:
         return self
