@@ -56,6 +56,14 @@ def test_embed_is_deterministic_cached_and_lists_bad_files(eval_dataset, tiny_ru
     assert "embedded 1 tracks with dsp" in proc.stdout and "1 unusable files skipped" in proc.stdout
 
 
+def test_with_plain_cuda_the_workers_take_the_gpus_in_turn():
+    from crossmusim.evaluation.embed import worker_device
+
+    assert [worker_device("cuda", k, gpus=2) for k in range(5)] == ["cuda:0", "cuda:1", "cuda:0", "cuda:1", "cuda:0"]
+    assert [worker_device("cuda:3", k, gpus=8) for k in range(2)] == ["cuda:3", "cuda:3"]  # a named GPU: all there
+    assert worker_device("cpu", 4, gpus=2) == "cpu"
+
+
 @pytest.mark.slow
 def test_workers_give_the_same_embeddings_in_the_same_order(eval_dataset, tiny_run, tmp_path):
     # A fresh cache, so the two workers really compute every vector (nothing answered from the cache).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from crossmusim.cli.options import BaselineSeed, CacheDir
+from crossmusim.cli.options import BaselineSeed, CacheDir, check_device
 from crossmusim.errors import UserError
 
 
@@ -24,9 +24,12 @@ def embed(
     workers: int = typer.Option(
         1, "--workers", min=1, help="Processes that embed (a large pool); the output keeps the input order."
     ),
+    device: str = typer.Option(
+        "cpu", "--device", help="cpu | cuda | cuda:N; with cuda, worker k of --workers uses GPU k mod the GPU count."
+    ),
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
-    from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset
+    from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset, worker_device
     from crossmusim.evaluation.embeddings_io import write_embeddings
 
     if (model is None) == (baseline is None) and baseline != "untrained":
@@ -34,6 +37,7 @@ def embed(
     if (dataset is None) == (audio is None):
         raise UserError("give --dataset DIR or --audio MANIFEST|FOLDER")
     check_system(model, baseline)
+    check_device(device)
     if out.suffix not in (".npz", ".parquet"):
         raise UserError(f"--out {out}: write embeddings as .npz or .parquet")
     problems: list[dict[str, str]] = []
@@ -41,8 +45,8 @@ def embed(
         tracks = tracks_from_dataset(dataset, split)
     else:
         tracks, problems = tracks_from_audio(audio)
-    embedder = make_embedder(model, baseline, seed)
-    result = embed_tracks(embedder, tracks, cache_dir, workers=workers, spec=(model, baseline, seed))
+    embedder = make_embedder(model, baseline, seed, device=worker_device(device, 0))
+    result = embed_tracks(embedder, tracks, cache_dir, workers=workers, spec=(model, baseline, seed, device))
     problems += result.problems
     if not result.ids:
         raise UserError(f"no track could be embedded ({len(problems)} unusable): check --dataset or --audio")

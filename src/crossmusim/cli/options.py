@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
 
+from crossmusim.errors import UserError
 from crossmusim.llm.session import LLMOptions
 
 CacheDir = typer.Option(
@@ -69,3 +71,15 @@ def llm_options(
         tensor_parallel=parallel[0],
         data_parallel=parallel[1],
     )
+
+
+def check_device(device: str) -> str:
+    """`cpu`, `cuda` or `cuda:N`, and a GPU that torch can see for the latter two (one-line errors)."""
+    if device not in ("cpu", "cuda") and not re.fullmatch(r"cuda:\d+", device):
+        raise UserError(f"--device {device!r}: choose cpu, cuda or cuda:N")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UserError(f"--device {device}: no CUDA GPU is visible to torch here; use --device cpu")
+    return device

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from crossmusim.cli.options import CacheDir, OutDir
+from crossmusim.cli.options import CacheDir, OutDir, check_device
 from crossmusim.errors import UserError
 from crossmusim.model.config import PRESETS, Preset, load_toml, preset
 from crossmusim.model.data import check_dataset, check_text_types
@@ -94,19 +94,13 @@ def train(
     seed: int = typer.Option(None, "--seed"),
     learning_rate: float = typer.Option(None, "--learning-rate", min=0.0),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
-    device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:N."),
     cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.validation import validate
     from crossmusim.model.train import TrainOptions, run_training
 
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise UserError(f"--device {device!r}: choose cpu or cuda")
-    if device.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UserError("--device cuda: no CUDA GPU is visible to torch here; use --device cpu")
+    check_device(device)
     check_dataset(dataset)
     config = resolve_config(
         preset_name,

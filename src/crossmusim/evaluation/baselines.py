@@ -35,6 +35,10 @@ class Embedder:
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         raise NotImplementedError
 
+    def to(self, device: str) -> Embedder:
+        """Run on `device` (cpu, cuda, cuda:N); the numpy embedders stay on the CPU."""
+        return self
+
     def embed_texts(self, texts: list[str]) -> np.ndarray | None:
         return None  # only a trained model has a text side
 
@@ -44,6 +48,10 @@ class ModelEmbedder(Embedder):
         self.model, self.name = model, name
         self.sample_rate = model.sample_rate
         self.window_seconds = model.config.train.crop_seconds
+
+    def to(self, device: str) -> ModelEmbedder:
+        self.model.to(device)
+        return self
 
     @torch.no_grad()
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
@@ -72,11 +80,18 @@ class MusicnnEmbedder(Embedder):
         from crossmusim.model.config import AudioTowerConfig
 
         self.tower = build_audio_tower(AudioTowerConfig())
+        self.device = "cpu"
+
+    def to(self, device: str) -> MusicnnEmbedder:
+        self.tower.to(device)
+        self.device = device
+        return self
 
     @torch.no_grad()
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
-        chunks = torch.from_numpy(windows(wave, int(self.window_seconds * self.sample_rate)))
-        return torch.cat([self.tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]).mean(dim=0).numpy()
+        chunks = torch.from_numpy(windows(wave, int(self.window_seconds * self.sample_rate))).to(self.device)
+        parts = [self.tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]
+        return torch.cat(parts).mean(dim=0).cpu().numpy()
 
 
 DSP_MEL = MelConfig(sample_rate=22050, n_fft=2048, hop=512, n_mels=40)
@@ -157,14 +172,14 @@ def check_system(model: Path | None, baseline: str | None) -> None:
         raise UserError("--baseline untrained needs --model RUN_DIR: the run whose model before training it is")
 
 
-def make_embedder(model: Path | None, baseline: str | None, seed: int = 0) -> Embedder:
+def make_embedder(model: Path | None, baseline: str | None, seed: int = 0, device: str = "cpu") -> Embedder:
     if model is not None and baseline is None:
-        return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}")
+        return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}").to(device)
     if baseline == "random":
         return RandomEmbedder(seed)
     if baseline == "musicnn":
-        return MusicnnEmbedder()
+        return MusicnnEmbedder().to(device)
     if baseline == "dsp":
         return DspEmbedder()
     check_system(model, baseline)
-    return ModelEmbedder(untrained_model(model), "untrained")
+    return ModelEmbedder(untrained_model(model), "untrained").to(device)

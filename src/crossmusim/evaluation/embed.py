@@ -110,10 +110,10 @@ def embed_tracks(
     progress: bool = True,
     *,
     workers: int = 1,
-    spec: tuple[Path | None, str | None, int] | None = None,
+    spec: tuple[Path | None, str | None, int, str] | None = None,
 ) -> Embedded:
     """Embed `tracks` in order. `workers` > 1 spreads the tracks not yet cached over that many
-    processes, each building its own embedder from `spec` (model, baseline, seed: `make_embedder`'s
+    processes, each building its own embedder from `spec` (model, baseline, seed, device: `make_embedder`'s
     arguments). This process alone writes the caches: it decodes every track first, the workers only
     read decoded audio, and their vectors come back here to be stored."""
     from tqdm import tqdm
@@ -167,13 +167,28 @@ def embed_tracks(
 _WORKER: dict[str, object] = {}
 
 
-def _start_worker(spec: tuple[Path | None, str | None, int], root: Path, rate: int, threads: int) -> None:
+def worker_device(device: str, index: int, gpus: int | None = None) -> str:
+    """The device of worker `index`: with plain `cuda`, the GPUs in turn; otherwise `device` itself."""
+    if device != "cuda":
+        return device
+    if gpus is None:
+        import torch
+
+        gpus = torch.cuda.device_count()
+    return f"cuda:{index % max(1, gpus)}"
+
+
+def _start_worker(spec: tuple[Path | None, str | None, int, str], root: Path, rate: int, threads: int, counter) -> None:
     import torch
 
     from crossmusim.evaluation.baselines import make_embedder
 
+    with counter.get_lock():  # each worker takes the next number: its GPU when there are several
+        index = counter.value
+        counter.value += 1
     torch.set_num_threads(threads)  # the machine's cores shared among the workers, not each taking all
-    _WORKER["embedder"] = make_embedder(*spec)
+    model, baseline, seed, device = spec
+    _WORKER["embedder"] = make_embedder(model, baseline, seed, device=worker_device(device, index))
     _WORKER["cache"] = AudioCache(root, rate)
 
 
@@ -183,7 +198,7 @@ def _embed_chunk(chunk: list[tuple[str, str]]) -> list[np.ndarray]:
 
 
 def _embed_in_processes(
-    spec: tuple[Path | None, str | None, int], root: Path, rate: int, todo: list[tuple[str, str]], workers: int
+    spec: tuple[Path | None, str | None, int, str], root: Path, rate: int, todo: list[tuple[str, str]], workers: int
 ) -> list[np.ndarray]:
     """Vectors for `todo` (audio key, track id), in order, from `workers` spawned processes."""
     import multiprocessing
@@ -194,6 +209,7 @@ def _embed_in_processes(
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     threads = max(1, (os.cpu_count() or 1) // workers)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch or open caches
+    counter = context.Value("i", 0)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(spec, root, rate, threads)) as pool:  # fmt: skip
+                             initargs=(spec, root, rate, threads, counter)) as pool:  # fmt: skip
         return [vector for part in pool.map(_embed_chunk, chunks) for vector in part]
