@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
+from synthetic_clips import write_clips  # this folder (the script's) is on sys.path
 
 from crossmusim.evaluation.baselines import make_embedder
 from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, worker_device
@@ -29,14 +29,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="crossmusim-embed-devices-"))
-    audio = work / "audio"
-    audio.mkdir()
-    rng = np.random.default_rng(0)
-    rate = 16000
-    t = np.arange(int(args.seconds * rate)) / rate
-    for i in range(args.clips):
-        wave = 0.1 * np.sin(2 * np.pi * rng.uniform(80, 900) * t) + 0.02 * rng.standard_normal(len(t))
-        sf.write(audio / f"Artist {i % 20} - Clip {i:04d}.wav", wave.astype(np.float32), rate)
+    audio = write_clips(work / "audio", args.clips, args.seconds)
     tracks, _ = tracks_from_audio(audio)
     runs = [("cpu", 1)]
     if torch.cuda.is_available():

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
+from synthetic_clips import write_clips  # this folder (the script's) is on sys.path
 
 
 def main() -> None:
@@ -28,14 +28,7 @@ def main() -> None:
     parser.add_argument("--baseline", default="musicnn")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="crossmusim-embed-workers-"))
-    audio = work / "audio"
-    audio.mkdir()
-    rng = np.random.default_rng(0)
-    rate = 16000
-    t = np.arange(int(args.seconds * rate)) / rate
-    for i in range(args.clips):
-        wave = 0.1 * np.sin(2 * np.pi * rng.uniform(80, 900) * t) + 0.02 * rng.standard_normal(len(t))
-        sf.write(audio / f"Artist {i % 20} - Clip {i:04d}.wav", wave.astype(np.float32), rate)
+    audio = write_clips(work / "audio", args.clips, args.seconds)
     rows = []
     for n in args.workers:
         env = {**os.environ, "CROSSMUSIM_CACHE": str(work / f"cache{n}")}
