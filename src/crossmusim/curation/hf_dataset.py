@@ -196,28 +196,37 @@ def dataset_card(summary: dict[str, Any], counts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def count_rows(splits: Mapping[str, Iterable[dict[str, Any]]]) -> dict[str, Any]:
-    """Rows, songs and artists per split, rows per source and per (split, text type, language)."""
-    by_source: Counter[str] = Counter()
-    by_type_language: Counter[tuple[str, str, str]] = Counter()
-    languages: set[str] = set()
-    per_split = {}
-    for split, rows in splits.items():
-        count, songs, artists = 0, set(), set()
-        for row in rows:
-            count += 1
-            songs.add(row["song_id"])
-            artists.add(row["artist"] or row["song_id"])
-            by_source[row["source"]] += 1
-            by_type_language[(split, row["text_type"], row["language"])] += 1
-            languages.add(row["language"])
-        per_split[split] = {"rows": count, "songs": len(songs), "artists": len(artists)}
-    return {
-        "splits": per_split,
-        "by_source": dict(by_source),
-        "by_type_language": by_type_language,
-        "languages": languages,
-    }
+class RowCounts:
+    """Rows, songs and artists per split, rows per source and per (split, text type, language),
+    counted as the rows are routed to their splits (no second pass over them)."""
+
+    def __init__(self, splits: Iterable[str]) -> None:
+        self.rows: dict[str, int] = dict.fromkeys(splits, 0)
+        self.songs: dict[str, set[str]] = {split: set() for split in self.rows}
+        self.artists: dict[str, set[str]] = {split: set() for split in self.rows}
+        self.by_source: Counter[str] = Counter()
+        self.by_type_language: Counter[tuple[str, str, str]] = Counter()
+        self.languages: set[str] = set()
+
+    def add(self, split: str, row: dict[str, Any]) -> None:
+        self.rows[split] += 1
+        self.songs[split].add(row["song_id"])
+        self.artists[split].add(row["artist"] or row["song_id"])
+        self.by_source[row["source"]] += 1
+        self.by_type_language[(split, row["text_type"], row["language"])] += 1
+        self.languages.add(row["language"])
+
+    def as_dict(self) -> dict[str, Any]:
+        per_split = {
+            split: {"rows": n, "songs": len(self.songs[split]), "artists": len(self.artists[split])}
+            for split, n in self.rows.items()
+        }
+        return {
+            "splits": per_split,
+            "by_source": dict(self.by_source),
+            "by_type_language": self.by_type_language,
+            "languages": self.languages,
+        }
 
 
 def pair_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:

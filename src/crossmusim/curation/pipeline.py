@@ -310,8 +310,11 @@ def _build_in(
     if config.splits_from is not None:  # the same artists in the same splits as an earlier build
         assignment.update({g: s for g, s in reference_splits(config.splits_from).items() if g in assignment})
     splits: dict[str, Spool[dict[str, Any]]] = {name: work.spool(f"rows-{name}.jsonl") for name in SPLITS}
+    counts = hf_dataset.RowCounts(SPLITS)
     for row in rows:
-        splits[assignment[row.pop(GROUP)]].append(row)
+        split = assignment[row.pop(GROUP)]
+        splits[split].append(row)
+        counts.add(split, row)
     artists = {name: sum(1 for s in assignment.values() if s == name) for name in splits}
     for name, count in artists.items():
         share = config.split_shares[list(splits).index(name)]
@@ -355,10 +358,9 @@ def _build_in(
         "texts_with_unusable_audio": len(unusable),
         "tags_rows": tags.rows,
     }
-    counts = hf_dataset.count_rows(splits)
     atomic_write_json(staging / "stats.json", summary)
     atomic_write_json(staging / "report.json", report)
-    atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts))
+    atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts.as_dict()))
     return summary
 
 

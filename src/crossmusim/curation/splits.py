@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 
 SPLITS = ("train", "validation", "test")
 
 
 def assign_splits(
-    groups: list[str], *, seed: int, shares: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    groups: Iterable[str] | Mapping[str, int], *, seed: int, shares: tuple[float, float, float] = (0.8, 0.1, 0.1)
 ) -> dict[str, str]:
-    """group (artist key) -> split, given one entry per row (so sizes are row counts)."""
+    """group (artist key) -> split, given one entry per row or the rows per group (sizes are row counts)."""
     sizes = Counter(groups)
     order = sorted(sizes, key=lambda g: hashlib.sha256(f"{seed}:{g}".encode()).hexdigest())
     filled = dict.fromkeys(SPLITS, 0)

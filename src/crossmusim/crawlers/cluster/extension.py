@@ -49,21 +49,22 @@ class ClusterWorker(ClusterComponent):
         if slot is not None:
             slot.nextcall.schedule()
 
-    def spider_opened(self) -> None:
-        self.beat()
+    def reclaim(self) -> None:
+        """Put the requests of workers whose heartbeat lapsed back in the queue."""
         moved = reclaim_dead_workers(self.server, self.keys)
         if moved:
             logger.info("cluster: %d requests of stopped workers are back in the queue", moved)
             self.crawler.stats.inc_value("crossmusim/cluster/reclaimed", moved)
+
+    def spider_opened(self) -> None:
+        self.beat()
+        self.reclaim()
         logger.info("cluster: worker %s joined", self.worker)
         self._loop = task.LoopingCall(self.tick)
         self._loop.start(min(1.0, self.ttl_s / 3), now=False)
 
     def spider_idle(self) -> None:
-        moved = reclaim_dead_workers(self.server, self.keys)
-        if moved:
-            logger.info("cluster: %d requests of a stopped worker are back in the queue", moved)
-            self.crawler.stats.inc_value("crossmusim/cluster/reclaimed", moved)
+        self.reclaim()
         own = int(self.server.hlen(self.keys.inflight(self.worker)))
         if own:
             # This worker is idle, so nothing it holds is in progress: an outcome was not

@@ -80,11 +80,15 @@ def requeue(server: Any, keys: ClusterKeys, worker: str, *, force: bool = False)
     return int(script(keys=[keys.inflight(worker), keys.alive(worker), keys.queue], args=args))
 
 
+def _workers(server: Any, keys: ClusterKeys) -> list[str]:
+    """The ids of the workers that joined and were not yet forgotten."""
+    return [raw.decode() if isinstance(raw, bytes) else raw for raw in server.smembers(keys.workers)]
+
+
 def reclaim_dead_workers(server: Any, keys: ClusterKeys) -> int:
     """Requeue the requests of every worker whose heartbeat lapsed; how many went back."""
     total = 0
-    for raw in server.smembers(keys.workers):
-        worker = raw.decode() if isinstance(raw, bytes) else raw
+    for worker in _workers(server, keys):
         moved = requeue(server, keys, worker)
         if moved >= 0:
             total += moved
@@ -96,8 +100,5 @@ def reclaim_dead_workers(server: Any, keys: ClusterKeys) -> int:
 def pending_work(server: Any, keys: ClusterKeys) -> tuple[int, int]:
     """(requests queued, requests in flight on any worker)."""
     queued = int(server.zcard(keys.queue))
-    in_flight = 0
-    for raw in server.smembers(keys.workers):
-        worker = raw.decode() if isinstance(raw, bytes) else raw
-        in_flight += int(server.hlen(keys.inflight(worker)))
+    in_flight = sum(int(server.hlen(keys.inflight(worker))) for worker in _workers(server, keys))
     return queued, in_flight
