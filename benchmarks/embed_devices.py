@@ -20,7 +20,7 @@ import torch
 from synthetic_clips import write_clips  # this folder (the script's) is on sys.path
 
 from crossmusim.evaluation.baselines import make_embedder
-from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, worker_device
+from crossmusim.evaluation.embed import WorkerSpec, embed_tracks, tracks_from_audio, worker_device
 
 
 def main() -> None:
@@ -38,9 +38,8 @@ def main() -> None:
     for device, workers in runs:
         embedder = make_embedder(None, "musicnn", 0, device=worker_device(device, 0))
         started = time.perf_counter()
-        done = embed_tracks(
-            embedder, tracks, work / f"cache-{device}-{workers}", workers=workers, spec=(None, "musicnn", 0, device)
-        )
+        spec = WorkerSpec(None, "musicnn", 0, device)
+        done = embed_tracks(embedder, tracks, work / f"cache-{device}-{workers}", workers=workers, spec=spec)
         seconds = time.perf_counter() - started
         vectors = np.asarray(done.vectors)
         reference = vectors if reference is None else reference

@@ -1,4 +1,5 @@
-"""Error types. A `UserError` is something the user can fix: the CLI prints its one line and exits 1."""
+"""Error types. A `UserError` is something the user can fix: the CLI prints its one line and exits with
+the error's `exit_code` (1; 2 for a request that contradicts what is already there)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ from __future__ import annotations
 class CrossmusimError(Exception):
     """Base class of every error crossmusim raises on purpose."""
 
+    exit_code = 1
+
 
 class UserError(CrossmusimError):
     """Bad input or configuration; the message names the file/record and the fix."""
+
+
+class ConfigMismatchError(UserError):
+    """A resumed run asked for another configuration than the one it started with (exit 2, like a bad option)."""
+
+    exit_code = 2
 
 
 class InputFormatError(UserError):

@@ -114,6 +114,15 @@ def built_dataset(ctx: Ctx, *, audio: bool = True, splits: tuple[str, ...] = ("t
     return out
 
 
+def tiny_run(ctx: Ctx) -> Path:
+    """A run folder as `train --preset tiny` leaves it after one epoch (its checkpoint is never read)."""
+    from crossmusim.model.config import preset
+
+    ctx.write("run/config.json", json.dumps({**preset("tiny").as_dict(), "command": "crossmusim train"}))
+    ctx.write("run/checkpoints/epoch-0001.pt", "x")
+    return ctx.root / "run"
+
+
 def train_args(ctx: Ctx, dataset: Path, *extra: str) -> list[str]:
     return ["train", "--dataset", str(dataset), "--out", str(ctx.root / "run"), "--preset", "tiny",
             "--cache-dir", str(ctx.root / "cache"), *extra]  # fmt: skip
@@ -268,6 +277,9 @@ CASES: list[Case] = [
          r".*run: no checkpoint to resume from \(run without --resume to start\)"),
     Case("train-run-exists-needs-resume", lambda c: train_args(c, built_dataset(c)) if c.write("run/checkpoints/epoch-0001.pt", "x") else [],
          r".*run: holds a training run: add --resume to continue it, or choose another --out", keep=["run/checkpoints/epoch-0001.pt"]),
+    Case("train-resume-with-another-batch-size", lambda c: train_args(c, built_dataset(c), "--resume", "--batch-size", "4") if tiny_run(c) else [],
+         r".*run: --resume continues the same training, but train\.batch_size was 8 and is now 4: resume with the run's settings \(only --epochs may change\), or train into another --out",
+         exit_code=2, keep=["run/config.json", "run/checkpoints/epoch-0001.pt"]),
     Case("train-out-holds-a-crawl", lambda c: ["train", "--dataset", str(built_dataset(c)), "--out", str(crawl_out(c, "other"))],
          r"--out .*other holds the results of crossmusim crawl \(songs\.jsonl\): choose another --out", keep=["other/songs.jsonl"]),
     Case("train-no-cuda", lambda c: train_args(c, built_dataset(c), "--device", "cuda"),
@@ -276,7 +288,7 @@ CASES: list[Case] = [
          r"crossmusim train: Invalid value for '--epochs'.*greater than or equal to 1 \(see --help\)", exit_code=2),
     # -- embed ----------------------------------------------------------------------------------------
     Case("embed-no-system", lambda c: ["embed", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
-         r"give --model RUN_DIR or --baseline NAME \(untrained takes both\)"),
+         r"give --model RUN_DIR or --baseline NAME \(untrained and probe take both\)"),
     Case("embed-no-source", lambda c: ["embed", "--baseline", "random", "--out", str(c.root / "e.npz")],
          r"give --dataset DIR or --audio MANIFEST\|FOLDER"),
     Case("embed-no-cuda", lambda c: ["embed", "--baseline", "random", "--audio", str(manifest(c)), "--out", str(c.root / "e.npz"),
@@ -288,9 +300,13 @@ CASES: list[Case] = [
     Case("embed-bad-suffix", lambda c: ["embed", "--baseline", "random", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.txt")],
          r"--out .*e\.txt: write embeddings as \.npz or \.parquet"),
     Case("embed-unknown-baseline", lambda c: ["embed", "--baseline", "vggish", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
-         r"--baseline 'vggish': choose random, untrained, musicnn, dsp"),
+         r"--baseline 'vggish': choose random, untrained, musicnn, musicnn-std, probe, dsp"),
     Case("embed-untrained-needs-a-run", lambda c: ["embed", "--baseline", "untrained", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
          r"--baseline untrained needs --model RUN_DIR: the run whose model before training it is"),
+    Case("embed-probe-needs-a-training-split", lambda c: ["embed", "--baseline", "probe", "--audio", str(manifest(c)), "--out", str(c.root / "e.npz")],
+         r"--baseline probe is trained on a training split's tags: give --dataset DIR \(an audio pool or a tags file has none\)"),
+    Case("embed-probe-without-tags", lambda c: ["embed", "--baseline", "probe", "--dataset", str(built_dataset(c, splits=("train", "test"))), "--out", str(c.root / "e.npz")],
+         r"--baseline probe: the training split has no tags to learn \(build it with --tags\)"),
     Case("embed-missing-split", lambda c: ["embed", "--baseline", "random", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
          r".*ds: no 'test' split \(it has train\)"),
     Case("embed-model-is-not-a-run", lambda c: ["embed", "--model", str(c.folder("run")), "--dataset", str(built_dataset(c)), "--split", "train", "--out", str(c.root / "e.npz")],
@@ -304,6 +320,8 @@ CASES: list[Case] = [
          r"--t2m-template 'a song': must contain \{tag\}"),
     Case("evaluate-embeddings-without-arrays", lambda c: ["evaluate", "--embeddings", str(bad_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\n")), "--out", str(c.root / "rep")],
          r".*e\.npz: an \.npz of embeddings needs arrays 'ids' and 'embeddings'"),
+    Case("evaluate-probe-on-a-tags-file", lambda c: ["evaluate", "--baseline", "probe", "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\n")), "--out", str(c.root / "rep")],
+         r"--baseline probe is trained on a training split's tags: give --dataset DIR \(an audio pool or a tags file has none\)"),
     Case("evaluate-bad-tag-row", lambda c: ["evaluate", "--embeddings", str(bad_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,medium,x\n")), "--out", str(c.root / "rep")],
          r".*t\.csv:2: needs id, level \(coarse\|fine\) and tag"),
     # -- index and search -----------------------------------------------------------------------------

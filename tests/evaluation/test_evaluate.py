@@ -3,22 +3,26 @@ in a real headless Chromium."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from crossmusim.evaluation.embeddings_io import write_embeddings
+from crossmusim.evaluation.embeddings_io import read_embeddings, write_embeddings
 from tests.conftest import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+HAS_MUSICNN = importlib.util.find_spec("musicnn") is not None  # scripts/setup.sh installs it
+MUSICNN_STD = ["--baseline", "musicnn-std"] if HAS_MUSICNN else []
 
 
 @pytest.fixture(scope="module")
 def evaluated(eval_dataset, tiny_run, eval_cache, tmp_path_factory):
-    """One evaluate run (a model, two baselines, an embeddings file) that the tests below read."""
+    """One evaluate run (a model, four baselines, an embeddings file) that the tests below read."""
     root = tmp_path_factory.mktemp("evaluated")
     bring = root / "mert.npz"
     proc = run_cli(
@@ -43,6 +47,11 @@ def evaluated(eval_dataset, tiny_run, eval_cache, tmp_path_factory):
         "random",
         "--baseline",
         "dsp",
+        "--baseline",
+        "untrained",
+        "--baseline",
+        "probe",
+        *MUSICNN_STD,
         "--embeddings",
         str(bring),
         "--dataset",
@@ -60,10 +69,14 @@ def test_evaluate_models_baselines_and_embedding_files(evaluated):
     header = proc.stdout.splitlines()[0]
     assert header.startswith("| system | T2M R@1 | T2M R@5 | T2M mAP@10 | M2M coarse mAP@100 | M2M fine mAP@100")
     report = json.loads((out / "metrics.json").read_text("utf-8"))
-    assert set(report["systems"]) == {"crossmusim:run", "random", "dsp", "mert"}
+    reference = "musicnn-std" if HAS_MUSICNN else "random"
+    baselines = ["random", "dsp", "untrained", "probe"] + (["musicnn-std"] if HAS_MUSICNN else [])
+    assert list(report["systems"]) == ["crossmusim:run", *baselines, "mert"]
     ours = report["systems"]["crossmusim:run"]
     assert set(ours["m2m_coarse"]["per_tag"]) <= {"drone", "melody", "drums", "chord"} and ours["t2m"]["tags"] >= 2
     assert "t2m" not in report["systems"]["random"]  # no text side
+    assert "t2m" in report["systems"]["untrained"] and "t2m" not in report["systems"]["probe"]
+    assert "| probe | - | - | - |" in proc.stdout and f"gains over {reference} (points):" in proc.stdout
     for name in ("gain_coarse.png", "training_run.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
     assert "![gain_coarse.png](gain_coarse.png)" in (out / "report.md").read_text("utf-8")
@@ -71,6 +84,15 @@ def test_evaluate_models_baselines_and_embedding_files(evaluated):
     clips = sorted(p.name for p in (out / "audio").iterdir())
     assert clips and all(f'src="audio/{c}"' in page for c in clips)
     assert page.count("<audio") >= 4 * 5
+
+
+def test_the_probe_is_trained_once_and_reused(evaluated, eval_dataset, tiny_run, eval_cache, tmp_path):
+    proc = run_cli("embed", "--model", str(tiny_run), "--baseline", "probe", "--dataset", str(eval_dataset),
+                   "--out", str(tmp_path / "p.npz"), env=eval_cache)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "with probe" in proc.stdout and read_embeddings(tmp_path / "p.npz")[1].shape[1] == 32
+    probes = list((Path(eval_cache["CROSSMUSIM_CACHE"]) / "probes").iterdir())  # evaluate's, not a second one
+    assert len(probes) == 1 and json.loads((probes[0] / "config.json").read_text("utf-8"))["probe"]["tags"] == 4
 
 
 @pytest.mark.browser

@@ -118,6 +118,17 @@ def test_corrupt_and_missing_audio_is_skipped_and_listed(small_dataset, tmp_path
     assert json.dumps(report.as_dict())  # goes into data-report.json as it is
 
 
+def test_only_the_train_split_is_limited_to_the_text_types_that_train(small_dataset, tmp_path):
+    from crossmusim.evaluation.validation import query_texts
+
+    data, _ = load_split_data(small_dataset, AudioCache(tmp_path / "cache", 16000), ["lyrics"])
+    assert data["train"].texts == []  # the small dataset has captions only
+    captions = [t for t in data["validation"].texts if t.text_type == "caption"]
+    assert captions and query_texts(data["validation"].texts) == captions  # one query set, whatever trains
+    aspects = TextItem("s", "aspects", "a, b", [], ["a", "b"])
+    assert query_texts([aspects, *captions]) == captions and query_texts([aspects]) == [aspects]
+
+
 def test_a_link_audio_build_trains_from_the_files_it_names(tmp_path):
     import datasets
 

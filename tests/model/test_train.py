@@ -37,6 +37,13 @@ def test_tiny_preset_trains_and_leaves_a_complete_run_folder(small_dataset, tmp_
     rows = list(csv.DictReader((out / "metrics.csv").read_text(encoding="utf-8").splitlines()))
     assert [r["epoch"] for r in rows] == ["1", "2"] and all(np.isfinite(float(r["loss"])) for r in rows)
     assert 0.0 <= float(rows[-1]["val_t2m_map@10"]) <= 1.0 and float(rows[0]["pairs_per_s"]) > 0
+    # Selected on validation M2M (the songs have tags): the mean of its coarse and fine levels.
+    levels = [float(rows[-1][k]) for k in ("val_m2m_coarse_map@100", "val_m2m_fine_map@100") if rows[-1].get(k)]
+    assert levels and float(rows[-1]["val_m2m_map@100"]) == pytest.approx(np.mean(levels))
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    best = max(float(r["val_m2m_map@100"]) for r in rows)
+    assert summary["best"] == {"val_m2m_map@100": pytest.approx(best)}
+    assert float(rows[summary["best_epoch"] - 1]["val_m2m_map@100"]) == pytest.approx(best)
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
     saved = torch.load(out / "checkpoints" / "epoch-0002.pt", weights_only=True)
     assert saved["epoch"] == 2 and "optimizer" in saved and "torch_rng" in saved

@@ -1,7 +1,8 @@
 """The `crossmusim` command: one typer app, one module per command.
 
-A user error prints one line and exits 1 (the traceback only with --debug); a crawl stopped by
-persistent blocking exits 3 with its output intact.
+A user error prints one line and exits 1 (the traceback only with --debug); a bad option value, or a
+`--resume` that changes the run's configuration, exits 2; a crawl stopped by persistent blocking exits
+3 with its output intact.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         if "--debug" in args:
             raise
         typer.echo(f"crossmusim: error: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ from crossmusim.errors import UserError
 def embed(
     out: Path = typer.Option(..., "--out", "-o", help="Embeddings file to write: .npz or .parquet.", dir_okay=False),
     model: Path = typer.Option(None, "--model", help="A train run folder (or its model/ folder)."),
-    baseline: str = typer.Option(None, "--baseline", help="random | untrained (needs --model) | musicnn | dsp."),
+    baseline: str = typer.Option(
+        None,
+        "--baseline",
+        help="random | untrained (needs --model) | musicnn | musicnn-std | probe (needs --dataset) | dsp.",
+    ),
     dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: embeds its songs of --split."),
     split: str = typer.Option("test", "--split", help="The dataset split to embed."),
     audio: Path = typer.Option(None, "--audio", help="An audio manifest (path,title,artist,id) or folder."),
@@ -28,15 +32,22 @@ def embed(
         "cpu", "--device", help="cpu | cuda | cuda:N; with cuda, worker k of --workers uses GPU k mod the GPU count."
     ),
 ) -> None:
-    from crossmusim.evaluation.baselines import check_system, make_embedder
-    from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset, worker_device
+    from crossmusim.evaluation.baselines import RUN_BASELINES, check_system, make_embedder
+    from crossmusim.evaluation.embed import (
+        WorkerSpec,
+        embed_tracks,
+        tracks_from_audio,
+        tracks_from_dataset,
+        training_tracks,
+        worker_device,
+    )
     from crossmusim.evaluation.embeddings_io import write_embeddings
 
-    if (model is None) == (baseline is None) and baseline != "untrained":
-        raise UserError("give --model RUN_DIR or --baseline NAME (untrained takes both)")
+    if (model is None) == (baseline is None) and baseline not in RUN_BASELINES:
+        raise UserError("give --model RUN_DIR or --baseline NAME (untrained and probe take both)")
     if (dataset is None) == (audio is None):
         raise UserError("give --dataset DIR or --audio MANIFEST|FOLDER")
-    check_system(model, baseline)
+    check_system(model, baseline, training_split=dataset is not None)
     check_device(device)
     if out.suffix not in (".npz", ".parquet"):
         raise UserError(f"--out {out}: write embeddings as .npz or .parquet")
@@ -45,8 +56,10 @@ def embed(
         tracks = tracks_from_dataset(dataset, split)
     else:
         tracks, problems = tracks_from_audio(audio)
-    embedder = make_embedder(model, baseline, seed, device=worker_device(device, 0))
-    result = embed_tracks(embedder, tracks, cache_dir, workers=workers, spec=(model, baseline, seed, device))
+    spec = WorkerSpec(model, baseline, seed, device, dataset)
+    embedder = make_embedder(model, baseline, seed, worker_device(device, 0), dataset=dataset, cache_dir=cache_dir)
+    reference = training_tracks(dataset) if embedder.standardise else None
+    result = embed_tracks(embedder, tracks, cache_dir, workers=workers, spec=spec, reference=reference)
     problems += result.problems
     if not result.ids:
         raise UserError(f"no track could be embedded ({len(problems)} unusable): check --dataset or --audio")

@@ -14,7 +14,12 @@ from crossmusim.errors import UserError
 def evaluate(
     out: Path = typer.Option(..., "--out", "-o", help="The report folder to write.", file_okay=False),
     models: list[Path] = typer.Option(None, "--model", help="A train run folder (repeatable)."),
-    baselines: list[str] = typer.Option(None, "--baseline", help="random | untrained | musicnn | dsp (repeatable)."),
+    baselines: list[str] = typer.Option(
+        None,
+        "--baseline",
+        help="random | untrained | musicnn | musicnn-std | probe | dsp (repeatable); untrained and probe "
+        "take the first --model's config.",
+    ),
     embeddings: list[Path] = typer.Option(None, "--embeddings", help="A precomputed embeddings file (repeatable)."),
     dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: its songs and tags."),
     split: str = typer.Option("test", "--split", help="The dataset split to evaluate on."),
@@ -24,15 +29,25 @@ def evaluate(
         help="Instead of --dataset: id,level,tag rows, an MTG-Jamendo TSV, a MusicCaps CSV or a MuChin folder.",
     ),
     artists: Path = typer.Option(None, "--artists", help="With --tags: id,artist rows."),
-    reference: str = typer.Option(None, "--reference", help="The system the per-tag gain plots compare against."),
+    reference: str = typer.Option(
+        None, "--reference", help="The system gains are measured against (default: musicnn-std when scored)."
+    ),
     template: str = typer.Option("{tag}", "--t2m-template", help="Text query per tag, e.g. 'a {tag} song'."),
     seed: int = BaselineSeed,
     cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
-    from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset
+    from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset, training_tracks
     from crossmusim.evaluation.embeddings_io import normalise, read_embeddings
-    from crossmusim.evaluation.evaluate import System, common_tracks, format_table, score, table_rows
+    from crossmusim.evaluation.evaluate import (
+        REFERENCE,
+        System,
+        common_tracks,
+        format_table,
+        gain_rows,
+        score,
+        table_rows,
+    )
     from crossmusim.evaluation.report import html, plots
     from crossmusim.evaluation.tag_sets import read_tag_file
     from crossmusim.outputs import check_output_folder
@@ -41,8 +56,9 @@ def evaluate(
     models, baselines, embeddings = list(models or []), list(baselines or []), list(embeddings or [])
     if not (models or baselines or embeddings):
         raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")
+    first_run = models[0] if models else None
     for name in baselines:
-        check_system(models[0] if models else None, name)
+        check_system(first_run, name, training_split=dataset is not None)
     if (dataset is None) == (tags is None):
         raise UserError("give --dataset DIR (songs and their tags) or --tags FILE (with --embeddings)")
     if "{tag}" not in template:
@@ -57,9 +73,10 @@ def evaluate(
         done = embed_tracks(embedder, tracks, cache_dir)
         label = run.name if run_names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
         systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run))
+    train_tracks = training_tracks(dataset)  # standardised baselines take their statistics from it
     for name in baselines:
-        embedder = make_embedder(models[0] if name == "untrained" and models else None, name, seed)
-        done = embed_tracks(embedder, tracks, cache_dir)
+        embedder = make_embedder(first_run, name, seed, dataset=dataset, cache_dir=cache_dir)
+        done = embed_tracks(embedder, tracks, cache_dir, reference=train_tracks if embedder.standardise else None)
         systems.append(System(name, done.ids, done.vectors, embedder.embed_texts if name == "untrained" else None))
     for path in embeddings:
         ids, vectors = read_embeddings(path)
@@ -81,17 +98,21 @@ def evaluate(
     (out / "metrics.json").write_text(
         json.dumps({"tracks": len(kept), "missing": missing, "template": template, "systems": results}, indent=2,
                    ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
-    table = format_table(rows)
-    reference = reference or next((b for b in baselines if b in names), names[0])
+    reference = reference or (REFERENCE if REFERENCE in names else next((b for b in baselines), names[0]))
     if reference not in results:
         raise UserError(f"--reference {reference!r}: not one of the systems ({', '.join(names)})")
+    table = format_table(rows)
+    gains = format_table(gain_rows(results, reference))
     made = [plots.gain_plot(results, reference, level, out / f"gain_{level}.png") for level in ("coarse", "fine")]
     made += [plots.training_curves(s.run, out / f"training_{s.run.name}.png") for s in systems if s.run]
     pictures = [p.name for p in made if p is not None]
     vectors = {s.name: s.aligned(kept) for s in systems}
     html.write_html(out, table, rows, pictures, kept, vectors, notes)
+    gains_md = f"\n\n## Gains over {reference} (points)\n\n{gains}" if gains else ""
     (out / "report.md").write_text(
-        "# crossmusim evaluation\n\n" + "\n\n".join(notes) + "\n\n## Results (percent)\n\n" + table + "\n\n"
-        + "".join(f"![{p}]({p})\n\n" for p in pictures), "utf-8")  # fmt: skip
+        "# crossmusim evaluation\n\n" + "\n\n".join(notes) + "\n\n## Results (percent)\n\n" + table + gains_md
+        + "\n\n" + "".join(f"![{p}]({p})\n\n" for p in pictures), "utf-8")  # fmt: skip
     typer.echo(table)
+    if gains:
+        typer.echo(f"\ngains over {reference} (points):\n{gains}")
     typer.echo(f"report: {out / 'report.html'}")

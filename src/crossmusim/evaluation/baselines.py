@@ -6,8 +6,14 @@
   freshly initialised), its heads at their random initialisation, from the run's seed;
 - `musicnn`: the pretrained musicnn-MSD tagger's 753-d mean-pooled features as they are (the paper's
   "pretrained tagger" row);
-- `dsp`: handcrafted statistics: MFCC means and deviations, chroma means, and tempo.
+- `musicnn-std`: the same features standardised per dimension, then L2-normalised: the fair
+  audio-only baseline every gain is reported against (raw, a few large dimensions dominate);
+- `probe`: the run's audio head trained as a tag classifier on the training split's tags
+  (`evaluation.probe`): the upper bound of what tag-like text can teach; needs a training split;
+- `dsp`: handcrafted statistics: MFCC means and deviations, chroma means, and tempo (standardised).
 Each embeds a track as the mean over its whole-track windows (`model.audio_cache.windows`).
+Standardised systems take each dimension's mean and deviation from the training split when there is
+one (a dataset), else from the pool being embedded (`evaluation.embed.embed_tracks`).
 """
 
 from __future__ import annotations
@@ -23,14 +29,21 @@ from crossmusim.errors import UserError
 from crossmusim.model.audio.mel import MelConfig, mel_filterbank
 from crossmusim.model.audio_cache import windows
 
-BASELINES = ("random", "untrained", "musicnn", "dsp")
+BASELINES = ("random", "untrained", "musicnn", "musicnn-std", "probe", "dsp")
+RUN_BASELINES = ("untrained", "probe")  # built from a run's config (--model); probe: the cpu preset without one
 
 
 class Embedder:
     name: str
     sample_rate: int
     window_seconds: float = 10.0
-    standardise: bool = False  # z-score each dimension over the pool before L2 (features of mixed scales)
+    # z-score each dimension before L2 (features of mixed scales): over the training split, else the pool
+    standardise: bool = False
+
+    @property
+    def cache_name(self) -> str:
+        """The name its raw vectors are cached under (systems that differ after caching share it)."""
+        return self.name
 
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         raise NotImplementedError
@@ -59,6 +72,13 @@ class ModelEmbedder(Embedder):
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         return self.model.embed_text(texts)
+
+
+class ProbeEmbedder(ModelEmbedder):
+    """A trained probe (`evaluation.probe`): the model's audio side only; its text head never trained."""
+
+    def embed_texts(self, texts: list[str]) -> None:
+        return None
 
 
 class RandomEmbedder(Embedder):
@@ -92,6 +112,16 @@ class MusicnnEmbedder(Embedder):
         chunks = torch.from_numpy(windows(wave, int(self.window_seconds * self.sample_rate))).to(self.device)
         parts = [self.tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]
         return torch.cat(parts).mean(dim=0).cpu().numpy()
+
+
+class MusicnnStdEmbedder(MusicnnEmbedder):
+    """musicnn's features, each dimension standardised (the training split's statistics)."""
+
+    name, standardise = "musicnn-std", True
+
+    @property
+    def cache_name(self) -> str:
+        return "musicnn"  # the same raw features: computed once for both rows
 
 
 DSP_MEL = MelConfig(sample_rate=22050, n_fft=2048, hop=512, n_mels=40)
@@ -152,34 +182,59 @@ def load_run_model(run: Path):
     return DualEncoder.from_pretrained(folder)
 
 
-def untrained_model(run: Path):
-    """The run's model before training: its config built again from the run's seed."""
-    from crossmusim.model.config import from_dict
+def untrained_model(run: Path | None):
+    """The run's model before training: its config built again from the run's seed (no run: the cpu preset)."""
+    from crossmusim.model.config import from_dict, preset
     from crossmusim.model.dual_encoder import DualEncoder
 
-    model_dir = Path(run) / "model" if (Path(run) / "model").is_dir() else Path(run)
-    values = json.loads((model_dir / "config.json").read_text("utf-8"))
-    config = from_dict({k: v for k, v in values.items() if k in ("name", "model", "train")})
+    if run is None:
+        config = preset("cpu")
+    else:
+        model_dir = Path(run) / "model" if (Path(run) / "model").is_dir() else Path(run)
+        values = json.loads((model_dir / "config.json").read_text("utf-8"))
+        config = from_dict({k: v for k, v in values.items() if k in ("name", "model", "train")})
     torch.manual_seed(config.train.seed)
     return DualEncoder(config).eval()
 
 
-def check_system(model: Path | None, baseline: str | None) -> None:
-    """Refuse an unknown baseline, or `untrained` without its run, before any work is done."""
+def check_system(model: Path | None, baseline: str | None, training_split: bool = True) -> None:
+    """Refuse an unknown baseline, `untrained` without its run, or `probe` without a training split,
+    before any work is done."""
     if baseline is not None and baseline not in BASELINES:
         raise UserError(f"--baseline {baseline!r}: choose {', '.join(BASELINES)}")
     if baseline == "untrained" and model is None:
         raise UserError("--baseline untrained needs --model RUN_DIR: the run whose model before training it is")
+    if baseline == "probe" and not training_split:
+        raise UserError(
+            "--baseline probe is trained on a training split's tags: give --dataset DIR (an audio pool or a tags "
+            "file has none)"
+        )
 
 
-def make_embedder(model: Path | None, baseline: str | None, seed: int = 0, device: str = "cpu") -> Embedder:
+def make_embedder(
+    model: Path | None,
+    baseline: str | None,
+    seed: int = 0,
+    device: str = "cpu",
+    *,
+    dataset: Path | None = None,
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """The system to embed with: a trained model (`model` alone) or a baseline. `dataset` is the built
+    dataset whose training split a `probe` learns from."""
     if model is not None and baseline is None:
         return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}").to(device)
     if baseline == "random":
         return RandomEmbedder(seed)
-    if baseline == "musicnn":
-        return MusicnnEmbedder().to(device)
+    if baseline in ("musicnn", "musicnn-std"):
+        return (MusicnnStdEmbedder() if baseline == "musicnn-std" else MusicnnEmbedder()).to(device)
     if baseline == "dsp":
         return DspEmbedder()
-    check_system(model, baseline)
+    check_system(model, baseline, dataset is not None)
+    if baseline == "probe":
+        from crossmusim.evaluation.probe import trained_probe
+        from crossmusim.model.audio_cache import default_cache_dir
+
+        folder = trained_probe(model, dataset, cache_dir or default_cache_dir())
+        return ProbeEmbedder(load_run_model(folder), "probe").to(device)
     return ModelEmbedder(untrained_model(model), "untrained").to(device)

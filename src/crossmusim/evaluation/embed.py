@@ -44,6 +44,17 @@ class Embedded:
     processes: int = 1  # how many processes computed the vectors not found in the cache
 
 
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker process needs to build the same embedder (`make_embedder`'s arguments)."""
+
+    model: Path | None
+    baseline: str | None
+    seed: int = 0
+    device: str = "cpu"
+    dataset: Path | None = None  # a probe's training data
+
+
 def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
     import datasets
 
@@ -75,6 +86,15 @@ def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
     return tracks
 
 
+def training_tracks(dataset: Path | None) -> list[Track]:
+    """The dataset's training split (the statistics a standardised baseline uses); none without one."""
+    import datasets
+
+    if dataset is None or "train" not in datasets.load_from_disk(str(Path(dataset) / "songs")):
+        return []
+    return tracks_from_dataset(dataset, "train")
+
+
 def tracks_from_audio(spec: Path) -> tuple[list[Track], list[dict[str, str]]]:
     """Tracks of a manifest (path, title, artist, id) or folder; ids: the manifest id, else the file stem."""
     from crossmusim.curation.audio import load_audio
@@ -100,7 +120,7 @@ def system_id(embedder: Embedder) -> str:
             digest.update(name.encode())
             digest.update(state[name].float().numpy().tobytes())
         return f"{embedder.name.split(':')[0]}-{digest.hexdigest()[:16]}"
-    return f"{embedder.name}-{getattr(embedder, 'seed', 0)}"
+    return f"{embedder.cache_name}-{getattr(embedder, 'seed', 0)}"
 
 
 def embed_tracks(
@@ -110,12 +130,29 @@ def embed_tracks(
     progress: bool = True,
     *,
     workers: int = 1,
-    spec: tuple[Path | None, str | None, int, str] | None = None,
+    spec: WorkerSpec | None = None,
+    reference: list[Track] | None = None,
 ) -> Embedded:
-    """Embed `tracks` in order. `workers` > 1 spreads the tracks not yet cached over that many
-    processes, each building its own embedder from `spec` (model, baseline, seed, device: `make_embedder`'s
-    arguments). This process alone writes the caches: it decodes every track first, the workers only
-    read decoded audio, and their vectors come back here to be stored."""
+    """Embed `tracks` in order, L2-normalised. `workers` > 1 spreads the tracks not yet cached over
+    that many processes, each building its own embedder from `spec` (`make_embedder`'s arguments).
+    This process alone writes the caches: it decodes every track first, the workers only read decoded
+    audio, and their vectors come back here to be stored. A standardising embedder z-scores each
+    dimension with the statistics of `reference` (the training split), or of `tracks` without one."""
+    raw = _raw_vectors(embedder, tracks, cache_dir, progress, workers, spec)
+    matrix = raw.vectors
+    if embedder.standardise and len(matrix) > 1:
+        basis = _raw_vectors(embedder, reference, cache_dir, progress, workers, spec).vectors if reference else matrix
+        basis = basis if len(basis) > 1 else matrix
+        matrix = (matrix - basis.mean(axis=0)) / (basis.std(axis=0) + 1e-8)
+    raw.vectors = normalise(matrix)
+    return raw
+
+
+def _raw_vectors(
+    embedder: Embedder, tracks: list[Track], cache_dir: Path | None, progress: bool, workers: int,
+    spec: WorkerSpec | None,
+) -> Embedded:  # fmt: skip
+    """The tracks' vectors as the embedder gives them (cached by system and audio hash)."""
     from tqdm import tqdm
 
     root = cache_dir or default_cache_dir()
@@ -159,9 +196,7 @@ def embed_tracks(
             vectors.append(found[key])
             kept.append(track)
     matrix = np.stack(vectors) if vectors else np.zeros((0, 1), np.float32)
-    if embedder.standardise and len(matrix) > 1:
-        matrix = (matrix - matrix.mean(axis=0)) / (matrix.std(axis=0) + 1e-8)
-    return Embedded(ids, normalise(matrix), kept, problems, processes)
+    return Embedded(ids, matrix, kept, problems, processes)
 
 
 _WORKER: dict[str, object] = {}
@@ -178,7 +213,7 @@ def worker_device(device: str, index: int, gpus: int | None = None) -> str:
     return f"cuda:{index % max(1, gpus)}"
 
 
-def _start_worker(spec: tuple[Path | None, str | None, int, str], root: Path, rate: int, threads: int, counter) -> None:
+def _start_worker(spec: WorkerSpec, root: Path, rate: int, threads: int, counter) -> None:
     import torch
 
     from crossmusim.evaluation.baselines import make_embedder
@@ -187,8 +222,8 @@ def _start_worker(spec: tuple[Path | None, str | None, int, str], root: Path, ra
         index = counter.value
         counter.value += 1
     torch.set_num_threads(threads)  # the machine's cores shared among the workers, not each taking all
-    model, baseline, seed, device = spec
-    _WORKER["embedder"] = make_embedder(model, baseline, seed, device=worker_device(device, index))
+    _WORKER["embedder"] = make_embedder(spec.model, spec.baseline, spec.seed, worker_device(spec.device, index),
+                                        dataset=spec.dataset, cache_dir=root)  # fmt: skip
     _WORKER["cache"] = AudioCache(root, rate)
 
 
@@ -198,7 +233,7 @@ def _embed_chunk(chunk: list[tuple[str, str]]) -> list[np.ndarray]:
 
 
 def _embed_in_processes(
-    spec: tuple[Path | None, str | None, int, str], root: Path, rate: int, todo: list[tuple[str, str]], workers: int
+    spec: WorkerSpec, root: Path, rate: int, todo: list[tuple[str, str]], workers: int
 ) -> list[np.ndarray]:
     """Vectors for `todo` (audio key, track id), in order, from `workers` spawned processes."""
     import multiprocessing

@@ -20,6 +20,8 @@ from crossmusim.evaluation import metrics
 from crossmusim.evaluation.embed import Track
 
 T2M_TEMPLATE = "{tag}"  # the tag word itself is the text query
+REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline: gains are measured against it
+GAIN_COLUMNS = ("M2M coarse mAP@100", "M2M fine mAP@100", "same artist in top 10")
 
 
 @dataclass
@@ -95,6 +97,23 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def gain_rows(results: dict[str, dict[str, Any]], reference: str) -> list[dict[str, Any]]:
+    """Every other system's difference from `reference` in the M2M and same-artist columns, in points
+    (for the same-artist share, lower is better)."""
+    rows = {row["system"]: row for row in table_rows(results)}
+    base = rows[reference]
+    out = []
+    for name, row in rows.items():
+        if name == reference:
+            continue
+        gains = {"system": name, "vs": reference}
+        for column in GAIN_COLUMNS:
+            mine, theirs = row[column], base[column]
+            gains[column] = None if mine is None or theirs is None else f"{100 * (mine - theirs):+.2f}"
+        out.append(gains)
+    return out
 
 
 def format_cell(value: Any) -> str:

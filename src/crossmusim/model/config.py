@@ -66,7 +66,10 @@ class TrainConfig:
     seed: int = 0
     precision: str = "bf16"  # autocast on CUDA only; CPU trains in float32
     early_stop_patience: int = 0  # epochs without a better validation metric; 0 = never stop early
-    select_metric: str = "t2m_map@10"  # the validation metric that picks the best checkpoint
+    # The validation metric that picks the best checkpoint: "auto" is validation M2M mAP@100 (coarse and
+    # fine averaged) when the validation songs have tags, else T2M mAP@10 over the validation captions
+    # (evaluation.validation); or any one metric validation computes, by name.
+    select_metric: str = "auto"
     num_workers: int = 0
 
 
@@ -157,6 +160,48 @@ def load_toml(path: Path, config: Preset) -> Preset:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML ({exc})") from None
     return apply_overrides(config, values, str(path))
+
+
+# "auto" selection: the first of these that validation computed (see TrainConfig.select_metric).
+AUTO_SELECTION = ("m2m_map@100", "t2m_map@10")
+
+
+def selected_metric(select: str, metrics: dict[str, float]) -> str | None:
+    """The validation metric a run is selected on: `select` itself, or the "auto" rule's choice."""
+    if select != "auto":
+        return select if select in metrics else None
+    return next((name for name in AUTO_SELECTION if name in metrics), None)
+
+
+def differences(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted field, saved value, current value) for every field that differs, nested tables walked."""
+    found = []
+    for key in sorted(set(saved) | set(current)):
+        a, b = saved.get(key), current.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found += differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            found.append((f"{prefix}{key}", a, b))
+    return found
+
+
+# What a resumed run may change: only how long it goes on.
+RESUMABLE_FIELDS = ("train.epochs",)
+
+
+def check_same_training(saved: dict[str, Any], config: Preset, where: str) -> None:
+    """Refuse to resume a run whose saved config differs from `config` in any field but `RESUMABLE_FIELDS`."""
+    from crossmusim.errors import ConfigMismatchError
+
+    saved = {k: v for k, v in saved.items() if k in ("name", "model", "train")}
+    changed = [d for d in differences(saved, config.as_dict()) if d[0] not in RESUMABLE_FIELDS]
+    if changed:
+        field_name, before, now = changed[0]
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        raise ConfigMismatchError(
+            f"{where}: --resume continues the same training, but {field_name} was {before!r} and is now {now!r}"
+            f"{more}: resume with the run's settings (only --epochs may change), or train into another --out"
+        )
 
 
 def from_dict(values: dict[str, Any]) -> Preset:

@@ -3,8 +3,9 @@
 Every text is its own training sample (a song with a caption, aspects and lyrics gives three), and
 each is re-sampled every time it is drawn, as in the paper: a caption gives a random number of its
 first sentences, aspects a random subset of up to five, lyrics a random block of consecutive lines.
-`--text-types` picks which types train. All randomness is a function of (seed, epoch, sample), so a
-resumed or a multi-process run draws exactly what one uninterrupted process would.
+`--text-types` picks which types train (validation keeps every type: one query set for all runs).
+All randomness is a function of (seed, epoch, sample), so a resumed or a multi-process run draws
+exactly what one uninterrupted process would.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def load_split_data(
     dataset: Path, cache: AudioCache, text_types: list[str], splits: tuple[str, ...] = SPLITS
 ) -> tuple[dict[str, SplitData], CacheReport]:
     """Songs (decoded into the cache once) and texts of each split; songs whose audio is missing or
-    undecodable are skipped and listed, as are their texts."""
+    undecodable are skipped and listed, as are their texts. Only the train split's texts are limited
+    to `text_types`: the others keep every type, so that runs on different types are validated on
+    the same queries."""
     import datasets
 
     dataset = check_dataset(dataset)
@@ -105,7 +108,7 @@ def load_split_data(
         texts = [
             TextItem(r["song_id"], r["text_type"], r["text"], list(r["sentences"] or []), list(r["aspects"] or []))
             for r in (pairs[split] if split in pairs else [])
-            if r["text_type"] in text_types and r["song_id"] in kept
+            if (split != "train" or r["text_type"] in text_types) and r["song_id"] in kept
         ]
         out[split] = SplitData(kept, texts)
     return out, report

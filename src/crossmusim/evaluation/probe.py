@@ -1,0 +1,157 @@
+"""The `probe` baseline: what tag-like text could teach at most, with the model's own parts.
+
+The run's audio head (the same shape, on the same frozen audio-tower features, up to `MAX_WINDOWS`
+windows per song) is trained as a multi-label tag classifier on the training split's tags, coarse
+and fine together: a linear layer on the head's output gives one logit per tag, binary
+cross-entropy, Adam, one randomly drawn window per song per step. The epoch kept is the best by the
+validation selection metric every crossmusim run is selected on (`m2m_map@100` when the validation
+songs have tags; otherwise the validation loss), with early stopping. The embedding is the head's
+output (the classifier's input), averaged over whole-track windows like a trained model's: the probe
+is the run's model with this head, and has no text side.
+
+A trained probe is cached as a model folder in `CACHE/probes/<key>/`, the key hashing everything
+that changes it (the run's config, the training and validation songs with their tags, the recipe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from crossmusim.errors import UserError
+from crossmusim.evaluation.validation import M2M, m2m_levels
+from crossmusim.model.data import SplitData, sample_rng
+
+
+@dataclass(frozen=True)
+class ProbeRecipe:
+    epochs: int = 100
+    patience: int = 10
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    seed: int = 0
+
+
+def tag_vocabulary(train: SplitData) -> list[str]:
+    return sorted({tag for song in train.songs.values() for tag in song.tags_coarse + song.tags_fine})
+
+
+def probe_key(config: dict, train: SplitData, valid: SplitData, recipe: ProbeRecipe) -> str:
+    blob = {
+        "config": {k: config[k] for k in ("model", "train")},
+        "recipe": asdict(recipe),
+        "songs": [[name, [(s.audio_key, s.tags_coarse, s.tags_fine) for s in split.songs.values()]]
+                  for name, split in (("train", train), ("validation", valid))],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:20]
+
+
+class ProbeTrainer:
+    """Trains `model.audio_head` (in place) as a tag classifier on `features` (a `FrozenFeatures`)."""
+
+    def __init__(self, model, features, train: SplitData, valid: SplitData, recipe: ProbeRecipe = ProbeRecipe()):
+        self.model, self.features, self.recipe = model, features, recipe
+        self.tags = tag_vocabulary(train)
+        if not self.tags:
+            raise UserError("--baseline probe: the training split has no tags to learn (build it with --tags)")
+        column = {tag: i for i, tag in enumerate(self.tags)}
+        self.train_keys = [s.audio_key for s in train.songs.values()]
+        self.targets = torch.zeros(len(self.train_keys), len(self.tags))
+        for row, song in enumerate(train.songs.values()):
+            for tag in song.tags_coarse + song.tags_fine:
+                self.targets[row, column[tag]] = 1.0
+        self.valid = valid
+        self.valid_targets = torch.tensor(
+            [[float(tag in s.tags_coarse + s.tags_fine) for tag in self.tags] for s in valid.songs.values()]
+        ).reshape(len(valid.songs), len(self.tags))
+
+    def _batch(self, keys: list[str], epoch: int, rows: list[int]) -> torch.Tensor:
+        picked = []
+        for row in rows:
+            windows = self.features.audio(keys[row])
+            picked.append(windows[sample_rng(self.recipe.seed, epoch, row).randrange(len(windows))])
+        return torch.from_numpy(np.stack(picked))
+
+    @torch.no_grad()
+    def score(self, classifier: nn.Linear) -> float:
+        """The validation selection metric (higher is better): M2M mAP@100, else minus the BCE loss."""
+        head = self.model.audio_head
+        songs = list(self.valid.songs.values())
+        if len(songs) < 2:
+            return 0.0
+        windows = [torch.from_numpy(self.features.audio(s.audio_key)) for s in songs]
+        vectors = torch.stack([nn.functional.normalize(head(w).mean(dim=0), dim=0) for w in windows]).numpy()
+        levels = m2m_levels(vectors, list(self.valid.songs), [s.tags_coarse for s in songs],
+                            [s.tags_fine for s in songs])  # fmt: skip
+        if M2M in levels:
+            return levels[M2M]
+        logits = torch.stack([classifier(head.net(w)).mean(dim=0) for w in windows])
+        return -float(nn.functional.binary_cross_entropy_with_logits(logits, self.valid_targets))
+
+    def fit(self) -> dict[str, float]:
+        recipe, head = self.recipe, self.model.audio_head
+        torch.manual_seed(recipe.seed)
+        for layer in head.net:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+        classifier = nn.Linear(head.net[-1].out_features, len(self.tags))
+        params = [*head.parameters(), *classifier.parameters()]
+        optimizer = torch.optim.Adam(params, lr=recipe.learning_rate)
+        best, best_state, stale, epoch = float("-inf"), None, 0, 0
+        count = len(self.train_keys)
+        for epoch in range(1, recipe.epochs + 1):
+            head.train()
+            order = np.random.default_rng([recipe.seed, epoch]).permutation(count).tolist()
+            for start in range(0, count, recipe.batch_size):
+                rows = order[start : start + recipe.batch_size]
+                logits = classifier(head.net(self._batch(self.train_keys, epoch, rows)))
+                loss = nn.functional.binary_cross_entropy_with_logits(logits, self.targets[rows])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+            head.eval()
+            value = self.score(classifier)
+            if value > best:
+                best, stale = value, 0
+                best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
+            else:
+                stale += 1
+                if stale >= recipe.patience:
+                    break
+        head.load_state_dict(best_state)
+        return {"best_validation": best, "epochs_run": epoch, "tags": len(self.tags)}
+
+
+def trained_probe(run: Path | None, dataset: Path, cache_root: Path, recipe: ProbeRecipe = ProbeRecipe()) -> Path:
+    """The folder of the probe for `run`'s config (the cpu preset without a run) on `dataset`, trained
+    now unless the cache has it."""
+    from crossmusim.evaluation.baselines import untrained_model
+    from crossmusim.model.audio_cache import AudioCache
+    from crossmusim.model.data import load_split_data
+    from crossmusim.model.features import FrozenFeatures
+
+    model = untrained_model(run)
+    cache = AudioCache(cache_root, model.sample_rate)
+    data, _ = load_split_data(dataset, cache, [], splits=("train", "validation"))
+    train, valid = data["train"], data["validation"]
+    if len(train.songs) < 2:
+        raise UserError(f"--baseline probe: {dataset} has {len(train.songs)} usable training songs: nothing to fit")
+    folder = Path(cache_root) / "probes" / probe_key(model.config.as_dict(), train, valid, recipe)
+    if (folder / "config.json").is_file():
+        return folder
+    features = FrozenFeatures(model, cache, Path(cache_root) / "features")
+    report = ProbeTrainer(model, features, train, valid, recipe).fit()
+    staging = folder.with_name(f"{folder.name}.staging-{os.getpid()}")  # a killed run leaves no half folder
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging, {"probe": {**report, "recipe": asdict(recipe), "dataset": str(dataset)}})
+    shutil.rmtree(folder, ignore_errors=True)  # a folder without config.json: a leftover
+    os.replace(staging, folder)
+    return folder
