@@ -22,20 +22,21 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     main(["demo", "--out", str(out), "--songs", "40", "--seeds", "2"])
     printed = capsys.readouterr().out
     for stage in ("world", "crawl", "generate", "aspects-llm", "aspects-pages", "build-dataset 0", "train 0 captions",
-                  "train 1 both", "evaluate 1", "build-dataset 1 unmasked", "index+search"):  # fmt: skip
+                  "train 1 both", "build-dataset 1 unmasked", "evaluate 1", "index+search"):  # fmt: skip
         assert re.search(rf"^{re.escape(stage)}\s+\d+ in\s+\d+ out\s+[\d.]+ s", printed, re.M), stage
     (run,) = (out / "runs").iterdir()
     report = json.loads((run / "demo.json").read_text("utf-8"))
     systems = [row["system"] for row in report["table"]]
-    unmasked = f"crossmusim:{report['best_text_types']}-unmasked (no masking)"
-    assert systems == ["crossmusim:captions", "crossmusim:aspects", "crossmusim:both", "random", "dsp", "musicnn",
-                       unmasked]  # fmt: skip
+    unmasked = f"crossmusim:{report['best_text_types']}-unmasked"  # scored in the same call, on the same songs
+    assert systems == ["crossmusim:captions", "crossmusim:aspects", "crossmusim:both", unmasked, "random", "dsp",
+                       "musicnn", "musicnn-std", "untrained", "probe"]  # fmt: skip
     assert all(row["seeds"] == "2" for row in report["table"])
     for row in report["table"]:
         assert re.fullmatch(r"\d+\.\d ± \d+\.\d", row["M2M coarse mAP@100"]), row
-        text_guided = row["system"].startswith("crossmusim:")
-        assert (row["T2M R@1"] != "-") == text_guided  # audio-only systems answer no text query
-    assert {row["system"] for row in report["gains"]} == {s for s in systems if s.startswith("crossmusim:")}
+        text_side = row["system"].startswith("crossmusim:") or row["system"] == "untrained"
+        assert (row["T2M R@1"] != "-") == text_side  # audio-only systems (the probe too) answer no text query
+    assert [row["system"] for row in report["gains"]] == [s for s in systems if s != "musicnn-std"]
+    assert all(row["vs"] == "musicnn-std" for row in report["gains"])
     crawl = next(s for s in report["stages"] if s["name"] == "crawl")
     assert crawl["records_out"] > 10 and crawl["dropped"]["not_song"] == 10  # one artist page per artist
     generate = next(s for s in report["stages"] if s["name"] == "generate")

@@ -44,7 +44,7 @@ def gain_plot(results: dict[str, dict[str, Any]], reference: str, level: str, pa
 
 
 def training_curves(run: Path, path: Path) -> Path | None:
-    """Loss and validation T2M mAP@10 per epoch from a run folder's metrics.csv."""
+    """Loss and the validation selection metric per epoch from a run folder's metrics.csv."""
     source = Path(run) / "metrics.csv"
     if not source.is_file():
         return None
@@ -57,10 +57,12 @@ def training_curves(run: Path, path: Path) -> Path | None:
     left.plot(epochs, [float(r["loss"]) for r in rows], color="tab:blue", label="training loss")
     left.set_xlabel("epoch")
     left.set_ylabel("loss", color="tab:blue")
-    if "val_t2m_map@10" in rows[0]:
-        right = left.twinx()
-        right.plot(epochs, [float(r["val_t2m_map@10"] or 0) for r in rows], color="tab:orange")
-        right.set_ylabel("validation T2M mAP@10", color="tab:orange")
+    for column, label in (("val_m2m_map@100", "validation M2M mAP@100"), ("val_t2m_map@10", "validation T2M mAP@10")):
+        if column in rows[0]:  # the selection metric: M2M when the validation songs have tags
+            right = left.twinx()
+            right.plot(epochs, [float(r[column] or 0) for r in rows], color="tab:orange")
+            right.set_ylabel(label, color="tab:orange")
+            break
     left.set_title(f"Training: {Path(run).name}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
