@@ -87,7 +87,7 @@ def measure(name: str, dataset: Path, work: Path, steps: int) -> dict:
     def synthetic() -> float:
         start = time.perf_counter()
         for _ in range(steps):
-            trainer.step(*fixed)
+            trainer.step(fixed)
         return steps * len(batches[0]) / (time.perf_counter() - start)
 
     # Alternate, and take the median of the paired ratios: each pair sees the same machine state.

@@ -1,6 +1,7 @@
 """Training checkpoints: everything a resumed run needs to end with the same weights as an
 uninterrupted one (trainable weights, optimizer, scheduler, epoch, best metric, early-stopping
-counter, metric history, torch's RNG state). Written atomically; loaded with `weights_only=True`,
+counter, metric history, every process's random-number generators: torch's CPU one and each GPU's).
+Written atomically; loaded with `weights_only=True`,
 so a checkpoint can hold tensors and plain containers only, never pickled code.
 """
 
@@ -53,3 +54,17 @@ def trainable_weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
         for k, v in module.state_dict().items()
         if k not in parameters or parameters[k].requires_grad
     }
+
+
+def rng_states() -> dict[str, Any]:
+    """This process's generators: torch's CPU one and, once CUDA is in use, every GPU's (dropout there)."""
+    states: dict[str, Any] = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_rng(states: dict[str, Any]) -> None:
+    torch.set_rng_state(states["cpu"])
+    if states.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -69,6 +69,14 @@ def lr_factor(step: int, warmup: int, total: int) -> float:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+class Batch(NamedTuple):
+    """One process's share of a batch: texts (or their frozen features), audio, each row's song index."""
+
+    text: Any
+    audio: torch.Tensor
+    songs: torch.Tensor
 
 
 class PairForward(nn.Module):
@@ -155,7 +163,9 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
     try:
         torch.manual_seed(cfg.seed)
         device = torch.device(f"cuda:{state.local_rank}" if options.device.startswith("cuda") else options.device)
-        model = DualEncoder(config).to(device)
+        model = DualEncoder(config).to(device)  # the same initial weights on every rank
+        if state.rank:
+            torch.manual_seed(cfg.seed + 1_000_003 * state.rank)  # each rank its own dropout stream
         cache, data, report = _load_data(config, options, model, state)
         train, valid = data["train"], data["validation"]
         frozen_path = not model.text_tower.trainable and model.audio_tower.frozen
@@ -205,6 +215,7 @@ class Trainer:
         self.config, self.cfg, self.options, self.state = config, config.train, options, state
         self.model, self.cache, self.train_data, self.valid, self.features = model, cache, train, valid, features
         self.device = device
+        self.song_index = {song_id: i for i, song_id in enumerate(train.songs)}
         forward = HeadsForward(model) if features is not None else PairForward(model)
         if state.world > 1:
             if device.type == "cuda":
@@ -227,15 +238,16 @@ class Trainer:
     def _batches(self, epoch: int) -> list[list[int]]:
         return epoch_batches(len(self.train_data.texts), self.cfg.batch_size, self.cfg.seed, epoch, self.state.world)
 
-    def inputs(self, epoch: int, batch: list[int]):
+    def inputs(self, epoch: int, batch: list[int]) -> Batch:
         """This process's share of a global batch: texts drawn and crops (or cached windows) cut."""
         share = len(batch) // self.state.world
         mine = batch[self.state.rank * share : (self.state.rank + 1) * share]
-        texts, audio = [], []
+        texts, audio, songs = [], [], []
         for index in mine:
             rng = sample_rng(self.cfg.seed, epoch, index)
             item = self.train_data.texts[index]
             texts.append(sample_text(item, rng, self.cfg.max_aspects))
+            songs.append(self.song_index[item.song_id])
             key = self.train_data.songs[item.song_id].audio_key
             if self.features is not None:
                 windows = self.features.audio(key)
@@ -243,11 +255,12 @@ class Trainer:
             else:
                 audio.append(self.cache.crop(key, self.model.crop_samples, rng))
         audio_tensor = torch.from_numpy(np.stack(audio)).to(self.device)
+        song_tensor = torch.tensor(songs, dtype=torch.long, device=self.device)
         if self.features is not None:
-            return torch.from_numpy(self.features.texts(texts)).to(self.device), audio_tensor
-        return texts, audio_tensor
+            return Batch(torch.from_numpy(self.features.texts(texts)).to(self.device), audio_tensor, song_tensor)
+        return Batch(texts, audio_tensor, song_tensor)
 
-    def _state(self, epoch: int, best, best_epoch: int, stale: int, history: list, selected: str) -> dict[str, Any]:
+    def _state(self, epoch: int, best, best_epoch: int, stale: int, history: list, selected: str, rngs: list):
         return {
             "epoch": epoch,
             "selected": selected,
@@ -258,8 +271,22 @@ class Trainer:
             "best_epoch": best_epoch,
             "stale": stale,
             "history": history,
-            "torch_rng": torch.get_rng_state(),
+            "rng": rngs,  # every process's generators, in rank order
         }
+
+    def _restore_rng(self, saved: dict[str, Any]) -> None:
+        """This rank's generators as the checkpoint left them (a checkpoint before per-rank states: torch_rng)."""
+        rngs = saved.get("rng") or []
+        if len(rngs) == self.state.world:
+            ckpt.restore_rng(rngs[self.state.rank])
+        elif "torch_rng" in saved and self.state.world == 1:
+            torch.set_rng_state(saved["torch_rng"])
+        else:
+            logger.warning(
+                "the checkpoint holds the random generators of %d processes, this run has %d: dropout and other "
+                "draws of torch continue from fresh seeds, so the result will differ from an uninterrupted run",
+                len(rngs), self.state.world,
+            )  # fmt: skip
 
     def fit(self, resume_from: Path | None) -> dict[str, Any]:
         cfg, out, main = self.cfg, self.options.out, self.state.main
@@ -270,7 +297,7 @@ class Trainer:
             self.model.load_state_dict(saved["weights"], strict=False)
             self.optimizer.load_state_dict(saved["optimizer"])
             self.scheduler.load_state_dict(saved["scheduler"])
-            torch.set_rng_state(saved["torch_rng"])
+            self._restore_rng(saved)
             start, best, best_epoch = saved["epoch"] + 1, saved["best"], saved["best_epoch"]
             stale, history = saved["stale"], list(saved["history"])
             selected = saved.get("selected", selected)
@@ -282,6 +309,7 @@ class Trainer:
                 stopped_early = True
                 break
             row = self._epoch(epoch)
+            rngs = distributed.gather_objects(self.state, ckpt.rng_states())  # every rank takes part
             if main:
                 validate = self.options.validate
                 metrics = (
@@ -302,7 +330,7 @@ class Trainer:
                     stale += 1
                 history.append(row)
                 _append_metrics(out, row, writer)
-                ckpt.save_checkpoint(out, epoch, self._state(epoch, best, best_epoch, stale, history, selected))
+                ckpt.save_checkpoint(out, epoch, self._state(epoch, best, best_epoch, stale, history, selected, rngs))
                 logger.info(
                     "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
                     epoch,
@@ -326,11 +354,11 @@ class Trainer:
             atomic_write_json(out / "summary.json", summary)
         return summary
 
-    def step(self, text_in, audio_in, epoch: int = 0, step: int = 0) -> float:
+    def step(self, batch: Batch, epoch: int = 0, step: int = 0) -> float:
         """One optimisation step on one batch; returns its loss."""
         with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
-            text, audio = self.forward(text_in, audio_in)
-        loss = self.loss_fn(text, audio)
+            text, audio = self.forward(batch.text, batch.audio)
+        loss = self.loss_fn(text, audio, batch.songs)  # a song's other texts in the batch are no negatives
         if not torch.isfinite(loss):
             last = ckpt.latest_checkpoint(self.options.out)
             raise TrainingDiverged(
@@ -357,10 +385,10 @@ class Trainer:
         try:
             pending = load(batches[0]) if batches else None
             for step, batch in enumerate(batches, 1):
-                text_in, audio_in = pending.result()
+                inputs = pending.result()
                 if step < len(batches):
                     pending = load(batches[step])
-                losses.append(self.step(text_in, audio_in, epoch, step))
+                losses.append(self.step(inputs, epoch, step))
                 if bar is not None:
                     rate = step * len(batch) / max(1e-9, time.perf_counter() - started)
                     bar.set_postfix_str(f"loss {losses[-1]:.3f}, {rate:.0f} pairs/s")
