@@ -15,7 +15,10 @@ from crossmusim.demo.site import LocalSite, SiteSpec, demo_site_dir
 from crossmusim.testing.fake_llm_server import FakeLLMServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+SHARED = REPO_ROOT.parent / "shared"
+REALDATA = SHARED / "realdata"
+# .ci/run sets it: with ../shared present, a test on shared data that skips is a failure, not a pass.
+REQUIRE_SHARED = "CROSSMUSIM_REQUIRE_SHARED"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -80,3 +83,22 @@ def run_cli(
     if check and proc.returncode != 0:
         raise AssertionError(f"crossmusim {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
     return proc
+
+
+def skip_is_failure(fixtures: list[str], reason: str, shared_present: bool, required: bool) -> bool:
+    """Whether a skipped test must count as failed: it reads ../shared (the realdata fixture, or a skip
+    that names ../shared), ../shared is there, and the run requires it."""
+    reads_shared = "realdata" in fixtures or "../shared" in reason or "real data not found" in reason
+    return required and shared_present and reads_shared
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        required = os.environ.get(REQUIRE_SHARED) == "1"
+        if skip_is_failure(list(getattr(item, "fixturenames", [])), reason, SHARED.is_dir(), required):
+            report.outcome = "failed"
+            report.longrepr = f"skipped although {SHARED} is present ({REQUIRE_SHARED}=1): {reason}"
