@@ -114,6 +114,19 @@ def test_random_and_dsp_baselines():
     assert int(np.argmax(chroma)) == 0  # pitch class of A (0 = A here)
 
 
+def test_embedding_caches_are_keyed_by_everything_that_changes_the_vectors(monkeypatch):
+    from crossmusim.evaluation import embed
+
+    keys = {embed.system_id(RandomEmbedder(seed=1)), embed.system_id(RandomEmbedder(seed=2)),
+            embed.system_id(RandomEmbedder(seed=1, dim=64)), embed.system_id(DspEmbedder())}  # fmt: skip
+    assert len(keys) == 4 and embed.system_id(RandomEmbedder(seed=1)) in keys  # stable for the same settings
+    longer = DspEmbedder()
+    longer.window_seconds = 30.0
+    assert embed.system_id(longer) not in keys
+    monkeypatch.setattr(embed, "WINDOWS_VERSION", embed.WINDOWS_VERSION + 1)  # windows cut another way
+    assert embed.system_id(DspEmbedder()) not in keys
+
+
 def test_flat_index_matches_brute_force_and_hnsw_reports_recall(tmp_path):
     pytest.importorskip("faiss")
     rng = np.random.default_rng(0)

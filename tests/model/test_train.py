@@ -66,7 +66,7 @@ def test_cpu_preset_trains_heads_on_cached_frozen_towers(small_dataset, tmp_path
     assert report["decoded"] == sum(report["songs"].values()) and report["reused"] == 0
     assert report["songs_shorter_than_crop"] == report["songs"]["train"]  # 4 s songs, 10 s crops: padded, counted
     features = Path(cache_env["CROSSMUSIM_CACHE"]) / "features"
-    assert sorted(p.name.split("-")[0] for p in features.iterdir()) == ["audio", "text"]
+    assert sorted(p.name.split("-")[0] for p in features.iterdir()) == ["audio", "audio", "text"]  # whole, crops
     # Only the heads trained: the musicnn weights in the model folder are the pretrained ones.
     weights = load_file(str(out / "model" / "model.safetensors"))
     from crossmusim.model.audio.musicnn import load_musicnn

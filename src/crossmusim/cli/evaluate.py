@@ -50,6 +50,7 @@ def evaluate(
     )
     from crossmusim.evaluation.report import html, plots
     from crossmusim.evaluation.tag_sets import read_tag_file
+    from crossmusim.model.frozen_outputs import FrozenOutputs
     from crossmusim.outputs import check_output_folder
 
     check_output_folder(out, "evaluate")
@@ -67,15 +68,18 @@ def evaluate(
         raise UserError("--tags evaluates --embeddings files only: embed the audio first (crossmusim embed --audio)")
     tracks = tracks_from_dataset(dataset, split) if dataset is not None else read_tag_file(tags, artists)
     systems = []
+    frozen = FrozenOutputs()  # models with one frozen audio tower run it once per window batch
     run_names = [run.name for run in models]
     for run in models:
         embedder = make_embedder(run, None)
+        embedder.share_frozen_outputs(frozen)
         done = embed_tracks(embedder, tracks, cache_dir)
         label = run.name if run_names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
         systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run))
     train_tracks = training_tracks(dataset)  # standardised baselines take their statistics from it
     for name in baselines:
         embedder = make_embedder(first_run, name, seed, dataset=dataset, cache_dir=cache_dir)
+        embedder.share_frozen_outputs(frozen)
         done = embed_tracks(embedder, tracks, cache_dir, reference=train_tracks if embedder.standardise else None)
         systems.append(System(name, done.ids, done.vectors, embedder.embed_texts if name == "untrained" else None))
     for path in embeddings:

@@ -45,6 +45,10 @@ class Embedder:
         """The name its raw vectors are cached under (systems that differ after caching share it)."""
         return self.name
 
+    def settings(self) -> dict:
+        """Everything besides the window that changes its raw vectors (part of the cache key)."""
+        return {}
+
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         raise NotImplementedError
 
@@ -54,6 +58,9 @@ class Embedder:
 
     def embed_texts(self, texts: list[str]) -> np.ndarray | None:
         return None  # only a trained model has a text side
+
+    def share_frozen_outputs(self, memory) -> None:
+        """Use `memory` (a `FrozenOutputs`) for a frozen tower's outputs, shared with other models."""
 
 
 class ModelEmbedder(Embedder):
@@ -66,12 +73,18 @@ class ModelEmbedder(Embedder):
         self.model.to(device)
         return self
 
+    def settings(self) -> dict:
+        return self.model.config.as_dict()  # with its weights (hashed by `system_id`)
+
     @torch.no_grad()
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         return self.model.embed_audio([wave])[0]
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         return self.model.embed_text(texts)
+
+    def share_frozen_outputs(self, memory) -> None:
+        self.model.frozen_outputs = memory
 
 
 class ProbeEmbedder(ModelEmbedder):
@@ -87,6 +100,9 @@ class RandomEmbedder(Embedder):
     def __init__(self, seed: int = 0, dim: int = 256):
         self.seed, self.dim = seed, dim
 
+    def settings(self) -> dict:
+        return {"seed": self.seed, "dim": self.dim}
+
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         digest = hashlib.sha256(f"{self.seed}:{track_id}".encode()).digest()
         return np.random.default_rng(int.from_bytes(digest[:8], "little")).standard_normal(self.dim).astype(np.float32)
@@ -99,8 +115,12 @@ class MusicnnEmbedder(Embedder):
         from crossmusim.model.audio.towers import build_audio_tower
         from crossmusim.model.config import AudioTowerConfig
 
-        self.tower = build_audio_tower(AudioTowerConfig())
+        self.config = AudioTowerConfig()
+        self.tower = build_audio_tower(self.config)
         self.device = "cpu"
+
+    def settings(self) -> dict:
+        return dict(self.config.__dict__)
 
     def to(self, device: str) -> MusicnnEmbedder:
         self.tower.to(device)
@@ -132,6 +152,9 @@ class DspEmbedder(Embedder):
 
     name, sample_rate = "dsp", 22050
     standardise = True  # MFCC c0 alone would otherwise dominate every similarity
+
+    def settings(self) -> dict:
+        return {"mel": DSP_MEL.__dict__, "mfcc": 20, "chroma": 12, "tempo": "autocorrelation, log-normal prior"}
 
     def __init__(self):
         c = DSP_MEL

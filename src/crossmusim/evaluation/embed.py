@@ -1,14 +1,16 @@
 """Whole-track embedding of a dataset split or an audio manifest/folder with any `Embedder`.
 
 Each track is decoded once into the audio cache (content-hashed), embedded as the mean of its
-whole-track windows, and its vector cached by (system, audio hash): the same file always gives the
-same vector, and a rerun embeds nothing again. Missing or undecodable files are listed and skipped.
+whole-track windows, and its vector cached by (system, audio hash), the system's key covering
+everything that changes its vectors (`system_id`): the same file always gives the same vector, and a
+rerun embeds nothing again. Missing or undecodable files are listed and skipped.
 Vectors come out L2-normalised (the `dsp` baseline's dimensions are first standardised over the pool).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from crossmusim.errors import UserError
 from crossmusim.evaluation.baselines import Embedder, ModelEmbedder
 from crossmusim.evaluation.embeddings_io import normalise
 from crossmusim.model.array_store import ArrayStore
-from crossmusim.model.audio_cache import AudioCache, default_cache_dir
+from crossmusim.model.audio_cache import WINDOWS_VERSION, AudioCache, default_cache_dir
 
 
 @dataclass
@@ -113,14 +115,19 @@ def tracks_from_audio(spec: Path) -> tuple[list[Track], list[dict[str, str]]]:
 
 
 def system_id(embedder: Embedder) -> str:
+    """The embeddings cache's folder for this system: a digest of everything that changes its vectors
+    (a model's weights and config; a baseline's settings), the window length and the windowing version."""
+    digest = hashlib.sha256()
+    settings = {"settings": embedder.settings(), "window_seconds": embedder.window_seconds,
+                "sample_rate": embedder.sample_rate, "windows": WINDOWS_VERSION}  # fmt: skip
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     if isinstance(embedder, ModelEmbedder):
         state = embedder.model.trainable_state()
-        digest = hashlib.sha256()
         for name in sorted(state):
             digest.update(name.encode())
             digest.update(state[name].float().numpy().tobytes())
         return f"{embedder.name.split(':')[0]}-{digest.hexdigest()[:16]}"
-    return f"{embedder.cache_name}-{getattr(embedder, 'seed', 0)}"
+    return f"{embedder.cache_name}-{digest.hexdigest()[:16]}"
 
 
 def embed_tracks(

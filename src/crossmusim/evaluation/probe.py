@@ -1,9 +1,10 @@
 """The `probe` baseline: what tag-like text could teach at most, with the model's own parts.
 
-The run's audio head (the same shape, on the same frozen audio-tower features, up to `MAX_WINDOWS`
-windows per song) is trained as a multi-label tag classifier on the training split's tags, coarse
-and fine together: a linear layer on the head's output gives one logit per tag, binary
-cross-entropy, Adam, one randomly drawn window per song per step. The epoch kept is the best by the
+The run's audio head (the same shape, on the same frozen audio-tower features: the training crops a
+run draws from, `FrozenFeatures.crops`) is trained as a multi-label tag classifier on the training
+split's tags, coarse and fine together: a linear layer on the head's output gives one logit per
+tag, binary cross-entropy, Adam, one randomly drawn crop per song per step; validation embeds the
+whole-track windows. The epoch kept is the best by the
 validation selection metric every crossmusim run is selected on (`m2m_map@100` when the validation
 songs have tags; otherwise the validation loss), with early stopping. The embedding is the head's
 output (the classifier's input), averaged over whole-track windows like a trained model's: the probe
@@ -76,8 +77,8 @@ class ProbeTrainer:
     def _batch(self, keys: list[str], epoch: int, rows: list[int]) -> torch.Tensor:
         picked = []
         for row in rows:
-            windows = self.features.audio(keys[row])
-            picked.append(windows[sample_rng(self.recipe.seed, epoch, row).randrange(len(windows))])
+            crops = self.features.crops(keys[row])
+            picked.append(crops[sample_rng(self.recipe.seed, epoch, row).randrange(len(crops))])
         return torch.from_numpy(np.stack(picked))
 
     @torch.no_grad()
@@ -87,7 +88,7 @@ class ProbeTrainer:
         songs = list(self.valid.songs.values())
         if len(songs) < 2:
             return 0.0
-        windows = [torch.from_numpy(self.features.audio(s.audio_key)) for s in songs]
+        windows = [torch.from_numpy(self.features.whole(s.audio_key)) for s in songs]
         vectors = torch.stack([nn.functional.normalize(head(w).mean(dim=0), dim=0) for w in windows]).numpy()
         levels = m2m_levels(vectors, list(self.valid.songs), [s.tags_coarse for s in songs],
                             [s.tags_fine for s in songs])  # fmt: skip
@@ -147,7 +148,7 @@ def trained_probe(run: Path | None, dataset: Path, cache_root: Path, recipe: Pro
     folder = Path(cache_root) / "probes" / probe_key(model.config.as_dict(), train, valid, recipe)
     if (folder / "config.json").is_file():
         return folder
-    features = FrozenFeatures(model, cache, Path(cache_root) / "features")
+    features = FrozenFeatures(model, cache, Path(cache_root) / "features", model.config.train.frozen_crops)
     report = ProbeTrainer(model, features, train, valid, recipe).fit()
     staging = folder.with_name(f"{folder.name}.staging-{os.getpid()}")  # a killed run leaves no half folder
     shutil.rmtree(staging, ignore_errors=True)

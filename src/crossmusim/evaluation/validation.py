@@ -8,7 +8,8 @@ with the default `select_metric = "auto"`):
 - otherwise `t2m_map@10` on one fixed query set: every validation caption (the whole text) queries
   the validation songs (`evaluation.metrics.t2m_metrics`), whatever the run trains on; a validation
   split without captions falls back to all its texts (aspects: the first five).
-Each song is embedded as the mean of its windows' embeddings (up to `MAX_WINDOWS` evenly spaced).
+Each song is embedded as the mean of its whole-track windows' embeddings (`model.audio_cache.windows`),
+exactly as evaluation embeds it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import torch
 from torch import nn
 
 from crossmusim.evaluation.metrics import m2m_map, t2m_metrics
-from crossmusim.model.audio_cache import AudioCache
+from crossmusim.model.audio_cache import AudioCache, windows
 from crossmusim.model.data import SplitData, TextItem, evaluation_text
 from crossmusim.model.dual_encoder import DualEncoder
-from crossmusim.model.features import FrozenFeatures, spaced_windows
+from crossmusim.model.features import FrozenFeatures
 
 M2M = "m2m_map@100"
 
@@ -62,9 +63,9 @@ def validate(
     for song_id in song_ids:
         key = split.songs[song_id].audio_key
         if frozen is not None:
-            embedded = model.audio_head(torch.from_numpy(frozen.audio(key)).to(device))
+            embedded = model.audio_head(torch.from_numpy(frozen.whole(key)).to(device))
         else:
-            chunks = torch.from_numpy(spaced_windows(cache, key, model.crop_samples)).to(device)
+            chunks = torch.from_numpy(windows(cache.read(key), model.crop_samples)).to(device)
             embedded = torch.cat([model.encode_audio(chunks[i : i + 8]) for i in range(0, len(chunks), 8)])
         song_vectors.append(nn.functional.normalize(embedded.float().mean(dim=0), dim=0))
     songs = torch.stack(song_vectors)

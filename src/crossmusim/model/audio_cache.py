@@ -48,17 +48,22 @@ def decode(data: bytes, target_rate: int) -> np.ndarray:
     return resample(wave.mean(axis=1), rate, target_rate)
 
 
+# Bumped whenever `windows` changes, so that caches of vectors made from windows are never reused stale.
+WINDOWS_VERSION = 2  # 1: the tail zero-padded (kept when at least half a window); 2: the end-aligned last window
+
+
 def windows(wave: np.ndarray, length: int) -> np.ndarray:
-    """Whole-track windows: consecutive non-overlapping windows of `length` samples. The tail after
-    the last full window becomes a window of its own, zero-padded, when it is at least half a window
-    long, and is dropped otherwise; a track shorter than one window is zero-padded to one window.
-    Deterministic: the same file always gives the same windows."""
-    full = len(wave) // length
-    tail = len(wave) - full * length
-    parts = [wave[i * length : (i + 1) * length] for i in range(full)]
-    if full == 0 or tail * 2 >= length:
-        parts.append(np.pad(wave[full * length :], (0, length - tail)))
-    return np.stack(parts).astype(np.float32)
+    """Whole-track windows of `length` samples: consecutive from the start, and when a tail is left
+    over, one more window made of the track's final `length` samples (it overlaps the one before: no
+    silence is padded in, and the end of the track is heard). A track no longer than one window is
+    zero-padded to one window. Deterministic: the same file always gives the same windows."""
+    wave = np.asarray(wave, dtype=np.float32)
+    if len(wave) <= length:
+        return np.pad(wave, (0, length - len(wave)))[None]
+    starts = list(range(0, len(wave) - length + 1, length))
+    if starts[-1] + length < len(wave):
+        starts.append(len(wave) - length)
+    return np.stack([wave[s : s + length] for s in starts])
 
 
 @dataclass

@@ -70,7 +70,8 @@ class TrainConfig:
     # fine averaged) when the validation songs have tags, else T2M mAP@10 over the validation captions
     # (evaluation.validation); or any one metric validation computes, by name.
     select_metric: str = "auto"
-    num_workers: int = 0
+    # Frozen towers: training crops cached per song at random starts, one drawn per step (augmentation).
+    frozen_crops: int = 8
 
 
 @dataclass
@@ -193,7 +194,8 @@ def check_same_training(saved: dict[str, Any], config: Preset, where: str) -> No
     """Refuse to resume a run whose saved config differs from `config` in any field but `RESUMABLE_FIELDS`."""
     from crossmusim.errors import ConfigMismatchError
 
-    saved = {k: v for k, v in saved.items() if k in ("name", "model", "train")}
+    # Read back as a config: fields an older version saved are dropped, fields it lacked take their default.
+    saved = from_dict({k: v for k, v in saved.items() if k in ("name", "model", "train")}).as_dict()
     changed = [d for d in differences(saved, config.as_dict()) if d[0] not in RESUMABLE_FIELDS]
     if changed:
         field_name, before, now = changed[0]
@@ -204,8 +206,14 @@ def check_same_training(saved: dict[str, Any], config: Preset, where: str) -> No
         )
 
 
+# Fields that older versions saved and that no longer exist (they changed nothing): dropped on load.
+RETIRED = {"train": ("num_workers",)}
+
+
 def from_dict(values: dict[str, Any]) -> Preset:
-    """A saved, resolved config back into dataclasses (unknown fields are an error)."""
+    """A saved, resolved config back into dataclasses (unknown fields are an error, retired ones dropped)."""
+    values = {k: ({f: v for f, v in part.items() if f not in RETIRED.get(k, ())} if isinstance(part, dict) else part)
+              for k, part in values.items()}  # fmt: skip
     config = preset(values.get("name", "cpu"))
     config.name = values.get("name", config.name)
     return apply_overrides(config, values, "config.json")

@@ -11,9 +11,7 @@ sentence-transformers tower is saved beside them in `text/`), loaded with one ca
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +22,10 @@ from torch import nn
 from crossmusim.errors import UserError
 from crossmusim.model.audio.towers import build_audio_tower
 from crossmusim.model.config import Preset, from_dict
+from crossmusim.model.frozen_outputs import FrozenOutputs
 from crossmusim.model.heads import ProjectionHead
 from crossmusim.model.text import build_text_tower
 
-# A frozen tower is the pretrained one in every model that names it: models evaluated side by side
-# (captions, aspects, both) run it once per window batch. Keyed by the tower's config and the exact
-# input; the oldest entries go first.
-FROZEN_OUTPUTS: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
-FROZEN_OUTPUTS_MAX = 4_000  # about 200 MB at most (16 musicnn windows an entry)
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 
@@ -43,6 +37,8 @@ class DualEncoder(nn.Module):
         self.text_tower = build_text_tower(config.model.text, folder)
         self.audio_tower = build_audio_tower(config.model.audio, pretrained=pretrained)
         head = config.model.head
+        # Outputs of a frozen audio tower shared with other models (`FrozenOutputs`); None: run it each time.
+        self.frozen_outputs: FrozenOutputs | None = None
         self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, head.dim)
         self.audio_head = ProjectionHead(self.audio_tower.dim, head.hidden, head.dim)
 
@@ -90,17 +86,15 @@ class DualEncoder(nn.Module):
         return torch.stack(result).numpy() if result else np.zeros((0, self.config.model.head.dim), np.float32)
 
     def _tower_outputs(self, chunks: torch.Tensor, device: torch.device) -> torch.Tensor:
-        """The audio tower on CPU windows; a frozen tower's outputs are remembered (see FROZEN_OUTPUTS)."""
-        audio = self.config.model.audio
-        if not audio.freeze:
+        """The audio tower on CPU windows; a frozen tower's outputs come from `frozen_outputs` when shared."""
+        audio, memory = self.config.model.audio, self.frozen_outputs
+        if not audio.freeze or memory is None:
             return self.audio_tower(chunks.to(device))
-        key = (json.dumps(audio.__dict__, sort_keys=True), hashlib.sha1(chunks.numpy().tobytes()).hexdigest())
-        found = FROZEN_OUTPUTS.get(key)
+        key = memory.key(audio.__dict__, chunks)
+        found = memory.get(key)
         if found is None:
             found = self.audio_tower(chunks.to(device)).cpu()
-            FROZEN_OUTPUTS[key] = found
-            if len(FROZEN_OUTPUTS) > FROZEN_OUTPUTS_MAX:
-                FROZEN_OUTPUTS.popitem(last=False)
+            memory.put(key, found)
         return found.to(device)
 
     # -- folders --

@@ -1,10 +1,15 @@
 """Frozen-tower outputs, computed once per song window and per text, cached on disk.
 
-With both towers frozen only the heads train, so the towers run once: each song's crop-length
-windows (up to `MAX_WINDOWS`, evenly spaced) through the audio tower, each distinct training text
-through the text tower. A step then draws one cached window per song (the frozen counterpart of a
-random crop), and an epoch costs milliseconds of tower time. The stores are keyed by the tower
-and crop (`<tower id>/`), so another configuration never reads stale features.
+With both towers frozen only the heads train, so the towers run once:
+- `crops(key)`: the training windows of a song: `count` crop-length crops at random starts (a
+  seeded function of the song's audio hash and the crop's index, so every run draws the same
+  ones and a larger count only adds crops). A step draws one of them per song, the frozen
+  counterpart of the fine-tuning path's random crop. A song no longer than a crop has one window.
+- `whole(key)`: the whole-track windows (`audio_cache.windows`), exactly what evaluation embeds:
+  validation and the probe use them, so a model is selected on the windowing it is scored on.
+- `texts(...)`: each distinct training text through the text tower.
+The stores are keyed by the tower, the crop length and the windowing version (`<tower id>/`), so
+another configuration never reads stale features.
 """
 
 from __future__ import annotations
@@ -17,10 +22,9 @@ import numpy as np
 import torch
 
 from crossmusim.model.array_store import ArrayStore
-from crossmusim.model.audio_cache import AudioCache, windows
+from crossmusim.model.audio_cache import WINDOWS_VERSION, AudioCache, windows
+from crossmusim.model.data import SampleRandom
 from crossmusim.model.dual_encoder import DualEncoder
-
-MAX_WINDOWS = 12
 
 
 def tower_id(kind: str, config: dict, extra: str = "") -> str:
@@ -28,39 +32,62 @@ def tower_id(kind: str, config: dict, extra: str = "") -> str:
     return f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
-def spaced_windows(cache: AudioCache, key: str, length: int, limit: int = MAX_WINDOWS) -> np.ndarray:
-    """Up to `limit` evenly spaced crop-length windows of a cached song, (n, length)."""
-    all_windows = windows(cache.read(key), length)
-    if len(all_windows) > limit:
-        all_windows = all_windows[np.linspace(0, len(all_windows) - 1, limit).round().astype(int)]
-    return all_windows
+def crop_start(audio_key: str, index: int, total: int, length: int) -> int:
+    """Where training crop `index` of a song starts: uniform over the song, a function of its hash."""
+    if total <= length:
+        return 0
+    seed = int.from_bytes(hashlib.sha256(f"{audio_key}:{index}".encode()).digest()[:8], "little")
+    return SampleRandom(seed).randrange(total - length + 1)
 
 
 class FrozenFeatures:
-    def __init__(self, model: DualEncoder, cache: AudioCache, folder: Path, batch_size: int = 16):
-        self.model, self.cache, self.batch_size = model, cache, batch_size
+    def __init__(self, model: DualEncoder, cache: AudioCache, folder: Path, crops: int = 8, batch_size: int = 16):
+        self.model, self.cache, self.batch_size, self.count = model, cache, batch_size, max(1, crops)
         audio_cfg = model.config.model.audio.__dict__
         text_cfg = model.config.model.text.__dict__
-        crop = str(model.crop_samples)
-        self.audio_store = ArrayStore(Path(folder) / tower_id("audio", audio_cfg, crop), "<f4", model.audio_tower.dim)
+        crop, dim = str(model.crop_samples), model.audio_tower.dim
+        self.whole_store = ArrayStore(Path(folder) / tower_id("audio", audio_cfg, f"{crop}:whole-v{WINDOWS_VERSION}"),
+                                      "<f4", dim)  # fmt: skip
+        self.crop_store = ArrayStore(Path(folder) / tower_id("audio", audio_cfg, f"{crop}:crops"), "<f4", dim)
         self.text_store = ArrayStore(Path(folder) / tower_id("text", text_cfg), "<f4", model.text_tower.dim)
         # In-memory copies of what this run touched: a step's lookups are dictionary hits.
-        self._audio: dict[str, np.ndarray] = {}
+        self._whole: dict[str, np.ndarray] = {}
+        self._crops: dict[str, np.ndarray] = {}
         self._text: dict[str, np.ndarray] = {}
 
-    def audio(self, audio_key: str) -> np.ndarray:
-        """(windows, dim) tower features of one song."""
-        found = self._audio.get(audio_key)
+    def whole(self, audio_key: str) -> np.ndarray:
+        """(windows, dim) tower features of a song's whole-track windows."""
+        found = self._whole.get(audio_key)
         if found is None:
-            if audio_key not in self.audio_store:
-                self.audio_store.add(audio_key, self._run_audio_tower(audio_key))
-            found = self._audio[audio_key] = np.array(self.audio_store.get(audio_key))
+            if audio_key not in self.whole_store:
+                waves = windows(self.cache.read(audio_key), self.model.crop_samples)
+                self.whole_store.add(audio_key, self._run_audio_tower(waves))
+            found = self._whole[audio_key] = np.array(self.whole_store.get(audio_key))
+        return found
+
+    def crops(self, audio_key: str) -> np.ndarray:
+        """(crops, dim) tower features of a song's training crops (its one window when it is short)."""
+        found = self._crops.get(audio_key)
+        if found is None:
+            length, total = self.model.crop_samples, self.cache.length(audio_key)
+            if total <= length:
+                found = self.whole(audio_key)
+            else:
+                names = [f"{audio_key}:{i}" for i in range(self.count)]
+                todo = [i for i, name in enumerate(names) if name not in self.crop_store]
+                if todo:
+                    waves = np.stack([self.cache.read(audio_key, crop_start(audio_key, i, total, length), length)
+                                      for i in todo])  # fmt: skip
+                    outputs = self._run_audio_tower(waves)
+                    self.crop_store.add_many([(names[i], row) for i, row in zip(todo, outputs, strict=True)])
+                found = np.stack([np.array(self.crop_store.get(name)[0]) for name in names])
+            self._crops[audio_key] = found
         return found
 
     @torch.no_grad()
-    def _run_audio_tower(self, audio_key: str) -> np.ndarray:
+    def _run_audio_tower(self, waves: np.ndarray) -> np.ndarray:
         device = next(self.model.audio_tower.parameters()).device
-        chunks = torch.from_numpy(spaced_windows(self.cache, audio_key, self.model.crop_samples)).to(device)
+        chunks = torch.from_numpy(waves).to(device)
         step = self.batch_size
         parts = [self.model.audio_tower(chunks[i : i + step]) for i in range(0, len(chunks), step)]
         return torch.cat(parts).float().cpu().numpy()

@@ -198,7 +198,7 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
         if not valid.texts:
             logger.warning("the validation split is empty: no early stopping; the last epoch is kept as model/")
         features = (
-            FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()) / "features")
+            FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()) / "features", cfg.frozen_crops)
             if frozen_path
             else None
         )
@@ -250,8 +250,8 @@ class Trainer:
             songs.append(self.song_index[item.song_id])
             key = self.train_data.songs[item.song_id].audio_key
             if self.features is not None:
-                windows = self.features.audio(key)
-                audio.append(windows[rng.randrange(len(windows))])
+                crops = self.features.crops(key)  # the frozen counterpart of a random crop
+                audio.append(crops[rng.randrange(len(crops))])
             else:
                 audio.append(self.cache.crop(key, self.model.crop_samples, rng))
         audio_tensor = torch.from_numpy(np.stack(audio)).to(self.device)
