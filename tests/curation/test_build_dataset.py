@@ -78,6 +78,11 @@ def test_full_build(curation_inputs):
     songs = datasets.load_from_disk(str(out / "songs"))
     for name, split in songs.items():
         assert sorted(split["song_id"]) == sorted({r["song_id"] for r in ds[name]})
+    audio_splits: dict[bytes, set[str]] = {}
+    for name, split in songs.items():
+        for audio in split["audio"]:
+            audio_splits.setdefault(audio["bytes"], set()).add(name)
+    assert all(len(found) == 1 for found in audio_splits.values())  # no recording sits in two splits
     assert "audio" not in datasets.load_from_disk(str(out / "pairs"))["train"].column_names
     assert not (
         artists["train"] & artists["validation"]

@@ -66,3 +66,37 @@ def test_bad_split_shares_are_refused(text):
     with pytest.raises(ValueError, match="give three shares of train,validation,test that sum to 1"):
         parse_shares(text)
     assert parse_shares("0.7,0.15,0.15") == (0.7, 0.15, 0.15)
+
+
+def test_credited_names_are_every_artist_in_every_script():
+    from crossmusim.curation.splits import credited_artists
+
+    assert credited_artists("周杰倫 (Jay Chou) feat. 费玉清") == ["jaychou", "周杰伦", "费玉清"]
+    assert credited_artists("A-Ha、Morten Harket") == ["aha", "mortenharket"]
+    assert credited_artists("") == []
+
+
+def test_songs_that_share_any_artist_or_a_recording_share_a_split():
+    from crossmusim.curation.splits import ArtistGroups
+
+    groups = ArtistGroups()
+    rows = [
+        ("周杰伦", "a.wav", "s1"),  # a crawled page
+        ("Jay Chou", "a.wav", "s2"),  # a catalogue row naming the same recording in another script
+        ("Jay Chou", "b.wav", "s3"),
+        ("费玉清 feat. 周杰伦", "c.wav", "s4"),  # a featured artist
+        ("Someone Else", "d.wav", "s5"),
+        ("", "e.wav", "s6"),  # no artist: its song
+        ("", "e.wav", "s7"),  # another text of the same recording
+    ]
+    keys = [groups.add(*row) for row in rows]
+    roots = [groups.find(k) for k in keys]
+    assert len(set(roots[:4])) == 1 and roots[0] == "jaychou"  # an artist name leads, never a file
+    assert roots[4] == "someoneelse" and roots[5] == roots[6] == "s6"
+    assert groups.sizes() == {"jaychou": 4, "someoneelse": 1, "s6": 2}
+    for seed in range(10):
+        assignment = assign_splits(groups.sizes(), seed=seed, shares=(0.5, 0.25, 0.25))
+        by_file: dict[str, set[str]] = {}
+        for (_, audio, _), root in zip(rows, roots, strict=True):
+            by_file.setdefault(audio, set()).add(assignment[root])
+        assert all(len(splits) == 1 for splits in by_file.values())  # no recording in two splits

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import os
 import shutil
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from crossmusim.curation.filters import (
 from crossmusim.curation.language import DetectLanguage
 from crossmusim.curation.masking import MaskNames
 from crossmusim.curation.near_dedup import NearDedup
-from crossmusim.curation.songkey import artist_key, song_key
+from crossmusim.curation.songkey import song_key
 from crossmusim.curation.sources import (
     OPEN_READERS,
     read_aspects,
@@ -39,7 +38,7 @@ from crossmusim.curation.sources import (
     song_infos,
 )
 from crossmusim.curation.spill import Spool, WorkDir, external_sort
-from crossmusim.curation.splits import SPLITS, assign_splits
+from crossmusim.curation.splits import SPLITS, ArtistGroups, assign_splits, credited_artists
 from crossmusim.curation.tags import TagIndex, load_tags
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
@@ -188,7 +187,7 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) ->
 
 
 def reference_splits(folder: Path) -> dict[str, str]:
-    """artist key -> split in an earlier build-dataset output (its pairs)."""
+    """group key (`ArtistGroups`: an artist's, else a song's) -> split in an earlier build-dataset output."""
     import datasets
 
     if not (folder / "pairs" / "dataset_dict.json").is_file():
@@ -197,7 +196,8 @@ def reference_splits(folder: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for split in pairs:
         for artist, song_id in zip(pairs[split]["artist"], pairs[split]["song_id"], strict=True):
-            found[artist_key(artist) or song_id] = split
+            for key in credited_artists(artist) or [song_id]:
+                found[key] = split
     return found
 
 
@@ -272,7 +272,7 @@ def _build_in(
         duplicates = near.duplicates(records, stats, sink) if near is not None else set()
 
     rows: Spool[dict[str, Any]] = work.spool("rows.jsonl")
-    groups: Counter[str] = Counter()
+    groups = ArtistGroups()
     unmatched, unusable = [], []
     used_audio: set[Path] = set()
     texts = 0
@@ -301,18 +301,19 @@ def _build_in(
             continue
         stats.count("audio", record.source, "kept")
         used_audio.add(ref.path)
-        group = artist_key(record.artist) or song_id
-        groups[group] += 1
+        group = groups.add(record.artist, str(ref.path), song_id)
         rows.append({**_row(record, song_id, ref, tags.find(record.source_id, key)), GROUP: group})
     if not len(rows):
         raise UserError(_nothing_paired(texts, unusable, unmatched))
-    assignment = assign_splits(groups, seed=config.seed, shares=config.split_shares)
+    assignment = assign_splits(groups.sizes(), seed=config.seed, shares=config.split_shares)
     if config.splits_from is not None:  # the same artists in the same splits as an earlier build
-        assignment.update({g: s for g, s in reference_splits(config.splits_from).items() if g in assignment})
+        for key, split in reference_splits(config.splits_from).items():
+            if key in groups.parent:
+                assignment[groups.find(key)] = split
     splits: dict[str, Spool[dict[str, Any]]] = {name: work.spool(f"rows-{name}.jsonl") for name in SPLITS}
     counts = hf_dataset.RowCounts(SPLITS)
     for row in rows:
-        split = assignment[row.pop(GROUP)]
+        split = assignment[groups.find(row.pop(GROUP))]
         splits[split].append(row)
         counts.add(split, row)
     artists = {name: sum(1 for s in assignment.values() if s == name) for name in splits}

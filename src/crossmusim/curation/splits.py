@@ -1,7 +1,11 @@
 """Train/validation/test splits with no artist in two splits, deterministic for a seed.
 
-Artists are ordered by a seeded hash and each goes, with all its rows, to the split that is furthest
-below its target share; texts without a known artist are grouped by song. While a split with a
+Rows are grouped first (`ArtistGroups`): two rows are in one group when they share any artist after
+normalisation (each credited name counts: "A feat. B" joins A's and B's songs) or the same audio
+file (so a name written in two scripts, 周杰伦 in a crawled page and Jay Chou in a catalogue, is
+joined through the recording they both describe). Groups are ordered by a seeded hash and each goes,
+with all its rows, to the split that is furthest below its target share; texts without a known
+artist are grouped by song. While a split with a
 share is still empty and enough artists exist to give every such split one, the next artist goes to
 an empty split first: on small data (six artists, a few songs each) no split is left empty.
 """
@@ -9,10 +13,67 @@ an empty split first: on small data (six artists, a few songs each) no split is 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from crossmusim.curation.songkey import artist_names, normalise_name
+
 SPLITS = ("train", "validation", "test")
+_BRACKETED = re.compile(r"[\(（\[【]([^\)）\]】]+)[\)）\]】]")
+
+
+def credited_artists(artist: str) -> list[str]:
+    """Every name credited in an artist field, normalised: '周杰倫 (Jay Chou) feat. 费玉清' gives
+    ['jaychou', '周杰伦', '费玉清']."""
+    names = []
+    for name in artist_names(artist):
+        inner = _BRACKETED.findall(name)  # another script's name in brackets
+        names += [*inner, _BRACKETED.sub("", name)] if inner else [name]
+    return list(dict.fromkeys(k for k in (normalise_name(n) for n in names) if k))
+
+
+AUDIO = "\x00audio:"  # audio-file keys; never an artist name or a song id
+
+
+class ArtistGroups:
+    """Union-find over artist names and audio files: the groups that must share a split. A group is
+    known by its smallest artist key (a song id for texts without an artist), as before grouping by
+    shared names and files, so the seeded order of groups that nothing joined stays the same."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.rows: Counter[str] = Counter()  # rows per first key, resolved to groups in `sizes`
+
+    def find(self, key: str) -> str:
+        root = key
+        while self.parent.setdefault(root, root) != root:
+            root = self.parent[root]
+        while self.parent[key] != root:  # path compression
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lead, other = sorted((ra, rb), key=lambda k: (k.startswith(AUDIO), k))  # independent of row order
+            self.parent[other] = lead
+
+    def add(self, artist: str, audio: str, song_id: str) -> str:
+        """Record one row; returns its key (resolve it with `find` once every row is added)."""
+        keys = credited_artists(artist) or [song_id]
+        keys.append(AUDIO + audio)
+        for key in keys[1:]:
+            self.union(keys[0], key)
+        self.rows[keys[0]] += 1
+        return keys[0]
+
+    def sizes(self) -> Counter[str]:
+        """Rows per group (by its root key)."""
+        out: Counter[str] = Counter()
+        for key, count in self.rows.items():
+            out[self.find(key)] += count
+        return out
 
 
 def assign_splits(
