@@ -14,13 +14,8 @@ validation songs have tags, else T2M mAP@10 over the validation captions), `data
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import math
-import os
-import shutil
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,9 +30,9 @@ from torch import nn
 from crossmusim.errors import CrossmusimError, UserError
 from crossmusim.io import atomic_write_json
 from crossmusim.model import checkpoint as ckpt
-from crossmusim.model import distributed
+from crossmusim.model import distributed, run_folder
 from crossmusim.model.audio_cache import AudioCache, default_cache_dir
-from crossmusim.model.config import Preset, check_same_training, selected_metric
+from crossmusim.model.config import Preset, selected_metric
 from crossmusim.model.data import SplitData, check_text_types, epoch_batches, load_split_data, sample_rng, sample_text
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.features import FrozenFeatures
@@ -99,33 +94,6 @@ class HeadsForward(nn.Module):
         return self.model.text_head(text_features), self.model.audio_head(audio_features)
 
 
-def _prepare_run(config: Preset, options: TrainOptions, state: distributed.Dist) -> Path | None:
-    """Check the run folder; returns the checkpoint to resume from, if any."""
-    from crossmusim.outputs import check_output_folder
-
-    out = options.out
-    check_output_folder(out, "train")
-    last = ckpt.latest_checkpoint(out) if out.exists() else None
-    if options.resume:
-        if last is None:
-            raise UserError(f"{out}: no checkpoint to resume from (run without --resume to start)")
-        check_same_training(json.loads((out / "config.json").read_text("utf-8")), config, str(out))
-        return last
-    if last is not None or (out / "model").exists():
-        raise UserError(f"{out}: holds a training run: add --resume to continue it, or choose another --out")
-    if state.main:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(out / "config.json", {**config.as_dict(), "command": options.command})
-    return None
-
-
-def _log_to_file(out: Path) -> logging.Handler:
-    handler = logging.FileHandler(out / "train.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logging.getLogger("crossmusim").addHandler(handler)
-    return handler
-
-
 def _load_data(config: Preset, options: TrainOptions, model: DualEncoder, state: distributed.Dist):
     cache = AudioCache(options.cache_dir or default_cache_dir(), model.sample_rate)
     types = check_text_types(config.train.text_types)
@@ -135,17 +103,6 @@ def _load_data(config: Preset, options: TrainOptions, model: DualEncoder, state:
     if state.main:
         state.barrier()
     return cache, data, report
-
-
-def _save_model(model: DualEncoder, out: Path, extra: dict[str, Any]) -> None:
-    staging = out / ".model-staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(staging, extra)
-    old = out / ".model-old"
-    if (out / "model").exists():
-        os.replace(out / "model", old)
-    os.replace(staging, out / "model")
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def run_training(config: Preset, options: TrainOptions) -> dict[str, Any]:
@@ -158,8 +115,8 @@ def run_training(config: Preset, options: TrainOptions) -> dict[str, Any]:
 
 def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict[str, Any]:
     cfg = config.train
-    resume_from = _prepare_run(config, options, state)
-    handler = _log_to_file(options.out) if state.main else None
+    resume_from = run_folder.prepare_run(config, options, state)
+    handler = run_folder.log_to_file(options.out) if state.main else None
     try:
         torch.manual_seed(cfg.seed)
         device = torch.device(f"cuda:{state.local_rank}" if options.device.startswith("cuda") else options.device)
@@ -302,7 +259,7 @@ class Trainer:
             stale, history = saved["stale"], list(saved["history"])
             selected = saved.get("selected", selected)
             logger.info("resumed from %s (epoch %d done)", resume_from.name, saved["epoch"])
-        writer = _tensorboard(out) if main else None
+        writer = run_folder.tensorboard(out) if main else None
         stopped_early = False
         for epoch in range(start, cfg.epochs + 1):
             if cfg.early_stop_patience and stale >= cfg.early_stop_patience:
@@ -325,11 +282,11 @@ class Trainer:
                 improved = score is None or best is None or score > best
                 if improved:
                     best, best_epoch, stale = (score if score is not None else best), epoch, 0
-                    _save_model(self.model, out, {"trained": {"epoch": epoch, "metrics": metrics}})
+                    run_folder.save_model(self.model, out, {"trained": {"epoch": epoch, "metrics": metrics}})
                 else:
                     stale += 1
                 history.append(row)
-                _append_metrics(out, row, writer)
+                run_folder.append_metrics(out, row, writer)
                 ckpt.save_checkpoint(out, epoch, self._state(epoch, best, best_epoch, stale, history, selected, rngs))
                 logger.info(
                     "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
@@ -402,7 +359,7 @@ class Trainer:
         self.model.train()
         batches = self._batches(epoch)
         started = time.perf_counter()
-        bar = _progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
+        bar = run_folder.progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
         losses = self.run_batches(epoch, batches, bar)
         if bar is not None:
             bar.close()
@@ -432,40 +389,3 @@ def _broadcast(value: int, state: distributed.Dist) -> int:
     tensor = torch.tensor([value])
     torch.distributed.broadcast(tensor, 0)
     return int(tensor.item())
-
-
-def _progress(total: int, epoch: int, epochs: int):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total, desc=f"epoch {epoch}/{epochs}", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
-    )
-
-
-def _tensorboard(out: Path):
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        logger.warning('no TensorBoard logs: pip install "crossmusim[train]"')
-        return None
-    return SummaryWriter(str(out / "tensorboard"))
-
-
-def _append_metrics(out: Path, row: dict[str, Any], writer) -> None:
-    path = out / "metrics.csv"
-    fields = list(row)
-    if path.exists():
-        with path.open(encoding="utf-8") as handle:
-            header = next(csv.reader(handle), None)
-        fields = header or fields
-    new = not path.exists()
-    with path.open("a", encoding="utf-8", newline="") as handle:
-        writer_csv = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
-        if new:
-            writer_csv.writeheader()
-        writer_csv.writerow(row)
-    if writer is not None:
-        for key, value in row.items():
-            if key != "epoch":
-                writer.add_scalar(key, value, row["epoch"])
-        writer.flush()
