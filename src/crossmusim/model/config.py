@@ -71,7 +71,9 @@ class TrainConfig:
     # (evaluation.validation); or any one metric validation computes, by name.
     select_metric: str = "auto"
     # Frozen towers: training crops cached per song at random starts, one drawn per step (augmentation).
-    frozen_crops: int = 8
+    # 2: chosen on validation among the counts that keep the first run's tower time within twice the
+    # old fixed grid's on 30-s songs (benchmarks/select_defaults.py --crops; RESULTS.md).
+    frozen_crops: int = 2
 
 
 @dataclass

@@ -41,7 +41,7 @@ def crop_start(audio_key: str, index: int, total: int, length: int) -> int:
 
 
 class FrozenFeatures:
-    def __init__(self, model: DualEncoder, cache: AudioCache, folder: Path, crops: int = 8, batch_size: int = 16):
+    def __init__(self, model: DualEncoder, cache: AudioCache, folder: Path, crops: int = 2, batch_size: int = 16):
         self.model, self.cache, self.batch_size, self.count = model, cache, batch_size, max(1, crops)
         audio_cfg = model.config.model.audio.__dict__
         text_cfg = model.config.model.text.__dict__
