@@ -173,6 +173,22 @@ def test_toml_overrides_fields_and_refuses_unknown_ones(tmp_path):
     assert cfg.from_dict(saved).as_dict() == config.as_dict()
 
 
+def test_an_older_run_folders_config_still_loads_and_resumes_the_same_training():
+    old = cfg.preset("tiny").as_dict()
+    old["train"]["num_workers"] = 0  # a retired field an older version saved
+    del old["train"]["frozen_crops"]  # a field it did not have yet
+    old["train"]["select_metric"] = "t2m_map@10"
+    loaded = cfg.from_dict(json.loads(json.dumps(old)))
+    assert loaded.train.frozen_crops == cfg.TrainConfig().frozen_crops and loaded.train.select_metric == "t2m_map@10"
+    current = cfg.from_dict(json.loads(json.dumps(old)))
+    cfg.check_same_training(old, current, "run")  # the same training: no refusal
+    current.train.epochs += 5
+    cfg.check_same_training(old, current, "run")  # only longer
+    current.train.learning_rate = 0.5
+    with pytest.raises(UserError, match=r"run: --resume continues the same training, but train\.learning_rate was"):
+        cfg.check_same_training(old, current, "run")
+
+
 def test_presets_follow_the_paper_and_the_cpu_fast_path():
     paper, cpu = cfg.preset("paper"), cfg.preset("cpu")
     assert paper.model.text.name == "distiluse-base-multilingual-cased-v2" and not paper.model.text.freeze
