@@ -39,6 +39,7 @@ def _args(site: LocalSite, out: Path, terms: Path) -> list[str]:
     return ["crawl", "--base-url", site.url, "--terms", str(terms), "--out", str(out), "--delay", "0", "--timeout", "5"]
 
 
+@pytest.mark.slow  # 18 s for both signals: the default suite keeps to 10 minutes
 @pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_stopped_crawl_resumes_without_loss_or_duplicates(slow_site, tmp_path, stop_signal):
     terms = tmp_path / "terms.txt"

@@ -350,6 +350,7 @@ def test_contradicted_llm_descriptions_are_dropped_unless_kept(curation_inputs):
     assert len(llm_yesterday_rows(kept_out)) >= 1
 
 
+@pytest.mark.slow  # two full builds (10 s)
 def test_splits_from_keeps_every_artist_in_its_earlier_split(curation_inputs):
     import datasets
 

