@@ -4,9 +4,9 @@ The run's audio head (the same shape, on the same frozen audio-tower features: t
 run draws from, `FrozenFeatures.crops`) is trained as a multi-label tag classifier on the training
 split's tags, coarse and fine together: a linear layer on the head's output gives one logit per
 tag, binary cross-entropy, Adam, one randomly drawn crop per song per step; validation embeds the
-whole-track windows. The epoch kept is the best by the
-validation selection metric every crossmusim run is selected on (`m2m_map@100` when the validation
-songs have tags; otherwise the validation loss), with early stopping. The embedding is the head's
+whole-track windows. The epoch kept is the best by the validation selection metric every crossmusim
+run is selected on (`m2m_map@100` when the validation songs have tags; otherwise the validation
+loss), with early stopping. The embedding is the head's
 output (the classifier's input), averaged over whole-track windows like a trained model's: the probe
 is the run's model with this head, and has no text side.
 
@@ -29,6 +29,7 @@ from torch import nn
 
 from crossmusim.errors import UserError
 from crossmusim.evaluation.validation import M2M, m2m_levels
+from crossmusim.model.audio_cache import WINDOWS_VERSION
 from crossmusim.model.data import SplitData, sample_rng
 
 
@@ -49,6 +50,7 @@ def probe_key(config: dict, train: SplitData, valid: SplitData, recipe: ProbeRec
     blob = {
         "config": {k: config[k] for k in ("model", "train")},
         "recipe": asdict(recipe),
+        "windows": WINDOWS_VERSION,  # validation embeds whole-track windows: another cut, another probe
         "songs": [[name, [(s.audio_key, s.tags_coarse, s.tags_fine) for s in split.songs.values()]]
                   for name, split in (("train", train), ("validation", valid))],
     }  # fmt: skip
