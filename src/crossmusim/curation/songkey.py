@@ -55,7 +55,3 @@ def artist_names(artist: str) -> list[str]:
 def song_key(title: str, artist: str) -> str:
     """'晴天 (Live)' by '周杰倫 feat. X' and '晴天' by '周杰伦' share a key."""
     return f"{normalise_name(main_artist(artist))}|{normalise_name(strip_versions(title))}"
-
-
-def artist_key(artist: str) -> str:
-    return normalise_name(main_artist(artist))
