@@ -143,3 +143,14 @@ def test_a_link_audio_build_trains_from_the_files_it_names(tmp_path):
     data, report = load_split_data(dataset, AudioCache(tmp_path / "cache", 16000), ["caption"])
     assert report.skipped == [] and report.decoded == sum(len(d.songs) for d in data.values()) > 0
     assert all(t.song_id in data["train"].songs for t in data["train"].texts)
+
+
+def test_two_store_objects_on_one_folder_append_in_turn_without_overwriting(tmp_path):
+    first, second = ArrayStore(tmp_path / "s", "<f4", 2), ArrayStore(tmp_path / "s", "<f4", 2)
+    first.add("a", np.ones((2, 2)))
+    assert "a" in second  # it sees what the other object wrote
+    second.add("b", np.full((1, 2), 2.0))
+    first.add("c", np.full((3, 2), 3.0))  # after b's rows, not over them
+    for store in (first, second, ArrayStore(tmp_path / "s", "<f4", 2)):
+        assert np.array(store.get("b")).tolist() == [[2.0, 2.0]] and np.array(store.get("c")).sum() == 18.0
+        assert np.array(store.get("a")).tolist() == [[1.0, 1.0], [1.0, 1.0]]

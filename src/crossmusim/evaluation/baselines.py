@@ -27,7 +27,7 @@ import torch
 
 from crossmusim.errors import UserError
 from crossmusim.model.audio.mel import MelConfig, mel_filterbank
-from crossmusim.model.audio_cache import windows
+from crossmusim.model.audio_cache import AudioCache, windows
 
 BASELINES = ("random", "untrained", "musicnn", "musicnn-std", "probe", "dsp")
 RUN_BASELINES = ("untrained", "probe")  # built from a run's config (--model); probe: the cpu preset without one
@@ -51,6 +51,11 @@ class Embedder:
 
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         raise NotImplementedError
+
+    def embed_cached(self, cache: AudioCache, key: str, track_id: str, features: Path) -> np.ndarray:
+        """A track of the audio cache. Frozen towers keep their per-window outputs under `features`
+        (`TowerWindows`), shared by every system built on the same tower."""
+        return self.embed_track(cache.read(key), track_id)
 
     def to(self, device: str) -> Embedder:
         """Run on `device` (cpu, cuda, cuda:N); the numpy embedders stay on the CPU."""
@@ -79,6 +84,16 @@ class ModelEmbedder(Embedder):
     @torch.no_grad()
     def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
         return self.model.embed_audio([wave])[0]
+
+    @torch.no_grad()
+    def embed_cached(self, cache: AudioCache, key: str, track_id: str, features: Path) -> np.ndarray:
+        audio = self.model.config.model.audio
+        if not audio.freeze:
+            return self.embed_track(cache.read(key), track_id)
+        outputs = tower_windows(self, self.model.audio_tower, audio.__dict__, self.model.crop_samples, cache, features)
+        device = next(self.model.audio_head.parameters()).device
+        embedded = self.model.audio_head(torch.from_numpy(outputs.get(key)).to(device))  # each window normalised
+        return torch.nn.functional.normalize(embedded.float().mean(dim=0), dim=0).cpu().numpy()
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         return self.model.embed_text(texts)
@@ -133,6 +148,10 @@ class MusicnnEmbedder(Embedder):
         parts = [self.tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]
         return torch.cat(parts).mean(dim=0).cpu().numpy()
 
+    def embed_cached(self, cache: AudioCache, key: str, track_id: str, features: Path) -> np.ndarray:
+        length = int(self.window_seconds * self.sample_rate)
+        return tower_windows(self, self.tower, self.config.__dict__, length, cache, features).get(key).mean(axis=0)
+
 
 class MusicnnStdEmbedder(MusicnnEmbedder):
     """musicnn's features, each dimension standardised (the training split's statistics)."""
@@ -179,6 +198,18 @@ class DspEmbedder(Embedder):
         onset = np.maximum(0.0, np.diff(np.log10(power.sum(axis=1) + 1e-10)))
         tempo = _tempo(onset, c.sample_rate / c.hop)
         return np.concatenate([mfcc.mean(0), mfcc.std(0), chroma.mean(0), [tempo / 200.0]]).astype(np.float32)
+
+
+def tower_windows(owner, tower, config: dict, length: int, cache: AudioCache, features: Path):
+    """`owner`'s `TowerWindows` for this cache and folder (made once, then kept on `owner`)."""
+    from crossmusim.model.features import TowerWindows
+
+    found = getattr(owner, "_tower_windows", None)
+    if found is None or found[0] != str(features):
+        found = (str(features), TowerWindows(tower, config, length, cache, features))
+        owner._tower_windows = found
+    found[1].cache = cache  # the caller's: another call's AudioCache may not know the songs decoded since
+    return found[1]
 
 
 def _tempo(onset: np.ndarray, frame_rate: float) -> float:

@@ -189,7 +189,8 @@ def _raw_vectors(
         computed = _embed_in_processes(spec, root, embedder.sample_rate, [(k, track_of[k]) for k in todo], workers)
     else:
         bar = tqdm(todo, desc=f"embedding ({embedder.name})", unit="track", file=sys.stderr, disable=not show)
-        computed = (np.asarray(embedder.embed_track(cache.read(k), track_of[k]), dtype=np.float32) for k in bar)
+        computed = (np.asarray(embedder.embed_cached(cache, k, track_of[k], root / "features"), dtype=np.float32)
+                    for k in bar)  # fmt: skip
     for key, vector in zip(todo, computed, strict=True):
         if store is None:
             store = ArrayStore(store_dir, "<f4", len(vector))

@@ -26,20 +26,35 @@ class ArrayStore:
             meta.write_text(json.dumps({"dtype": self.dtype.str, "width": width}), encoding="utf-8")
         self.entries: dict[str, tuple[int, int]] = {}
         self._end = 0
+        self._index_read = 0  # bytes of the index read so far
         if self.index_path.exists():
             raw = self.index_path.read_bytes()
             if raw and not raw.endswith(b"\n"):  # cut a torn last line, so the next entry starts clean
                 raw = raw[: raw.rfind(b"\n") + 1]
                 with open(self.index_path, "r+b") as handle:
                     handle.truncate(len(raw))
-            for line in raw.decode("utf-8").splitlines():
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a torn last line from a killed run
-                self.entries[item["key"]] = (item["row"], item["rows"])
-                self._end = max(self._end, item["row"] + item["rows"])
+            self._read_index(raw)
         self._map: np.memmap | None = None
+
+    def _read_index(self, raw: bytes) -> None:
+        for line in raw.decode("utf-8").splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line from a killed run
+            self.entries[item["key"]] = (item["row"], item["rows"])
+            self._end = max(self._end, item["row"] + item["rows"])
+        self._index_read += len(raw)
+
+    def _catch_up(self) -> None:
+        """Entries another store object on this folder appended since (one writer at a time, several
+        objects in turn): appending after them, never over them."""
+        if self.index_path.exists() and self.index_path.stat().st_size > self._index_read:
+            with open(self.index_path, "rb") as handle:
+                handle.seek(self._index_read)
+                raw = handle.read()
+            self._read_index(raw[: raw.rfind(b"\n") + 1])
+            self._map = None  # the rows file grew too
 
     @classmethod
     def existing(cls, folder: Path) -> ArrayStore | None:
@@ -51,6 +66,8 @@ class ArrayStore:
         return cls(folder, values["dtype"], values["width"])
 
     def __contains__(self, key: str) -> bool:
+        if key not in self.entries:
+            self._catch_up()
         return key in self.entries
 
     def __len__(self) -> int:
@@ -62,6 +79,7 @@ class ArrayStore:
     def add_many(self, items: list[tuple[str, np.ndarray]]) -> None:
         """Append several arrays with one flush to disk, then index them."""
         blocks = [np.ascontiguousarray(np.asarray(a, dtype=self.dtype).reshape(-1, self.width)) for _, a in items]
+        self._catch_up()
         with open(self.rows_path, "r+b" if self.rows_path.exists() else "wb") as handle:
             handle.seek(self._end * self.width * self.dtype.itemsize)
             for rows in blocks:
@@ -73,8 +91,10 @@ class ArrayStore:
             lines.append(json.dumps({"key": key, "row": self._end, "rows": len(rows)}) + "\n")
             self.entries[key] = (self._end, len(rows))
             self._end += len(rows)
-        with open(self.index_path, "a", encoding="utf-8") as index:
-            index.write("".join(lines))
+        written = "".join(lines).encode("utf-8")
+        with open(self.index_path, "ab") as index:
+            index.write(written)
+        self._index_read += len(written)
         self._map = None
 
     def rows(self, key: str) -> int:
@@ -82,6 +102,8 @@ class ArrayStore:
 
     def get(self, key: str, start: int = 0, count: int | None = None) -> np.ndarray:
         """Rows `start`..`start+count` of `key`'s array (a view into the memory map)."""
+        if key not in self.entries:
+            self._catch_up()
         if self._map is None:
             self._map = np.memmap(self.rows_path, dtype=self.dtype, mode="r").reshape(-1, self.width)
         first, total = self.entries[key]

@@ -8,8 +8,8 @@ With both towers frozen only the heads train, so the towers run once:
 - `whole(key)`: the whole-track windows (`audio_cache.windows`), exactly what evaluation embeds:
   validation and the probe use them, so a model is selected on the windowing it is scored on.
 - `texts(...)`: each distinct training text through the text tower.
-The stores are keyed by the tower, the crop length and the windowing version (`<tower id>/`), so
-another configuration never reads stale features.
+The stores are keyed by the tower's config and weights, the crop length and the windowing version
+(`<tower id>/`), so another configuration never reads stale features.
 """
 
 from __future__ import annotations
@@ -32,6 +32,15 @@ def tower_id(kind: str, config: dict, extra: str = "") -> str:
     return f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
+def weights_digest(tower: torch.nn.Module) -> str:
+    """A digest of a tower's weights and buffers: a frozen tower from scratch differs by its seed."""
+    digest = hashlib.sha256()
+    for name, value in sorted(tower.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(value.detach().float().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def crop_start(audio_key: str, index: int, total: int, length: int) -> int:
     """Where training crop `index` of a song starts: uniform over the song, a function of its hash."""
     if total <= length:
@@ -40,30 +49,57 @@ def crop_start(audio_key: str, index: int, total: int, length: int) -> int:
     return SampleRandom(seed).randrange(total - length + 1)
 
 
+@torch.no_grad()
+def run_tower(tower: torch.nn.Module, waves: np.ndarray, batch_size: int = 16) -> np.ndarray:
+    """A tower's outputs for a stack of windows, in batches, on the tower's device, back as float32."""
+    device = next(tower.parameters()).device
+    chunks = torch.from_numpy(np.ascontiguousarray(waves)).to(device)
+    parts = [tower(chunks[i : i + batch_size]) for i in range(0, len(chunks), batch_size)]
+    return torch.cat(parts).float().cpu().numpy()
+
+
+class TowerWindows:
+    """A frozen audio tower's outputs for every whole-track window of a song, on disk by audio hash.
+
+    One store per tower config, window length and windowing version, whoever computes it: the
+    `musicnn` baselines, training's validation and the probe, and any model whose audio tower is this
+    frozen tower (`embed --model` after `embed --baseline musicnn` only runs the heads). One process
+    writes it at a time (the embedding workers do not use it).
+    """
+
+    def __init__(self, tower: torch.nn.Module, config: dict, length: int, cache: AudioCache, folder: Path):
+        self.tower, self.length, self.cache = tower, length, cache
+        name = tower_id("audio", config, f"{length}:whole-v{WINDOWS_VERSION}:{weights_digest(tower)}")
+        self.store = ArrayStore(Path(folder) / name, "<f4", tower.dim)
+        self._seen: dict[str, np.ndarray] = {}
+
+    def get(self, audio_key: str) -> np.ndarray:
+        """(windows, dim) outputs of the song's whole-track windows (`audio_cache.windows`)."""
+        found = self._seen.get(audio_key)
+        if found is None:
+            if audio_key not in self.store:
+                self.store.add(audio_key, run_tower(self.tower, windows(self.cache.read(audio_key), self.length)))
+            found = self._seen[audio_key] = np.array(self.store.get(audio_key))
+        return found
+
+
 class FrozenFeatures:
     def __init__(self, model: DualEncoder, cache: AudioCache, folder: Path, crops: int = 2, batch_size: int = 16):
         self.model, self.cache, self.batch_size, self.count = model, cache, batch_size, max(1, crops)
         audio_cfg = model.config.model.audio.__dict__
         text_cfg = model.config.model.text.__dict__
         crop, dim = str(model.crop_samples), model.audio_tower.dim
-        self.whole_store = ArrayStore(Path(folder) / tower_id("audio", audio_cfg, f"{crop}:whole-v{WINDOWS_VERSION}"),
-                                      "<f4", dim)  # fmt: skip
-        self.crop_store = ArrayStore(Path(folder) / tower_id("audio", audio_cfg, f"{crop}:crops"), "<f4", dim)
+        self.windows = TowerWindows(model.audio_tower, audio_cfg, model.crop_samples, cache, folder)
+        crops_id = tower_id("audio", audio_cfg, f"{crop}:crops:{weights_digest(model.audio_tower)}")
+        self.crop_store = ArrayStore(Path(folder) / crops_id, "<f4", dim)
         self.text_store = ArrayStore(Path(folder) / tower_id("text", text_cfg), "<f4", model.text_tower.dim)
         # In-memory copies of what this run touched: a step's lookups are dictionary hits.
-        self._whole: dict[str, np.ndarray] = {}
         self._crops: dict[str, np.ndarray] = {}
         self._text: dict[str, np.ndarray] = {}
 
     def whole(self, audio_key: str) -> np.ndarray:
         """(windows, dim) tower features of a song's whole-track windows."""
-        found = self._whole.get(audio_key)
-        if found is None:
-            if audio_key not in self.whole_store:
-                waves = windows(self.cache.read(audio_key), self.model.crop_samples)
-                self.whole_store.add(audio_key, self._run_audio_tower(waves))
-            found = self._whole[audio_key] = np.array(self.whole_store.get(audio_key))
-        return found
+        return self.windows.get(audio_key)
 
     def crops(self, audio_key: str) -> np.ndarray:
         """(crops, dim) tower features of a song's training crops (its one window when it is short)."""
@@ -78,19 +114,11 @@ class FrozenFeatures:
                 if todo:
                     waves = np.stack([self.cache.read(audio_key, crop_start(audio_key, i, total, length), length)
                                       for i in todo])  # fmt: skip
-                    outputs = self._run_audio_tower(waves)
+                    outputs = run_tower(self.model.audio_tower, waves, self.batch_size)
                     self.crop_store.add_many([(names[i], row) for i, row in zip(todo, outputs, strict=True)])
                 found = np.stack([np.array(self.crop_store.get(name)[0]) for name in names])
             self._crops[audio_key] = found
         return found
-
-    @torch.no_grad()
-    def _run_audio_tower(self, waves: np.ndarray) -> np.ndarray:
-        device = next(self.model.audio_tower.parameters()).device
-        chunks = torch.from_numpy(waves).to(device)
-        step = self.batch_size
-        parts = [self.model.audio_tower(chunks[i : i + step]) for i in range(0, len(chunks), step)]
-        return torch.cat(parts).float().cpu().numpy()
 
     def texts(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) tower features, computing only the texts not seen before."""
