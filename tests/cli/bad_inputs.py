@@ -87,6 +87,20 @@ def generate_args(ctx: Ctx, songs: Path, *extra: str) -> list[str]:
             "--out", str(ctx.root / "gen"), "--retry-backoff", "0.05", *extra]  # fmt: skip
 
 
+def pairs_file(ctx: Ctx, audio_name: str = "a.wav", *, header: str = "audio,title,artist,text,type") -> Path:
+    """A pairs file of one caption about `audio/<audio_name>` (a real tone unless the name says nope)."""
+    if not audio_name.startswith("nope"):
+        tone(ctx, f"audio/{audio_name}")
+    cells = {
+        "audio": f"audio/{audio_name}",
+        "title": "t",
+        "artist": "a",
+        "text": "A calm piano song.",
+        "type": "caption",
+    }
+    return ctx.write("pairs.csv", header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n")
+
+
 def build_args(ctx: Ctx, *extra: str) -> list[str]:
     return ["build-dataset", "--out", str(ctx.root / "ds"), *extra]
 
@@ -251,6 +265,12 @@ CASES: list[Case] = [
          keep=["other/songs.jsonl", "crawl/songs.jsonl"]),
     Case("build-read-only-out", lambda c: ["build-dataset", "--out", str(c.folder("ro") / "ds"), "--crawl", str(crawl_out(c)), "--audio", str(manifest(c))],
          r"cannot write .*ro.* \(Operation not permitted\): choose another --out or fix it", readonly="ro"),
+    Case("build-pairs-missing-column", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, header='audio,title,text,type')}"),
+         r".*pairs\.csv: a pairs file needs the columns audio, title, artist, text, type: artist missing \(add them; language and id are optional\)"),
+    Case("build-pairs-audio-not-there", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, 'nope.wav')}"),
+         r".*pairs\.csv:2: audio/nope\.wav does not exist: fix the audio paths \(relative ones are read from .*\)"),
+    Case("build-tags-unknown-ids", lambda c: build_args(c, "--open", f"pairs={pairs_file(c)}", "--tags", str(c.write("t.csv", "song_id,level,tag\nzz,coarse,x\n"))),
+         r"--tags .*t\.csv: none of its 1 songs is in the dataset \(e\.g\. 'zz'\): name songs by the id of their source \(a pairs file's id column\) or by title and artist"),
     # -- train ----------------------------------------------------------------------------------------
     Case("train-missing-dataset", lambda c: train_args(c, c.root / "nope"),
          r"--dataset .*nope: no such folder \(run crossmusim build-dataset first\)"),
@@ -322,6 +342,11 @@ CASES: list[Case] = [
          r".*e\.npz: an \.npz of embeddings needs arrays 'ids' and 'embeddings'"),
     Case("evaluate-probe-on-a-tags-file", lambda c: ["evaluate", "--baseline", "probe", "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\n")), "--out", str(c.root / "rep")],
          r"--baseline probe is trained on a training split's tags: give --dataset DIR \(an audio pool or a tags file has none\)"),
+    Case("evaluate-tags-baseline-without-audio", lambda c: ["evaluate", "--baseline", "random", "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\n")), "--out", str(c.root / "rep")],
+         r"--tags with --model or --baseline needs --audio MANIFEST\|FOLDER: the tracks to embed"),
+    Case("evaluate-tags-unknown-ids", lambda c: ["evaluate", "--baseline", "random", "--tags", str(c.write("t.csv", "id,level,tag\nzz,coarse,x\n")),
+                                                 "--audio", str(tone(c, "audio/a.wav").parent), "--out", str(c.root / "rep")],
+         r"--tags .*t\.csv: none of its 1 ids names a track of --audio .*audio \(e\.g\. 'zz' and 'a'\): ids are the manifest's id column, else the file name without extension"),
     Case("evaluate-bad-tag-row", lambda c: ["evaluate", "--embeddings", str(bad_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,medium,x\n")), "--out", str(c.root / "rep")],
          r".*t\.csv:2: needs id, level \(coarse\|fine\) and tag"),
     # -- index and search -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from crossmusim.cli.options import OutDir
+from crossmusim.curation.filters import parse_filters
 from crossmusim.curation.pipeline import BuildConfig, build_dataset
 from crossmusim.curation.splits import parse_shares
 from crossmusim.errors import UserError
@@ -20,7 +21,15 @@ def build(
     generated: list[Path] = typer.Option(None, "--generated", help="A generate output folder or descriptions.jsonl."),
     aspects: list[Path] = typer.Option(None, "--aspects", help="An aspects output folder or aspects.jsonl."),
     open_sets: list[str] = typer.Option(
-        None, "--open", help="Open dataset NAME=FILE: musiccaps, wikimute, song-describer, muchin (repeatable)."
+        None,
+        "--open",
+        help="NAME=FILE: pairs (your own audio,title,artist,text,type rows: CSV, JSONL or Parquet), musiccaps, "
+        "wikimute, song-describer, muchin (repeatable).",
+    ),
+    filters: str = typer.Option(
+        None,
+        "--filters",
+        help="relevance,length,dedup (or none) for every text; default: web text filtered, curated pairs not.",
     ),
     audio: Path = typer.Option(None, "--audio", help="Audio manifest (CSV/JSONL: path,title,artist,id) or folder."),
     tags: Path = typer.Option(None, "--tags", help="Evaluation tags CSV/TSV: song_id or title+artist, level, tag."),
@@ -42,7 +51,7 @@ def build(
     ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed row instead of skipping it."),
     embed_audio: bool = typer.Option(
-        BuildConfig.embed_audio, "--embed-audio/--link-audio", help="Store audio bytes or only paths."
+        None, "--embed-audio/--link-audio", help="Store audio bytes or only paths (default: a pairs build links)."
     ),
     parquet: bool = typer.Option(False, "--parquet", help="Also export each split as Parquet."),
     push_to_hub: str = typer.Option(None, "--push-to-hub", help="Push to this Hugging Face Hub repo (needs HF_TOKEN)."),
@@ -68,6 +77,7 @@ def build(
         generated=generated or [],
         aspects=aspects or [],
         open=open_sets or [],
+        filters=_filters(filters),
         audio=audio,
         tags=tags,
         mask=mask,
@@ -102,5 +112,12 @@ def build(
 def _shares(text: str) -> tuple[float, float, float]:
     try:
         return parse_shares(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _filters(text: str | None) -> tuple[str, ...] | None:
+    try:
+        return parse_filters(text)
     except ValueError as exc:
         raise UserError(str(exc)) from None

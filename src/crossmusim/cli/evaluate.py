@@ -26,9 +26,16 @@ def evaluate(
     tags: Path = typer.Option(
         None,
         "--tags",
-        help="Instead of --dataset: id,level,tag rows, an MTG-Jamendo TSV, a MusicCaps CSV or a MuChin folder.",
+        help="Instead of --dataset: id,level,tag rows, a 4Q metadata.csv, an MTG-Jamendo TSV, a MusicCaps CSV "
+        "or a MuChin folder.",
     ),
     artists: Path = typer.Option(None, "--artists", help="With --tags: id,artist rows."),
+    audio: Path = typer.Option(
+        None, "--audio", help="With --tags: the tracks' audio (a manifest with an id column, or a folder)."
+    ),
+    queries: Path = typer.Option(
+        None, "--queries", help="Caption-to-track retrieval: id,text rows (or a MusicCaps CSV) about the tracks."
+    ),
     reference: str = typer.Option(
         None, "--reference", help="The system gains are measured against (default: musicnn-std when scored)."
     ),
@@ -37,19 +44,21 @@ def evaluate(
     cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
-    from crossmusim.evaluation.embed import embed_tracks, tracks_from_dataset, training_tracks
+    from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset, training_tracks
     from crossmusim.evaluation.embeddings_io import normalise, read_embeddings
     from crossmusim.evaluation.evaluate import (
         REFERENCE,
         System,
+        caption_rows,
         common_tracks,
         format_table,
         gain_rows,
         score,
         table_rows,
     )
+    from crossmusim.evaluation.queries import caption_retrieval, read_queries
     from crossmusim.evaluation.report import html, plots
-    from crossmusim.evaluation.tag_sets import read_tag_file
+    from crossmusim.evaluation.tag_sets import read_tag_file, with_audio
     from crossmusim.model.frozen_outputs import FrozenOutputs
     from crossmusim.outputs import check_output_folder
 
@@ -64,9 +73,18 @@ def evaluate(
         raise UserError("give --dataset DIR (songs and their tags) or --tags FILE (with --embeddings)")
     if "{tag}" not in template:
         raise UserError(f"--t2m-template {template!r}: must contain {{tag}}")
-    if tags is not None and (models or baselines):
-        raise UserError("--tags evaluates --embeddings files only: embed the audio first (crossmusim embed --audio)")
-    tracks = tracks_from_dataset(dataset, split) if dataset is not None else read_tag_file(tags, artists)
+    if tags is not None and (models or baselines) and audio is None:
+        raise UserError("--tags with --model or --baseline needs --audio MANIFEST|FOLDER: the tracks to embed")
+    if audio is not None and tags is None:
+        raise UserError("--audio needs --tags FILE: the tracks' labels")
+    asked = read_queries(queries) if queries is not None else []
+    untagged = 0
+    if dataset is not None:
+        tracks = tracks_from_dataset(dataset, split)
+    elif audio is not None:
+        tracks, untagged = with_audio(read_tag_file(tags, artists), tracks_from_audio(audio)[0], tags, audio)
+    else:
+        tracks = read_tag_file(tags, artists)
     systems = []
     frozen = FrozenOutputs()  # models with one frozen audio tower run it once per window batch
     run_names = [run.name for run in models]
@@ -90,11 +108,17 @@ def evaluate(
         raise UserError(f"two systems are named alike ({', '.join(names)}): rename an embeddings file")
     kept, missing = common_tracks(tracks, systems)
     results = {s.name: score(kept, s, template) for s in systems}
+    for system in systems:
+        if asked and system.text_embed is not None:
+            found = caption_retrieval(asked, kept, system.aligned(kept), system.text_embed)
+            if found is not None:
+                results[system.name]["captions"] = found
     rows = table_rows(results)
     out.mkdir(parents=True, exist_ok=True)
     notes = [
         f"{len(kept)} tracks ({dataset or tags}, split {split if dataset else '-'}); systems missing tracks: "
-        + (", ".join(f"{n} {m}" for n, m in missing.items() if m) or "none"),
+        + (", ".join(f"{n} {m}" for n, m in missing.items() if m) or "none")
+        + (f"; {untagged} tagged ids without audio in {audio}" if untagged else ""),
         f"Text-to-music queries: the template {template!r} per tag. Similarity: inner product of "
         "L2-normalised embeddings; ties by ascending id. M2M: mAP@100 per tag, macro-averaged; tags with "
         "fewer than two tracks skipped.",
@@ -106,6 +130,10 @@ def evaluate(
     if reference not in results:
         raise UserError(f"--reference {reference!r}: not one of the systems ({', '.join(names)})")
     table = format_table(rows)
+    captions = format_table(caption_rows(results))
+    if captions:
+        notes.append(f"Caption-to-track retrieval ({queries}): each caption ranked against every track; "
+                     f"R@k and median rank of its own track.\n\n{captions}")  # fmt: skip
     gains = format_table(gain_rows(results, reference))
     made = [plots.gain_plot(results, reference, level, out / f"gain_{level}.png") for level in ("coarse", "fine")]
     made += [plots.training_curves(s.run, out / f"training_{s.run.name}.png") for s in systems if s.run]
@@ -117,6 +145,8 @@ def evaluate(
         "# crossmusim evaluation\n\n" + "\n\n".join(notes) + "\n\n## Results (percent)\n\n" + table + gains_md
         + "\n\n" + "".join(f"![{p}]({p})\n\n" for p in pictures), "utf-8")  # fmt: skip
     typer.echo(table)
+    if captions:
+        typer.echo(f"\ncaption-to-track retrieval:\n{captions}")
     if gains:
         typer.echo(f"\ngains over {reference} (points):\n{gains}")
     typer.echo(f"report: {out / 'report.html'}")

@@ -90,10 +90,13 @@ def _manifest_rows(path: Path) -> list[tuple[str, dict | InputFormatError]]:
     return [(f"{path}:{i}", row) for i, row in iter_jsonl(path)]
 
 
-def load_audio(spec: Path, *, strict: bool = False) -> AudioIndex:
-    refs: list[AudioRef] = []
+def load_audio(spec: Path | None, *, strict: bool = False, extra: list[AudioRef] | None = None) -> AudioIndex:
+    """The audio of a manifest or folder (`spec`), plus `extra` refs (a pairs file's), probed and indexed."""
+    refs: list[AudioRef] = list(extra or [])
     problems: list[dict[str, str]] = []
-    if spec.is_dir():
+    if spec is None:
+        pass
+    elif spec.is_dir():
         for path in sorted(p for p in spec.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
             title, artist = _from_tags(path)
             refs.append(AudioRef(path=path, title=title, artist=artist, id=path.stem))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 
 from crossmusim.io import JsonlAppender
@@ -86,3 +86,20 @@ class Transform(abc.ABC):
             self.transform(record)
             stats.count(self.name, record.source, "done")
             yield record
+
+
+class ForRecords:
+    """Runs `step` on the records `chosen(record)` picks; the others pass it by, counted as `not_applied`
+    (curated pairs pass the web-text filters unless `--filters` names them)."""
+
+    def __init__(self, step: Filter | Transform, chosen: Callable[[TextRecord], bool]) -> None:
+        self.step, self.chosen = step, chosen
+        self.name = step.name
+
+    def apply(self, records: Iterable[TextRecord], stats: CurationStats, sink: DropSink) -> Iterator[TextRecord]:
+        for record in records:
+            if self.chosen(record):
+                yield from self.step.apply((record,), stats, sink)
+            else:
+                stats.count(self.name, record.source, "not_applied")
+                yield record

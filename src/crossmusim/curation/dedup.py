@@ -35,6 +35,19 @@ def exact_key(record: TextRecord) -> str:
     return record.text_type + ":" + hashlib.sha1(normalise_for_dedup(body).encode("utf-8")).hexdigest()
 
 
+class SharedTexts:
+    """Counts kept rows whose text another song also has (a curated pairs build keeps them: a tag
+    phrase such as "upbeat, rock" is the same text of many songs, not a duplicate to drop)."""
+
+    def __init__(self) -> None:
+        self.first_song: dict[str, str] = {}
+        self.rows = 0
+
+    def add(self, record: TextRecord, song_id: str) -> None:
+        if self.first_song.setdefault(exact_key(record), song_id) != song_id:
+            self.rows += 1
+
+
 class ExactDedup(Filter):
     name = "dedup_exact"
     default_reason = "exact_duplicate"

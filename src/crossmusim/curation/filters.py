@@ -81,3 +81,35 @@ class IdentityFilter(Filter):
 
     def keep(self, record: TextRecord) -> Verdict:
         return bool((record.title and record.artist) or record.source_id)
+
+
+FILTERS = ("relevance", "length", "dedup")  # the web-text filters a pairs build may turn on
+
+
+def is_web_text(record: TextRecord) -> bool:
+    """Crawled, generated and open-dataset text; not a user's curated pairs."""
+    return record.source != "pairs"
+
+
+def every_record(record: TextRecord) -> bool:
+    return True
+
+
+def filter_scope(name: str, filters: tuple[str, ...] | None):
+    """Which records the filter `name` judges: by default web text only (curated pairs pass it by);
+    with `--filters`, every record when it is named there, and none when it is not (returns None)."""
+    if filters is None:
+        return is_web_text
+    return every_record if name in filters else None
+
+
+def parse_filters(text: str | None) -> tuple[str, ...] | None:
+    """`--filters relevance,length,dedup` (or `none`); None for the default."""
+    if text is None:
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip() and n.strip() != "none")
+    unknown = [n for n in names if n not in FILTERS]
+    if unknown:
+        choices = ", ".join(FILTERS)
+        raise ValueError(f"--filters {text!r}: {', '.join(unknown)} unknown (choose from {choices}, or none)")
+    return names

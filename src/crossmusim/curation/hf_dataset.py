@@ -173,7 +173,9 @@ def dataset_card(summary: dict[str, Any], counts: dict[str, Any]) -> str:
         "## Curation and drop statistics",
         "",
         f"Names masked: {summary['mask']['enabled']} (texts still naming their song after masking: "
-        f"{summary['mask']['leak_share']:.2%}). Deduplication: {summary['dedup']}. Seed: {summary['seed']}.",
+        f"{summary['mask']['leak_share']:.2%}). Deduplication: {summary['dedup']}. Seed: {summary['seed']}. "
+        f"Filters: {summary.get('filters', 'default')}. Rows whose text another song also has: "
+        f"{summary.get('texts_shared_by_songs', 0)}.",
         "",
         "| step | outcome | count |",
         "| --- | --- | --- |",

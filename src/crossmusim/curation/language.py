@@ -66,6 +66,8 @@ class DetectLanguage(Transform):
     name = "language"
 
     def transform(self, record: TextRecord) -> None:
+        if record.language:  # stated by the input (a pairs file's language column)
+            return
         if record.text_type == "aspects":  # keyword lists fool langdetect: script decides
             record.language = detect_language(" ".join(record.aspects), min_chars=1 << 30)
         else:

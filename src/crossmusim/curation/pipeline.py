@@ -16,19 +16,23 @@ from crossmusim.aspects.lexicon import LexiconExtractor
 from crossmusim.aspects.vocabulary import builtin_vocabulary
 from crossmusim.curation import hub
 from crossmusim.curation.audio import AudioIndex, load_audio
-from crossmusim.curation.base import CurationStats, DropSink
+from crossmusim.curation.base import CurationStats, DropSink, ForRecords
 from crossmusim.curation.cleaning import Clean, SplitSentences
-from crossmusim.curation.dedup import ExactDedup
+from crossmusim.curation.dedup import ExactDedup, SharedTexts
 from crossmusim.curation.filters import (
     FactCheckFilter,
     IdentityFilter,
     LengthFilter,
     LLMStatusFilter,
     MusicRelevanceFilter,
+    every_record,
+    filter_scope,
 )
 from crossmusim.curation.language import DetectLanguage
 from crossmusim.curation.masking import MaskNames
 from crossmusim.curation.near_dedup import NearDedup
+from crossmusim.curation.pairs import SOURCE as PAIRS
+from crossmusim.curation.pairs import PairsFile
 from crossmusim.curation.songkey import song_key
 from crossmusim.curation.sources import (
     OPEN_READERS,
@@ -56,7 +60,8 @@ class BuildConfig:
     crawl: list[Path] = field(default_factory=list)
     generated: list[Path] = field(default_factory=list)
     aspects: list[Path] = field(default_factory=list)
-    open: list[str] = field(default_factory=list)  # name=path
+    open: list[str] = field(default_factory=list)  # name=path (pairs=FILE: a user's own pairs)
+    filters: tuple[str, ...] | None = None  # None: web text filtered, pairs not; else these for all
     audio: Path | None = None
     tags: Path | None = None
     mask: bool = True
@@ -66,7 +71,7 @@ class BuildConfig:
     split_shares: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, validation, test
     strict: bool = False
     keep_contradicted: bool = False  # keep LLM descriptions whose fact check contradicted our metadata
-    embed_audio: bool = True
+    embed_audio: bool | None = None  # None: copy crawled/open audio, link a pairs build's
     parquet: bool = False
     push_to_hub: str | None = None
     splits_from: Path | None = None  # an earlier output whose artists keep their split (ablations)
@@ -76,13 +81,18 @@ class BuildConfig:
     command: str = "crossmusim build-dataset"
 
 
-def _read_all(config: BuildConfig, stats: CurationStats, sink: DropSink, work: Path) -> Iterator[TextRecord]:
+def _read_all(
+    config: BuildConfig, pairs: list[PairsFile], stats: CurationStats, sink: DropSink, work: Path
+) -> Iterator[TextRecord]:
     """Every input's records, streamed: within each input in a content order, inputs in theirs."""
     readers = [(p, read_crawl) for p in config.crawl] + [(p, read_generated) for p in config.generated]
+    readers += [(f.path, lambda path, f=f: iter(f.records)) for f in pairs]
     for spec in config.open:
         name, sep, value = spec.partition("=")
+        if name == PAIRS and sep:
+            continue
         if not sep or name not in OPEN_READERS:
-            raise UserError(f"--open {spec!r}: expected NAME=FILE with NAME one of {', '.join(OPEN_READERS)}")
+            raise UserError(f"--open {spec!r}: expected NAME=FILE with NAME one of pairs, {', '.join(OPEN_READERS)}")
         readers.append((Path(value), OPEN_READERS[name]))
     infos = song_infos(config.crawl, config.generated) if config.aspects else {}
     readers += [(p, lambda path, infos=infos: read_aspects(path, infos)) for p in config.aspects]
@@ -112,17 +122,23 @@ def _well_formed(
         yield item
 
 
-def per_record_steps(keep_contradicted: bool, mask: bool, masker: MaskNames) -> list[Any]:
-    """The steps that look at one record at a time, in order (what `--engine ray` runs on the cluster)."""
+def per_record_steps(
+    keep_contradicted: bool, mask: bool, masker: MaskNames, filters: tuple[str, ...] | None = None
+) -> list[Any]:
+    """The steps that look at one record at a time, in order (what `--engine ray` runs on the cluster).
+    The length and relevance filters judge the records `filter_scope` gives them."""
     steps: list[Any] = [
         IdentityFilter(),
         LLMStatusFilter(),
         *([] if keep_contradicted else [FactCheckFilter()]),
         Clean(),
         DetectLanguage(),
-        LengthFilter(),
-        MusicRelevanceFilter(LexiconExtractor(builtin_vocabulary())),
     ]
+    for name, step in (("length", LengthFilter), ("relevance", MusicRelevanceFilter)):
+        scope = filter_scope(name, filters)
+        if scope is not None:
+            made = step() if step is LengthFilter else step(LexiconExtractor(builtin_vocabulary()))
+            steps.append(made if scope is every_record else ForRecords(made, scope))
     if mask:
         steps.append(masker)
     steps.append(SplitSentences())
@@ -138,15 +154,17 @@ def _record_steps(config: BuildConfig, masker: MaskNames, work: WorkDir) -> list
             address=config.ray_address,
             keep_contradicted=config.keep_contradicted,
             mask=config.mask,
+            filters=config.filters,
             masker=masker,
             chunk=config.chunk_records,
         )
         work.on_close(ray_steps.close)
         steps: list[Any] = [ray_steps]
     else:
-        steps = per_record_steps(config.keep_contradicted, config.mask, masker)
-    if config.dedup != "off":
-        steps.append(ExactDedup())
+        steps = per_record_steps(config.keep_contradicted, config.mask, masker, config.filters)
+    scope = filter_scope("dedup", config.filters)
+    if config.dedup != "off" and scope is not None:
+        steps.append(ForRecords(ExactDedup(), scope))
     return steps
 
 
@@ -159,6 +177,9 @@ def _content_order(record: TextRecord) -> tuple[str, ...]:
 
 
 def _song_id(record: TextRecord) -> tuple[str, str | None]:
+    """A song's id and key: by title and artist; a pairs row's by its audio file (its source id)."""
+    if record.source == PAIRS:
+        return "s" + hashlib.sha1(f"{PAIRS}:{record.source_id}".encode()).hexdigest()[:12], None
     key = song_key(record.title, record.artist) if record.title and record.artist else None
     if key:
         return "s" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], key
@@ -207,7 +228,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
     if not (config.crawl or config.generated or config.aspects or config.open):
         raise UserError("no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
     check_output_folder(config.out, "build-dataset")
-    if config.audio is None:
+    if config.audio is None and not any(spec.startswith(PAIRS + "=") for spec in config.open):
         raise UserError("no audio: give --audio MANIFEST (path,title,artist,id) or --audio FOLDER")
     if config.dedup not in ("near", "exact", "off"):
         raise UserError(f"--dedup {config.dedup!r}: choose near, exact or off")
@@ -215,11 +236,16 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         raise UserError(f"--engine {config.engine!r}: choose local or ray")
     if config.ray_address and config.engine != "ray":
         raise UserError("--ray-address needs --engine ray")
+    pairs = [PairsFile.read(Path(spec.partition("=")[2])) for spec in config.open if spec.startswith(PAIRS + "=")]
+    for pairs_file in pairs:
+        pairs_file.check_audio()
+    if config.embed_audio is None:  # users' own recordings are often not theirs to redistribute
+        config.embed_audio = not pairs
     if config.push_to_hub:
         if not config.embed_audio:
             raise UserError("--push-to-hub with --link-audio would publish paths on this machine: drop --link-audio")
         hub.check_token()  # before the build, not after it
-    audio = load_audio(config.audio, strict=config.strict)
+    audio = load_audio(config.audio, strict=config.strict, extra=[ref for f in pairs for ref in f.audio])
     tag_problems: list[str] = []
     tags = load_tags(config.tags, problems=tag_problems, strict=config.strict) if config.tags else TagIndex()
     config.out.parent.mkdir(parents=True, exist_ok=True)
@@ -228,7 +254,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        summary = _build(config, audio, tags, tag_problems, staging)
+        summary = _build(config, pairs, audio, tags, tag_problems, staging)
         hf_dataset.swap_into_place(staging, config.out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -239,19 +265,30 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
 
 
 def _build(
-    config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str], staging: Path
+    config: BuildConfig,
+    pairs: list[PairsFile],
+    audio: AudioIndex,
+    tags: TagIndex,
+    tag_problems: list[str],
+    staging: Path,
 ) -> dict[str, Any]:
     """The build in stages that stream through work files, so memory does not grow with the records:
     read and per-record steps -> records on disk (+ MinHash signatures) -> near duplicates -> pairs
     with audio on disk -> artist-disjoint splits on disk -> Arrow, a batch at a time."""
     with WorkDir(staging / ".work") as work:
-        summary = _build_in(work, config, audio, tags, tag_problems, staging)
+        summary = _build_in(work, config, pairs, audio, tags, tag_problems, staging)
     shutil.rmtree(work.path)
     return summary
 
 
 def _build_in(
-    work: WorkDir, config: BuildConfig, audio: AudioIndex, tags: TagIndex, tag_problems: list[str], staging: Path
+    work: WorkDir,
+    config: BuildConfig,
+    pairs: list[PairsFile],
+    audio: AudioIndex,
+    tags: TagIndex,
+    tag_problems: list[str],
+    staging: Path,
 ) -> dict[str, Any]:
     from crossmusim.curation import hf_dataset
 
@@ -261,12 +298,13 @@ def _build_in(
         sink = DropSink(dropped_file)
         records: Spool[TextRecord] = work.spool("records.jsonl", _record_from_json)
         near = NearDedup(work, config.near_threshold) if config.dedup == "near" else None
-        stream: Iterator[TextRecord] = _read_all(config, stats, sink, work.path)
+        near_scope = filter_scope("dedup", config.filters)
+        stream: Iterator[TextRecord] = _read_all(config, pairs, stats, sink, work.path)
         for step in _record_steps(config, masker, work):
             stream = step.apply(stream, stats, sink)
         for record in stream:
             ordinal = records.append(record)
-            if near is not None:
+            if near is not None and near_scope is not None and near_scope(record):
                 near.add(ordinal, record)
         del stream  # the steps' state (exact dedup's hashes) is not needed from here on
         duplicates = near.duplicates(records, stats, sink) if near is not None else set()
@@ -275,6 +313,7 @@ def _build_in(
     groups = ArtistGroups()
     unmatched, unusable = [], []
     used_audio: set[Path] = set()
+    shared, song_ids, song_keys = SharedTexts(), set(), set()
     texts = 0
     for ordinal, record in enumerate(records):
         if ordinal in duplicates:
@@ -301,10 +340,14 @@ def _build_in(
             continue
         stats.count("audio", record.source, "kept")
         used_audio.add(ref.path)
+        shared.add(record, song_id)
+        song_ids.add(record.source_id)
+        song_keys.add(key or "")
         group = groups.add(record.artist, str(ref.path), song_id)
         rows.append({**_row(record, song_id, ref, tags.find(record.source_id, key)), GROUP: group})
     if not len(rows):
         raise UserError(_nothing_paired(texts, unusable, unmatched))
+    _check_tags(config, tags, tags.unknown(song_ids, song_keys), tag_problems)
     assignment = assign_splits(groups.sizes(), seed=config.seed, shares=config.split_shares)
     if config.splits_from is not None:  # the same artists in the same splits as an earlier build
         for key, split in reference_splits(config.splits_from).items():
@@ -344,6 +387,7 @@ def _build_in(
         "command": config.command,
         "seed": config.seed,
         "dedup": config.dedup,
+        "filters": "web text only" if config.filters is None else ",".join(config.filters) or "none",
         "mask": {
             "enabled": config.mask,
             "checked": masker.checked,
@@ -358,6 +402,7 @@ def _build_in(
         "unmatched_texts": len(unmatched),
         "texts_with_unusable_audio": len(unusable),
         "tags_rows": tags.rows,
+        "texts_shared_by_songs": shared.rows,
     }
     atomic_write_json(staging / "stats.json", summary)
     atomic_write_json(staging / "report.json", report)
@@ -379,3 +424,16 @@ def _nothing_paired(texts: int, unusable: list[dict[str, Any]], unmatched: list[
     if unmatched:
         reasons.append(f"{len(unmatched)} text{'s' if len(unmatched) != 1 else ''} without audio")
     return "no dataset written: " + "; ".join(reasons) + ": fix the audio manifest or folder (--audio)"
+
+
+def _check_tags(config: BuildConfig, tags: TagIndex, unknown: list[str], problems: list[str]) -> None:
+    """A tag file none of whose songs is in the dataset is a wrong file or wrong ids: stop; a few
+    unknown songs are listed in report.json's tag_problems."""
+    named = len(tags.by_id) + len(tags.by_key)
+    if named and len(unknown) == named:
+        raise UserError(
+            f"--tags {config.tags}: none of its {named} songs is in the dataset (e.g. {unknown[0]!r}): "
+            "name songs by the id of their source (a pairs file's id column) or by title and artist"
+        )
+    if unknown:
+        problems.append(f"{len(unknown)} songs of {config.tags} are not in the dataset: {', '.join(unknown[:5])}")

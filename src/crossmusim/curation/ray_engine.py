@@ -48,7 +48,11 @@ def _steps(options: str) -> tuple[list[Any], MaskNames]:
     if options not in _STEPS:
         settings = json.loads(options)
         masker = MaskNames()
-        _STEPS[options] = (per_record_steps(settings["keep_contradicted"], settings["mask"], masker), masker)
+        filters = settings.get("filters")
+        steps = per_record_steps(
+            settings["keep_contradicted"], settings["mask"], masker, None if filters is None else tuple(filters)
+        )
+        _STEPS[options] = (steps, masker)
     return _STEPS[options]
 
 
@@ -98,10 +102,13 @@ class RayRecordSteps:
 
     name = "ray"
 
-    def __init__(self, *, address: str | None, keep_contradicted: bool, mask: bool, masker: MaskNames, chunk: int):
+    def __init__(
+        self, *, address: str | None, keep_contradicted: bool, mask: bool, masker: MaskNames, chunk: int,
+        filters: tuple[str, ...] | None = None,
+    ):  # fmt: skip
         self.ray = require("ray", "ray")
         require("ray.data", "ray")
-        self.options = json.dumps({"keep_contradicted": keep_contradicted, "mask": mask})
+        self.options = json.dumps({"keep_contradicted": keep_contradicted, "mask": mask, "filters": filters})
         self.masker = masker
         self.chunk = chunk
         if address:

@@ -1,5 +1,6 @@
 """Evaluation tags: rows of (song, level, tag) with levels coarse (genre, mood, scenario) and fine
-(sub-genres). A song is named by `song_id` (a source's own id) or by `title` and `artist`."""
+(sub-genres). A song is named by `song_id` (a source's own id) or by `title` and `artist`.
+The 4Q emotion dataset's `metadata.csv` is read as a tag file too (`four_q_tags`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,18 @@ from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import open_text
 
 LEVELS = ("coarse", "fine")
+FOUR_Q_COLUMNS = ("Song", "Artist", "Quadrant", "MoodsStrSplit", "GenresStr")
+
+
+def four_q_tags(row: dict[str, str]) -> tuple[list[str], list[str]]:
+    """A 4Q metadata row's tags: coarse = its AllMusic genres and its quadrant (Q1-Q4), fine = its
+    AllMusic moods (`; `-separated, as published)."""
+
+    def split(cell: str | None) -> list[str]:
+        return [t.strip() for t in (cell or "").split(";") if t.strip()]
+
+    quadrant = (row.get("Quadrant") or "").strip()
+    return split(row.get("GenresStr")) + ([quadrant] if quadrant else []), split(row.get("MoodsStrSplit"))
 
 
 @dataclass
@@ -20,6 +33,10 @@ class TagIndex:
     by_id: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     by_key: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     rows: int = 0
+
+    def unknown(self, ids: set[str], keys: set[str]) -> list[str]:
+        """The songs this tag file names (by id, or title and artist) that are not among `ids`/`keys`."""
+        return sorted(set(self.by_id) - ids) + sorted(set(self.by_key) - keys)
 
     def find(self, source_id: str, key: str | None) -> dict[str, list[str]]:
         found = self.by_id.get(source_id) or (self.by_key.get(key) if key else None) or {}
@@ -32,7 +49,14 @@ def load_tags(path: Path, *, problems: list[str], strict: bool = False) -> TagIn
     index = TagIndex()
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     with open_text(path) as handle:
-        for line, row in enumerate(csv.DictReader(handle, delimiter=delimiter), start=2):
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        if set(FOUR_Q_COLUMNS) <= set(reader.fieldnames or []):
+            for row in reader:
+                coarse, fine = four_q_tags(row)
+                index.by_id[row["Song"].strip()].update(coarse=coarse, fine=fine)
+                index.rows += 1
+            return index
+        for line, row in enumerate(reader, start=2):
             level, tag = (row.get("level") or "").strip(), (row.get("tag") or "").strip()
             song_id = (row.get("song_id") or row.get("song") or "").strip()
             title, artist = (row.get("title") or "").strip(), (row.get("artist") or "").strip()

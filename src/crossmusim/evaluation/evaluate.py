@@ -99,6 +99,17 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def caption_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per system with caption-to-track results (`evaluation.queries`); median rank as is."""
+    rows = []
+    for name, r in results.items():
+        if "captions" in r:
+            c = r["captions"]
+            rows.append({"system": name, "queries": c["queries"], "R@1": c["r@1"], "R@5": c["r@5"],
+                         "R@10": c["r@10"], "median rank": f"{c['median_rank']:g}"})  # fmt: skip
+    return rows
+
+
 def gain_rows(results: dict[str, dict[str, Any]], reference: str) -> list[dict[str, Any]]:
     """Every other system's difference from `reference` in the M2M and same-artist columns, in points
     (for the same-artist share, lower is better)."""

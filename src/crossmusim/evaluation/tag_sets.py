@@ -10,6 +10,8 @@
 - MuChin (`bm-data/s_NNNN/{meta_info,prof_desc_json}` with `subqidmap.json`): the professional
   annotators' tags; coarse: the song's genre (meta_info) and the mood (情绪感受) and use (歌曲用途)
   tags, fine: the style/genre (风格或流派) tags. Artists from the singer field.
+- The 4Q audio emotion dataset's `metadata.csv` (`Song, Artist, Title, Quadrant, MoodsStrSplit,
+  GenresStr`): coarse = AllMusic genres and the quadrant, fine = AllMusic moods; artists given.
 - crossmusim's own format: `id, level, tag` (CSV/TSV) with an optional `id, artist` file.
 """
 
@@ -19,6 +21,7 @@ import ast
 import csv
 from pathlib import Path
 
+from crossmusim.curation.tags import FOUR_Q_COLUMNS, four_q_tags
 from crossmusim.errors import UserError
 from crossmusim.evaluation.embed import Track
 from crossmusim.io import open_text
@@ -108,6 +111,20 @@ def read_muchin_tags(folder: Path) -> list[Track]:
     return tracks
 
 
+def read_four_q(path: Path) -> list[Track]:
+    header, rows = _rows(path)
+    at = {name: header.index(name) for name in (*FOUR_Q_COLUMNS, "Title") if name in header}
+    tracks = []
+    for line, row in enumerate(rows, start=2):
+        cells = {name: row[i] if i < len(row) else "" for name, i in at.items()}
+        if not cells["Song"].strip():
+            raise UserError(f"{path}:{line}: a 4Q metadata row without its Song id")
+        coarse, fine = four_q_tags(cells)
+        title = cells.get("Title", "").strip()
+        tracks.append(Track(cells["Song"].strip(), cells["Artist"].strip(), title, coarse, fine))
+    return tracks
+
+
 def read_tag_file(tags: Path, artists: Path | None = None) -> list[Track]:
     """Tracks from any supported tag file (recognised by its header) or a MuChin folder."""
     if Path(tags).is_dir():
@@ -117,8 +134,13 @@ def read_tag_file(tags: Path, artists: Path | None = None) -> list[Track]:
         return read_jamendo(tags)
     if "aspect_list" in header:
         return read_musiccaps_tags(tags)
+    if set(FOUR_Q_COLUMNS) <= set(header):
+        return read_four_q(tags)
+    header = ["id" if name == "song_id" and "id" not in header else name for name in header]  # build's tag files
     if not {"id", "level", "tag"} <= set(header):
-        raise UserError(f"{tags}: needs columns id, level, tag (or an MTG-Jamendo TSV, or a MusicCaps CSV)")
+        raise UserError(
+            f"{tags}: needs columns id, level, tag (or a 4Q metadata.csv, an MTG-Jamendo TSV, a MusicCaps CSV)"
+        )
     index = {name: header.index(name) for name in ("id", "level", "tag")}
     by_id: dict[str, Track] = {}
     for line, row in enumerate(rows, start=2):
@@ -136,3 +158,22 @@ def read_tag_file(tags: Path, artists: Path | None = None) -> list[Track]:
             if len(row) > max(i, a) and row[i] in by_id:
                 by_id[row[i]].artist = row[a]
     return sorted(by_id.values(), key=lambda t: t.id)
+
+
+def with_audio(tagged: list[Track], files: list[Track], tags: Path, audio: Path) -> tuple[list[Track], int]:
+    """The tagged tracks that have an audio file (joined by id: a manifest's id, else the file name
+    without extension), with the file and, where the tag file has none, its artist and title; and how
+    many tagged ids have no file. Stops when none has one: the ids of the two inputs do not match."""
+    by_id = {t.id: t for t in files}
+    joined = [t for t in tagged if t.id in by_id]
+    if not joined:
+        example = f" (e.g. {tagged[0].id!r} and {files[0].id!r})" if tagged and files else ""
+        raise UserError(
+            f"--tags {tags}: none of its {len(tagged)} ids names a track of --audio {audio}{example}: "
+            "ids are the manifest's id column, else the file name without extension"
+        )
+    for track in joined:
+        file = by_id[track.id]
+        track.file, track.path = file.file, file.path
+        track.artist, track.title = track.artist or file.artist, track.title or file.title
+    return joined, len(tagged) - len(joined)

@@ -1,0 +1,136 @@
+"""Bring your own pairs: a CSV, JSONL or Parquet file of curated text-audio pairs (`--open pairs=FILE`).
+
+Columns: `audio` (a path, absolute or relative to the file's folder), `title`, `artist`, `text`,
+`type` (`caption`, `aspects` or `lyrics`; an `aspects` text is a keyword list separated by `,` or `;`),
+optional `language` and `id`. Rows naming the same audio file are one song; its id is the first `id`
+given for it (else a digest of the file's path), so `--tags` rows can name songs by that id.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crossmusim.curation.audio import AudioRef
+from crossmusim.errors import InputFormatError, UserError
+from crossmusim.io import iter_jsonl, open_text
+from crossmusim.records import TextRecord
+
+SOURCE = "pairs"  # curated text: the web-text filters leave it alone unless --filters names them
+REQUIRED = ("audio", "title", "artist", "text", "type")
+TYPES = ("caption", "aspects", "lyrics")
+
+
+def keywords(text: str) -> list[str]:
+    """An aspects cell: keywords separated by `;` (when there is one) or `,`."""
+    separator = ";" if ";" in text else ","
+    return [word.strip() for word in text.split(separator) if word.strip()]
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InputFormatError]]:
+    """(line or row number, row) of a CSV/TSV, JSONL or Parquet file."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        yield from enumerate(pq.read_table(path).to_pylist(), start=1)
+    elif suffix in (".jsonl", ".json", ".ndjson"):
+        yield from iter_jsonl(path)
+    else:
+        with open_text(path) as handle:
+            yield from enumerate(csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ","), start=2)
+
+
+def _columns(path: Path) -> set[str]:
+    """The columns a pairs file has (a Parquet schema, a CSV header, the first JSONL row's keys)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return set(pq.read_schema(path).names)
+    rows = _rows(path)
+    try:
+        first = next(rows, None)
+    finally:
+        rows.close()  # the file is closed now, not when the generator is collected
+    return set(first[1]) if first and isinstance(first[1], dict) else set()
+
+
+@dataclass
+class PairsFile:
+    """A pairs file read once: its texts as `TextRecord`s and its audio files as `AudioRef`s."""
+
+    path: Path
+    records: list[TextRecord | InputFormatError] = field(default_factory=list)
+    audio: list[AudioRef] = field(default_factory=list)
+    missing_audio: list[str] = field(default_factory=list)  # "file:line: path"
+
+    @classmethod
+    def read(cls, path: Path) -> PairsFile:
+        if not path.is_file():
+            raise UserError(f"--open pairs={path}: no such file")
+        missing = [name for name in REQUIRED if name not in _columns(path)]
+        if missing:
+            raise UserError(
+                f"{path}: a pairs file needs the columns {', '.join(REQUIRED)}: {', '.join(missing)} missing "
+                "(add them; language and id are optional)"
+            )
+        pairs = cls(path)
+        ids_of: dict[Path, str] = {}
+        owner: dict[str, Path] = {}
+        for line, row in _rows(path):
+            if isinstance(row, InputFormatError):
+                pairs.records.append(row)
+                continue
+            pairs._add(line, row, ids_of, owner)
+        return pairs
+
+    def _add(self, line: int, row: dict[str, Any], ids_of: dict[Path, str], owner: dict[str, Path]) -> None:
+        cell = {name: str(row.get(name) or "").strip() for name in (*REQUIRED, "language", "id")}
+        if not cell["audio"] or not cell["text"] or cell["type"] not in TYPES:
+            self.records.append(
+                InputFormatError(self.path, line, f"needs audio, text and a type of {', '.join(TYPES)}")
+            )
+            return
+        audio = Path(cell["audio"]).expanduser()
+        audio = audio if audio.is_absolute() else self.path.parent / audio
+        song = ids_of.get(audio)
+        if song is None:
+            song = cell["id"] or "audio-" + hashlib.sha1(str(audio.resolve()).encode()).hexdigest()[:12]
+            if song in owner:
+                self.records.append(InputFormatError(self.path, line, f"id {song!r} already names {owner[song]}"))
+                return
+            ids_of[audio], owner[song] = song, audio
+            self.audio.append(AudioRef(path=audio, title=cell["title"], artist=cell["artist"], id=song))
+            if not audio.is_file():
+                self.missing_audio.append(f"{self.path}:{line}: {cell['audio']}")
+        elif cell["id"] and cell["id"] != song:
+            self.records.append(InputFormatError(self.path, line, f"{audio.name} already has the id {song!r}"))
+            return
+        aspects = keywords(cell["text"]) if cell["type"] == "aspects" else []
+        self.records.append(
+            TextRecord(
+                source=SOURCE,
+                source_id=song,
+                text_type=cell["type"],
+                text="" if aspects else cell["text"],
+                aspects=aspects,
+                title=cell["title"],
+                artist=cell["artist"],
+                language=cell["language"],
+                origin=f"{self.path}:{line}",
+            )
+        )
+
+    def check_audio(self) -> None:
+        """Every audio path must exist: a wrong folder is the usual cause, and nothing is built."""
+        if self.missing_audio:
+            more = f" and {len(self.missing_audio) - 1} more" if len(self.missing_audio) > 1 else ""
+            raise UserError(
+                f"{self.missing_audio[0]} does not exist{more}: fix the audio paths "
+                f"(relative ones are read from {self.path.parent})"
+            )
