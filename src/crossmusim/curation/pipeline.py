@@ -12,23 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crossmusim.aspects.lexicon import LexiconExtractor
-from crossmusim.aspects.vocabulary import builtin_vocabulary
 from crossmusim.curation import hub
 from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink, ForRecords
-from crossmusim.curation.cleaning import Clean, SplitSentences
+from crossmusim.curation.build_checks import check_tags, nothing_paired
 from crossmusim.curation.dedup import ExactDedup, SharedTexts
 from crossmusim.curation.filters import (
-    FactCheckFilter,
-    IdentityFilter,
-    LengthFilter,
-    LLMStatusFilter,
-    MusicRelevanceFilter,
-    every_record,
     filter_scope,
 )
-from crossmusim.curation.language import DetectLanguage
 from crossmusim.curation.masking import MaskNames
 from crossmusim.curation.near_dedup import NearDedup
 from crossmusim.curation.pairs import SOURCE as PAIRS
@@ -42,7 +33,8 @@ from crossmusim.curation.sources import (
     song_infos,
 )
 from crossmusim.curation.spill import Spool, WorkDir, external_sort
-from crossmusim.curation.splits import SPLITS, ArtistGroups, assign_splits, credited_artists
+from crossmusim.curation.splits import SPLITS, ArtistGroups, assign_splits, reference_splits
+from crossmusim.curation.steps import per_record_steps
 from crossmusim.curation.tags import TagIndex, load_tags
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
@@ -122,29 +114,6 @@ def _well_formed(
         yield item
 
 
-def per_record_steps(
-    keep_contradicted: bool, mask: bool, masker: MaskNames, filters: tuple[str, ...] | None = None
-) -> list[Any]:
-    """The steps that look at one record at a time, in order (what `--engine ray` runs on the cluster).
-    The length and relevance filters judge the records `filter_scope` gives them."""
-    steps: list[Any] = [
-        IdentityFilter(),
-        LLMStatusFilter(),
-        *([] if keep_contradicted else [FactCheckFilter()]),
-        Clean(),
-        DetectLanguage(),
-    ]
-    for name, step in (("length", LengthFilter), ("relevance", MusicRelevanceFilter)):
-        scope = filter_scope(name, filters)
-        if scope is not None:
-            made = step() if step is LengthFilter else step(LexiconExtractor(builtin_vocabulary()))
-            steps.append(made if scope is every_record else ForRecords(made, scope))
-    if mask:
-        steps.append(masker)
-    steps.append(SplitSentences())
-    return steps
-
-
 def _record_steps(config: BuildConfig, masker: MaskNames, work: WorkDir) -> list[Any]:
     """Every streaming step: the per-record ones (here or on Ray), then exact dedup (one hash per text)."""
     if config.engine == "ray":
@@ -207,21 +176,6 @@ def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) ->
     }
 
 
-def reference_splits(folder: Path) -> dict[str, str]:
-    """group key (`ArtistGroups`: an artist's, else a song's) -> split in an earlier build-dataset output."""
-    import datasets
-
-    if not (folder / "pairs" / "dataset_dict.json").is_file():
-        raise UserError(f"--splits-from {folder}: not a build-dataset output (no pairs/dataset_dict.json)")
-    pairs = datasets.load_from_disk(str(folder / "pairs"))
-    found: dict[str, str] = {}
-    for split in pairs:
-        for artist, song_id in zip(pairs[split]["artist"], pairs[split]["song_id"], strict=True):
-            for key in credited_artists(artist) or [song_id]:
-                found[key] = split
-    return found
-
-
 def build_dataset(config: BuildConfig) -> dict[str, Any]:
     from crossmusim.curation import hf_dataset  # datasets takes 0.6 s to import: only when building
 
@@ -254,7 +208,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        summary = _build(config, pairs, audio, tags, tag_problems, staging)
+        summary = _build(config, BuildInputs(pairs, audio, tags, tag_problems), staging)
         hf_dataset.swap_into_place(staging, config.out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -264,33 +218,30 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
     return summary
 
 
-def _build(
-    config: BuildConfig,
-    pairs: list[PairsFile],
-    audio: AudioIndex,
-    tags: TagIndex,
-    tag_problems: list[str],
-    staging: Path,
-) -> dict[str, Any]:
+@dataclass
+class BuildInputs:
+    """What a build reads besides its text sources: pairs files, the audio index, the tags."""
+
+    pairs: list[PairsFile]
+    audio: AudioIndex
+    tags: TagIndex
+    tag_problems: list[str]
+
+
+def _build(config: BuildConfig, inputs: BuildInputs, staging: Path) -> dict[str, Any]:
     """The build in stages that stream through work files, so memory does not grow with the records:
     read and per-record steps -> records on disk (+ MinHash signatures) -> near duplicates -> pairs
     with audio on disk -> artist-disjoint splits on disk -> Arrow, a batch at a time."""
     with WorkDir(staging / ".work") as work:
-        summary = _build_in(work, config, pairs, audio, tags, tag_problems, staging)
+        summary = _build_in(work, config, inputs, staging)
     shutil.rmtree(work.path)
     return summary
 
 
-def _build_in(
-    work: WorkDir,
-    config: BuildConfig,
-    pairs: list[PairsFile],
-    audio: AudioIndex,
-    tags: TagIndex,
-    tag_problems: list[str],
-    staging: Path,
-) -> dict[str, Any]:
+def _build_in(work: WorkDir, config: BuildConfig, inputs: BuildInputs, staging: Path) -> dict[str, Any]:
     from crossmusim.curation import hf_dataset
+
+    audio, tags, tag_problems = inputs.audio, inputs.tags, inputs.tag_problems
 
     stats = CurationStats()
     masker = MaskNames()
@@ -299,7 +250,7 @@ def _build_in(
         records: Spool[TextRecord] = work.spool("records.jsonl", _record_from_json)
         near = NearDedup(work, config.near_threshold) if config.dedup == "near" else None
         near_scope = filter_scope("dedup", config.filters)
-        stream: Iterator[TextRecord] = _read_all(config, pairs, stats, sink, work.path)
+        stream: Iterator[TextRecord] = _read_all(config, inputs.pairs, stats, sink, work.path)
         for step in _record_steps(config, masker, work):
             stream = step.apply(stream, stats, sink)
         for record in stream:
@@ -346,8 +297,8 @@ def _build_in(
         group = groups.add(record.artist, str(ref.path), song_id)
         rows.append({**_row(record, song_id, ref, tags.find(record.source_id, key)), GROUP: group})
     if not len(rows):
-        raise UserError(_nothing_paired(texts, unusable, unmatched))
-    _check_tags(config, tags, tags.unknown(song_ids, song_keys), tag_problems)
+        raise UserError(nothing_paired(texts, unusable, unmatched))
+    check_tags(config.tags, tags, tags.unknown(song_ids, song_keys), tag_problems)
     assignment = assign_splits(groups.sizes(), seed=config.seed, shares=config.split_shares)
     if config.splits_from is not None:  # the same artists in the same splits as an earlier build
         for key, split in reference_splits(config.splits_from).items():
@@ -408,32 +359,3 @@ def _build_in(
     atomic_write_json(staging / "report.json", report)
     atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts.as_dict()))
     return summary
-
-
-def _nothing_paired(texts: int, unusable: list[dict[str, Any]], unmatched: list[dict[str, Any]]) -> str:
-    """Why no text-audio pair was made, the top reasons first (nothing is written then)."""
-    if not texts:
-        return "no dataset written: no text was left after curation (see the counts with --verbose)"
-    reasons = []
-    if unusable:
-        first = unusable[0]
-        reasons.append(
-            f"{len(unusable)} text{'s' if len(unusable) != 1 else ''} dropped: audio unusable "
-            f"({Path(first['path']).name}: {first['reason']})"
-        )
-    if unmatched:
-        reasons.append(f"{len(unmatched)} text{'s' if len(unmatched) != 1 else ''} without audio")
-    return "no dataset written: " + "; ".join(reasons) + ": fix the audio manifest or folder (--audio)"
-
-
-def _check_tags(config: BuildConfig, tags: TagIndex, unknown: list[str], problems: list[str]) -> None:
-    """A tag file none of whose songs is in the dataset is a wrong file or wrong ids: stop; a few
-    unknown songs are listed in report.json's tag_problems."""
-    named = len(tags.by_id) + len(tags.by_key)
-    if named and len(unknown) == named:
-        raise UserError(
-            f"--tags {config.tags}: none of its {named} songs is in the dataset (e.g. {unknown[0]!r}): "
-            "name songs by the id of their source (a pairs file's id column) or by title and artist"
-        )
-    if unknown:
-        problems.append(f"{len(unknown)} songs of {config.tags} are not in the dataset: {', '.join(unknown[:5])}")

@@ -43,7 +43,7 @@ class _Collected:
 
 
 def _steps(options: str) -> tuple[list[Any], MaskNames]:
-    from crossmusim.curation.pipeline import per_record_steps  # in the worker: its own import
+    from crossmusim.curation.steps import per_record_steps  # in the worker: its own import
 
     if options not in _STEPS:
         settings = json.loads(options)

@@ -16,8 +16,10 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from crossmusim.curation.songkey import artist_names, normalise_name
+from crossmusim.errors import UserError
 
 SPLITS = ("train", "validation", "test")
 _BRACKETED = re.compile(r"[\(（\[【]([^\)）\]】]+)[\)）\]】]")
@@ -111,3 +113,18 @@ def parse_shares(text: str) -> tuple[float, float, float]:
             f"--split-shares {text!r}: give three shares of train,validation,test that sum to 1, e.g. 0.8,0.1,0.1"
         )
     return shares  # type: ignore[return-value]
+
+
+def reference_splits(folder: Path) -> dict[str, str]:
+    """group key (`ArtistGroups`: an artist's, else a song's) -> split in an earlier build-dataset output."""
+    import datasets
+
+    if not (folder / "pairs" / "dataset_dict.json").is_file():
+        raise UserError(f"--splits-from {folder}: not a build-dataset output (no pairs/dataset_dict.json)")
+    pairs = datasets.load_from_disk(str(folder / "pairs"))
+    found: dict[str, str] = {}
+    for split in pairs:
+        for artist, song_id in zip(pairs[split]["artist"], pairs[split]["song_id"], strict=True):
+            for key in credited_artists(artist) or [song_id]:
+                found[key] = split
+    return found
