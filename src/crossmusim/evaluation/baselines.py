@@ -3,7 +3,8 @@
 - `model`: a trained crossmusim model (its audio tower and head);
 - `random`: seeded random vectors, one per track id (the chance level);
 - `untrained`: the run's model as it was before training: its towers as configured (pretrained or
-  freshly initialised), its heads at their random initialisation, from the run's seed;
+  freshly initialised), its heads at their random initialisation, from the run's seed (an audio head
+  that standardises its input keeps the run's input statistics: they are set before the first step);
 - `musicnn`: the pretrained musicnn-MSD tagger's 753-d mean-pooled features as they are (the paper's
   "pretrained tagger" row);
 - `musicnn-std`: the same features standardised per dimension, then L2-normalised: the fair
@@ -248,7 +249,14 @@ def untrained_model(run: Path | None):
         values = json.loads((model_dir / "config.json").read_text("utf-8"))
         config = from_dict({k: v for k, v in values.items() if k in ("name", "model", "train")})
     torch.manual_seed(config.train.seed)
-    return DualEncoder(config).eval()
+    model = DualEncoder(config).eval()
+    if run is not None and model.audio_head.standardise:  # set from the data before the first step
+        from safetensors.torch import load_file
+
+        weights = load_file(str(model_dir / "model.safetensors"))
+        model.audio_head.input_mean.copy_(weights["audio_head.input_mean"])
+        model.audio_head.input_scale.copy_(weights["audio_head.input_scale"])
+    return model
 
 
 def check_system(model: Path | None, baseline: str | None, training_split: bool = True) -> None:

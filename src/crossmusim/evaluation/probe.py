@@ -96,12 +96,14 @@ class ProbeTrainer:
                             [s.tags_fine for s in songs])  # fmt: skip
         if M2M in levels:
             return levels[M2M]
-        logits = torch.stack([classifier(head.net(w)).mean(dim=0) for w in windows])
+        logits = torch.stack([classifier(head.net(head.prepare(w))).mean(dim=0) for w in windows])
         return -float(nn.functional.binary_cross_entropy_with_logits(logits, self.valid_targets))
 
     def fit(self) -> dict[str, float]:
         recipe, head = self.recipe, self.model.audio_head
         torch.manual_seed(recipe.seed)
+        if head.standardise:  # the same input statistics a run takes: its training songs' crops
+            head.set_input_statistics(np.concatenate([self.features.crops(key) for key in self.train_keys]))
         for layer in head.net:
             if isinstance(layer, nn.Linear):
                 layer.reset_parameters()
@@ -115,7 +117,7 @@ class ProbeTrainer:
             order = np.random.default_rng([recipe.seed, epoch]).permutation(count).tolist()
             for start in range(0, count, recipe.batch_size):
                 rows = order[start : start + recipe.batch_size]
-                logits = classifier(head.net(self._batch(self.train_keys, epoch, rows)))
+                logits = classifier(head.net(head.prepare(self._batch(self.train_keys, epoch, rows))))
                 loss = nn.functional.binary_cross_entropy_with_logits(logits, self.targets[rows])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

@@ -40,7 +40,9 @@ class DualEncoder(nn.Module):
         # Outputs of a frozen audio tower shared with other models (`FrozenOutputs`); None: run it each time.
         self.frozen_outputs: FrozenOutputs | None = None
         self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, head.dim)
-        self.audio_head = ProjectionHead(self.audio_tower.dim, head.hidden, head.dim)
+        self.audio_head = ProjectionHead(
+            self.audio_tower.dim, head.hidden, head.dim, standardise=head.standardise_audio
+        )
 
     @property
     def sample_rate(self) -> int:

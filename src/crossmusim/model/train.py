@@ -217,6 +217,21 @@ class Trainer:
             return Batch(torch.from_numpy(self.features.texts(texts)).to(self.device), audio_tensor, song_tensor)
         return Batch(texts, audio_tensor, song_tensor)
 
+    @torch.no_grad()
+    def _training_tower_outputs(self) -> np.ndarray:
+        """The audio tower's outputs on the training songs: their cached crops on the frozen path, else
+        one crop per song (seeded), for the audio head's input statistics."""
+        songs = list(self.train_data.songs.values())
+        if self.features is not None:
+            return np.concatenate([self.features.crops(song.audio_key) for song in songs])
+        rng = sample_rng(self.cfg.seed, 0, 1 << 30)  # a draw apart from every sample's
+        crops = np.stack([self.cache.crop(song.audio_key, self.model.crop_samples, rng) for song in songs])
+        self.model.audio_tower.eval()
+        outputs = [self.model.audio_tower(torch.from_numpy(crops[i : i + 16]).to(self.device)).float().cpu()
+                   for i in range(0, len(crops), 16)]  # fmt: skip
+        self.model.audio_tower.train()
+        return torch.cat(outputs).numpy()
+
     def _state(self, epoch: int, best, best_epoch: int, stale: int, history: list, selected: str, rngs: list):
         return {
             "epoch": epoch,
@@ -249,6 +264,8 @@ class Trainer:
         cfg, out, main = self.cfg, self.options.out, self.state.main
         start, best, best_epoch, stale, history = 1, None, 0, 0, []
         selected = "no_validation"  # the selection metric's name, once validation has computed it
+        if resume_from is None and self.model.audio_head.standardise:
+            self.model.audio_head.set_input_statistics(self._training_tower_outputs())
         if resume_from is not None:
             saved = ckpt.load_checkpoint(resume_from)
             self.model.load_state_dict(saved["weights"], strict=False)
