@@ -7,6 +7,7 @@ Append-only outputs survive a killed process: each record is one flushed line, a
 from __future__ import annotations
 
 import codecs
+import csv
 import dataclasses
 import functools
 import json
@@ -238,3 +239,18 @@ def _umask() -> int:
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2) + "\n")
+
+
+def iter_table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InputFormatError]]:
+    """(line or row number, row) of a CSV/TSV, JSONL or Parquet file, chosen by its suffix; a malformed
+    JSONL line comes as its error (`iter_jsonl`)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        yield from enumerate(pq.read_table(path).to_pylist(), start=1)
+    elif suffix in (".jsonl", ".json", ".ndjson"):
+        yield from iter_jsonl(path)
+    else:
+        with open_text(path) as handle:
+            yield from enumerate(csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ","), start=2)

@@ -8,16 +8,14 @@ given for it (else a digest of the file's path), so `--tags` rows can name songs
 
 from __future__ import annotations
 
-import csv
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crossmusim.curation.audio import AudioRef
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import iter_jsonl, open_text
+from crossmusim.io import iter_table_rows
 from crossmusim.records import TextRecord
 
 SOURCE = "pairs"  # curated text: the web-text filters leave it alone unless --filters names them
@@ -31,20 +29,6 @@ def keywords(text: str) -> list[str]:
     return [word.strip() for word in text.split(separator) if word.strip()]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | InputFormatError]]:
-    """(line or row number, row) of a CSV/TSV, JSONL or Parquet file."""
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        yield from enumerate(pq.read_table(path).to_pylist(), start=1)
-    elif suffix in (".jsonl", ".json", ".ndjson"):
-        yield from iter_jsonl(path)
-    else:
-        with open_text(path) as handle:
-            yield from enumerate(csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ","), start=2)
-
-
 def _columns(path: Path) -> set[str]:
     """The columns a pairs file has (a Parquet schema, a CSV header, the first JSONL row's keys)."""
     suffix = path.suffix.lower()
@@ -52,7 +36,7 @@ def _columns(path: Path) -> set[str]:
         import pyarrow.parquet as pq
 
         return set(pq.read_schema(path).names)
-    rows = _rows(path)
+    rows = iter_table_rows(path)
     try:
         first = next(rows, None)
     finally:
@@ -82,7 +66,7 @@ class PairsFile:
         pairs = cls(path)
         ids_of: dict[Path, str] = {}
         owner: dict[str, Path] = {}
-        for line, row in _rows(path):
+        for line, row in iter_table_rows(path):
             if isinstance(row, InputFormatError):
                 pairs.records.append(row)
                 continue

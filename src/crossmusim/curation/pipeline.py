@@ -248,14 +248,14 @@ def _build_in(work: WorkDir, config: BuildConfig, inputs: BuildInputs, staging: 
     with JsonlAppender(staging / "dropped.jsonl") as dropped_file:
         sink = DropSink(dropped_file)
         records: Spool[TextRecord] = work.spool("records.jsonl", _record_from_json)
-        near = NearDedup(work, config.near_threshold) if config.dedup == "near" else None
-        near_scope = filter_scope("dedup", config.filters)
+        near_scope = filter_scope("dedup", config.filters)  # None: --filters leaves dedup out
+        near = NearDedup(work, config.near_threshold) if config.dedup == "near" and near_scope else None
         stream: Iterator[TextRecord] = _read_all(config, inputs.pairs, stats, sink, work.path)
         for step in _record_steps(config, masker, work):
             stream = step.apply(stream, stats, sink)
         for record in stream:
             ordinal = records.append(record)
-            if near is not None and near_scope is not None and near_scope(record):
+            if near is not None and near_scope(record):
                 near.add(ordinal, record)
         del stream  # the steps' state (exact dedup's hashes) is not needed from here on
         duplicates = near.duplicates(records, stats, sink) if near is not None else set()

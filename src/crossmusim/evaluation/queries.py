@@ -4,7 +4,6 @@ definitions of `metrics.t2m_metrics`). A MusicCaps CSV is a queries file too (`y
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -13,27 +12,20 @@ import numpy as np
 from crossmusim.errors import UserError
 from crossmusim.evaluation import metrics
 from crossmusim.evaluation.embed import Track
-from crossmusim.io import iter_jsonl, open_text
+from crossmusim.io import iter_table_rows
 
 ID_COLUMNS = ("id", "ytid")
 TEXT_COLUMNS = ("text", "caption")
 
 
 def read_queries(path: Path) -> list[tuple[str, str]]:
-    """(track id, text) pairs of a CSV/TSV (`id,text`, or MusicCaps' `ytid,caption`) or JSONL file."""
+    """(track id, text) pairs of a CSV/TSV (`id,text`, or MusicCaps' `ytid,caption`), JSONL or Parquet file."""
     if not path.is_file():
         raise UserError(f"--queries {path}: no such file")
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        rows = []
-        for line, row in iter_jsonl(path):
-            if not isinstance(row, dict):
-                raise UserError(str(row))
-            rows.append((line, row))
-    else:
-        with open_text(path) as handle:
-            rows = list(enumerate(csv.DictReader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ","), 2))
     queries = []
-    for line, row in rows:
+    for line, row in iter_table_rows(path):
+        if not isinstance(row, dict):
+            raise UserError(str(row))
         track = next((str(row[c]).strip() for c in ID_COLUMNS if row.get(c)), "")
         text = next((str(row[c]).strip() for c in TEXT_COLUMNS if row.get(c)), "")
         if not track or not text:

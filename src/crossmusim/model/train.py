@@ -15,13 +15,12 @@ validation songs have tags, else T2M mAP@10 over the validation captions), `data
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,6 +35,7 @@ from crossmusim.model.config import Preset, selected_metric
 from crossmusim.model.data import SplitData, check_text_types, epoch_batches, load_split_data, sample_rng, sample_text
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.features import FrozenFeatures
+from crossmusim.model.forward import Batch, HeadsForward, PairForward, lr_factor
 from crossmusim.model.loss import NTXentLoss
 
 logger = logging.getLogger("crossmusim.train")
@@ -56,42 +56,6 @@ class TrainOptions:
     # The validation metric after each epoch (evaluation.validation.validate; the CLI passes it, so that
     # the model package does not depend on the evaluation package). None: no validation.
     validate: Callable[..., dict[str, float]] | None = None
-
-
-def lr_factor(step: int, warmup: int, total: int) -> float:
-    """Linear warm-up to 1 over `warmup` steps, then cosine decay to 0 at `total`."""
-    if warmup and step < warmup:
-        return (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
-    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-
-class Batch(NamedTuple):
-    """One process's share of a batch: texts (or their frozen features), audio, each row's song index."""
-
-    text: Any
-    audio: torch.Tensor
-    songs: torch.Tensor
-
-
-class PairForward(nn.Module):
-    """Both towers and heads in one module, so that DDP wraps a single forward."""
-
-    def __init__(self, model: DualEncoder):
-        super().__init__()
-        self.model = model
-
-    def forward(self, texts: list[str], waves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.encode_text(texts), self.model.encode_audio(waves)
-
-
-class HeadsForward(nn.Module):
-    def __init__(self, model: DualEncoder):
-        super().__init__()
-        self.model = model
-
-    def forward(self, text_features: torch.Tensor, audio_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.text_head(text_features), self.model.audio_head(audio_features)
 
 
 def _load_data(config: Preset, options: TrainOptions, model: DualEncoder, state: distributed.Dist):
