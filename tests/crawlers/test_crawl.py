@@ -78,6 +78,7 @@ def test_stats_count_every_outcome(crawled):
     assert stats["finish_reason"] == "finished"
     assert stats["items"] == stats["songs_total"] == 11
     assert stats["skipped"] == {"empty_page": 1, "not_song": 1}  # JS shell, the novel 童年
+    assert stats["text_unassigned"] == 0  # every content paragraph of the site went into some field
     assert stats["robots_forbidden"] == 1 and stats["offsite_refused"] == 1
     assert stats["blocked"] == 1 and stats["blocked_by_reason"] == {"challenge_page": 1}
     assert stats["retries"] == 3 and stats["throttled"] == 1

@@ -52,6 +52,7 @@ def summarise(
         "songs_before": state.songs_before,
         "songs_total": songs_total,
         "skipped": _grouped(stats, "crossmusim/skipped/"),
+        "text_unassigned": int(stats.get("crossmusim/text_unassigned", 0)),  # paragraphs in no field
         "dropped": _grouped(stats, "crossmusim/dropped/"),
         "failed": _grouped(stats, "crossmusim/failed/"),
         "blocked": int(stats.get("crossmusim/blocked", 0)),

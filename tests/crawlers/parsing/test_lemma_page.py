@@ -68,3 +68,52 @@ def test_the_generic_key_leibie_is_a_genre_only_on_music_works():
     song = dataclasses.replace(animal, title="晴天", categories=["歌曲"], infobox=[("类别", "流行")])
     record = song_from_lemma(song, "http://x/item/晴天/1")
     assert record.genres == ["流行"] and record.infobox == {"genres": "流行"}
+
+
+def _modules_page(content: str, outside: str = "") -> str:
+    return ("<html><body><h1 class='J-lemma-title'>某歌</h1><div class='lemmaDescText_x'>甲乙演唱的歌曲</div>"
+            f"<div class='J-lemma-content'>{content}</div>{outside}</body></html>")  # fmt: skip
+
+
+def _para(text: str) -> str:
+    return f"<div class='para_a1b2' data-tag='paragraph'><span>{text}</span></div>"
+
+
+def test_headings_without_data_tag_are_recognised_by_class_or_by_h2_and_lead_paragraphs_are_kept():
+    # The variant a user met: paraTitle_ section titles without data-tag="header".
+    html = _modules_page(
+        _para("这首歌发行于2003年。")
+        + "<div class='paraTitle_Zx9 level-1_Q'><h2>创作背景</h2></div>" + _para("写于一个雨夜。")
+        + "<div class='paraTitle_Zx9 level-2_Q'><h3>录音</h3></div>" + _para("在台北录制。")
+        + "<h2>歌曲鉴赏</h2>" + _para("旋律舒缓。")
+        + "<div class='paraTitle_Zx9'><h2>获奖记录</h2></div>" + _para("年度金曲。")
+    )  # fmt: skip
+    lemma = parse_lemma(html, "http://x/item/某歌/1")
+    song = song_from_lemma(lemma, "http://x/item/某歌/1")
+    assert song.summary == "这首歌发行于2003年。"  # no summary block: the lead paragraph stands for it
+    assert song.background == "写于一个雨夜。\n录音\n在台北录制。"  # the level-2 heading stays inside
+    assert song.review == "旋律舒缓。"
+    assert song.sections == {"获奖记录": "年度金曲。"}
+    assert lemma.text_unassigned == 0
+
+
+def test_paragraphs_no_section_takes_are_counted_and_shown_by_parse_page():
+    summary = "<div class='lemmaSummary_x J-summary'><div class='para_s' data-tag='paragraph'>一首歌。</div></div>"
+    html = _modules_page(
+        summary.join(["", ""]) + _para("开头的一段。") + "<div data-tag='header' data-level='1'><h2>创作背景</h2></div>"
+        + _para("写于雨夜。"),
+        outside="<div class='otherBox_q'>" + _para("正文容器之外的一段。") + _para("又一段。") + "</div>",
+    )  # fmt: skip
+    lemma = parse_lemma(html, "http://x/item/某歌/1")
+    assert lemma.summary == "一首歌。"
+    assert dict(lemma.sections) == {"正文": "开头的一段。", "创作背景": "写于雨夜。"}
+    assert lemma.text_unassigned == 2  # the two outside the content block; the summary's paragraph is not counted
+    assert page_report(html, "http://x/item/某歌/1")["text_unassigned"] == 2
+
+
+def test_a_heading_used_twice_keeps_both_texts():
+    html = _modules_page(
+        "<div data-tag='header' data-level='1'><h2>获奖记录</h2></div>" + _para("甲奖。")
+        + "<div data-tag='header' data-level='1'><h2>获奖记录</h2></div>" + _para("乙奖。")
+    )  # fmt: skip
+    assert song_from_lemma(parse_lemma(html, "http://x/1"), "http://x/1").sections == {"获奖记录": "甲奖。\n乙奖。"}

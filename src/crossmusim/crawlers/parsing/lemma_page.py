@@ -32,6 +32,7 @@ class Lemma:
     page_id: str | None = None
     description: str = ""  # the short line under the title: 周杰伦演唱歌曲
     aliases: list[str] = field(default_factory=list)  # titles that redirect here
+    text_unassigned: int = 0  # content paragraphs with text that went into no section
 
 
 def _layout(sel: Selector) -> str:
@@ -90,7 +91,23 @@ def _summary(sel: Selector) -> str:
     return ib.clean_text(node_text(nodes[0].root)) if nodes else ""
 
 
-def _sections_basicinfo(sel: Selector) -> list[tuple[str, str]]:
+# Content paragraphs of each layout (outside the summary), whatever section they fall in.
+_PARAGRAPHS_BASICINFO = (
+    "//div[contains(concat(' ',normalize-space(@class),' '),' para ')"
+    " and not(ancestor::div[contains(@class,'lemma-summary')])]"
+)
+_SUMMARY = "(starts-with(@class,'lemmaSummary_') or contains(@class,' lemmaSummary_') or contains(@class,'J-summary'))"
+_PARAGRAPHS_MODULES = (
+    f"//*[(@data-tag='paragraph' or starts-with(@class,'para_') or contains(@class,' para_'))"
+    f" and not(ancestor::*[{_SUMMARY}])]"
+)
+# Section headings of the newer layout: data-tag="header", a paraTitle_ class, or a bare h2/h3.
+_HEADER = "(@data-tag='header' or starts-with(@class,'paraTitle_') or contains(@class,' paraTitle_'))"
+_BLOCK = "(@data-tag='paragraph' or @data-tag='module' or @data-tag='table')"
+FALLBACK_SECTION = "正文"  # where paragraphs before any recognised heading go
+
+
+def _sections_basicinfo(sel: Selector) -> list[tuple[str, str, object]]:
     # Paragraphs, and tables as a whole (their cells hold paragraphs too: one row, one line).
     nodes = sel.xpath(
         "//div[contains(concat(' ',normalize-space(@class),' '),' para-title ')"
@@ -98,47 +115,70 @@ def _sections_basicinfo(sel: Selector) -> list[tuple[str, str]]:
         "     and not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table))]"
         " | //table[not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table)]"
     )
-    return _group_sections(
-        (
-            ("heading" if "para-title" in (n.attrib.get("class") or "") else "text"),
-            "level-2" in (n.attrib.get("class") or ""),
-            n,
-        )
+    return [
+        ("heading" if "para-title" in (n.attrib.get("class") or "") else "text", "level-2" in (n.attrib.get("class") or ""), n)
         for n in nodes
-    )
+    ]  # fmt: skip
 
 
-def _sections_modules(sel: Selector) -> list[tuple[str, str]]:
-    # Headers, paragraphs, tables (one row, one line) and modules between paragraphs (a timeline).
+def _sections_modules(sel: Selector) -> list[tuple[str, bool, object]]:
+    # Headings, paragraphs, tables (one row, one line) and modules between paragraphs (a timeline).
     nodes = sel.xpath(
-        "//div[contains(@class,'J-lemma-content')]//*[@data-tag='header'"
-        " or (@data-tag='paragraph' and not(ancestor::table))"
-        " or ((@data-tag='module' or @data-tag='table')"
-        "     and not(ancestor::*[@data-tag='paragraph' or @data-tag='module' or @data-tag='table']))]"
+        f"//div[contains(@class,'J-lemma-content')]//*[({_HEADER} and not(ancestor::*[{_HEADER}]))"
+        f" or ((self::h2 or self::h3) and not(ancestor::*[{_HEADER} or {_BLOCK}]))"
+        f" or (@data-tag='paragraph' and not(ancestor::table) and not(ancestor::*[{_SUMMARY}]))"
+        f" or ((@data-tag='module' or @data-tag='table') and not(ancestor::*[{_BLOCK} or {_SUMMARY}]))]"
     )
-    return _group_sections(
-        (("heading" if n.attrib.get("data-tag") == "header" else "text"), n.attrib.get("data-level", "1") == "1", n)
-        for n in nodes
-    )
+    return [("heading", _top_level_heading(n), n) if _is_heading(n) else ("text", False, n) for n in nodes]
+
+
+def _is_heading(node) -> bool:
+    return node.root.tag in ("h2", "h3") or node.attrib.get("data-tag") == "header" or "paraTitle_" in (
+        node.attrib.get("class") or "")  # fmt: skip
+
+
+def _top_level_heading(node) -> bool:
+    """Level 1 by data-level, else by a level-N class, else an h2 (an h3 alone is a subsection)."""
+    if node.attrib.get("data-level"):
+        return node.attrib["data-level"] == "1"
+    classes = node.attrib.get("class") or ""
+    if "level-2" in classes or "level-3" in classes:
+        return False
+    return node.root.tag == "h2" or bool(node.xpath(".//h2")) or not node.xpath(".//h3")
 
 
 def _group_sections(nodes) -> list[tuple[str, str]]:
-    """Fold a document-order stream of headings and paragraphs into (level-2 heading, text)."""
+    """Fold a document-order stream of headings and paragraphs into (level-2 heading, text).
+    Paragraphs before the first heading, or under a heading without text, are kept: the first in
+    FALLBACK_SECTION, the others in the section before."""
     sections: list[tuple[str, list[str]]] = []
     for kind, top_level, node in nodes:
         if kind == "heading":
             # The heading element alone: its wrapper also holds edit and read-aloud buttons.
-            titles = node.xpath(".//h2|.//h3|.//h4")
-            node = titles[0] if titles else node
-        text = ib.clean_text(node_text(node.root))
-        if kind == "heading":
-            if top_level or not sections:
+            titles = node.xpath("self::h2|self::h3|.//h2|.//h3|.//h4")
+            text = ib.clean_text(node_text(titles[0].root if titles else node.root))
+            if text and (top_level or not sections):
                 sections.append((text, []))
             elif text:
                 sections[-1][1].append(text)  # a level-3 heading stays inside its section
-        elif text and sections:
+            continue
+        text = ib.clean_text(node_text(node.root))
+        if text and not sections:
+            sections.append((FALLBACK_SECTION, []))
+        if text:
             sections[-1][1].append(text)
-    return [(heading, "\n".join(body)) for heading, body in sections if heading]
+    return [(heading, "\n".join(body)) for heading, body in sections]
+
+
+def _unassigned(sel: Selector, paragraphs: str, consumed) -> int:
+    """Content paragraphs with text that no section took (a layout variant the parser misses)."""
+    taken = {id(n.root) for n in consumed}
+    lost = 0
+    for node in sel.xpath(paragraphs):
+        chain = [node.root, *node.root.iterancestors()]
+        if not any(id(el) in taken for el in chain) and ib.clean_text(node_text(node.root)):
+            lost += 1
+    return lost
 
 
 def _categories(sel: Selector) -> list[str]:
@@ -161,18 +201,23 @@ def parse_lemma(html: str, url: str) -> Lemma:
     page_id = page_id_from_url(canonical) or page_id_from_url(url)
     if not page_id and data.get("lemmaId"):
         page_id = str(data["lemmaId"])
-    sections = _sections_modules(sel) if layout == "modules" else _sections_basicinfo(sel)
+    nodes = _sections_modules(sel) if layout == "modules" else _sections_basicinfo(sel)
+    paragraphs = _PARAGRAPHS_MODULES if layout == "modules" else _PARAGRAPHS_BASICINFO
     categories = _categories(sel)
     categories += [c for c in page_data.categories(data) if c not in categories]
+    summary, sections = _summary(sel), _group_sections(nodes)
+    if not summary and sections and sections[0][0] == FALLBACK_SECTION:
+        summary = sections.pop(0)[1]  # a page without a summary block: its lead paragraphs are one
     return Lemma(
         title=_title(sel, data),
         layout=layout,
         infobox=_infobox(sel) or page_data.card_infobox(data),  # real pages may leave the HTML box empty
-        summary=_summary(sel),
+        summary=summary,
         sections=sections,
         categories=categories,
         canonical_url=urljoin(url, canonical),
         page_id=page_id,
         description=_description(sel, data),
         aliases=page_data.aliases(data),
+        text_unassigned=_unassigned(sel, paragraphs, [n for _, _, n in nodes]),
     )

@@ -92,6 +92,8 @@ def song_from_lemma(lemma: Lemma, url: str, fetched_at: str = "", provenance: Pr
         target = ib.section_field(name)
         if target and not getattr(song, target):
             setattr(song, target, text)
+        elif name in song.sections:  # a heading used twice: both texts kept
+            song.sections[name] += "\n" + text
         else:
-            song.sections.setdefault(name, text)
+            song.sections[name] = text
     return song
