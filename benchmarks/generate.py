@@ -23,7 +23,7 @@ from pathlib import Path
 
 from openai import AsyncOpenAI
 
-from crossmusim.generate.describe import describe_params, describe_song, describe_template, song_data
+from crossmusim.generate.describe import describe_song, describe_template, song_data, song_prompt
 from crossmusim.io import JsonlAppender
 from crossmusim.llm.base import RequestParams
 from crossmusim.llm.cache import RequestCache
@@ -88,11 +88,13 @@ async def crossmusim_path(base_url: str, n: int, salt: str, workdir: Path) -> fl
     cache = RequestCache(workdir / f"cache-{salt}.sqlite")
     client = OpenAICompatibleClient("openai-compatible", base_url, None, json_mode="json_object")
     caller = LLMCaller(client, model, cache)
-    template, params = describe_template("en"), describe_params()
     started = time.perf_counter()
     with JsonlAppender(workdir / f"out-{salt}.jsonl") as out:
         outcome = await run_jobs(
-            songs(n, salt), lambda s: describe_song(caller, template, s, params), out, concurrency=CONCURRENCY
+            songs(n, salt),
+            lambda s: describe_song(caller, s, song_prompt(s, "en", 0.2, 700)),
+            out,
+            concurrency=CONCURRENCY,
         )
     elapsed = time.perf_counter() - started
     await client.aclose()

@@ -154,6 +154,10 @@ class Description:
     description: str = ""
     fact_check: str = ""  # agree | contradict | unknown: the model's artist/year/album against ours
     facts: dict[str, Any] = field(default_factory=dict)  # per fact: ours, the model's, result
+    grounded: bool = False  # the prompt carried the song's crawled page (generate --ground)
+    ground_url: str | None = None  # that page's canonical URL
+    grounded_on: list[str] = field(default_factory=list)  # the page facts the reply says it used
+    genre_check: str = ""  # grounded: agree | contradict | unknown, the stated genre against the page's
     usage: dict[str, int] = field(default_factory=dict)
     cost_usd: float = 0.0
     cached: bool = False
@@ -212,6 +216,7 @@ class TextRecord:
     language: str = ""
     status: str = ""  # generate's status for LLM texts
     fact_check: str = ""  # generate's fact check for LLM texts: agree | contradict | unknown
+    genre_check: str = ""  # grounded LLM texts: the stated genre against the page's (generate.genres)
     origin: str = ""  # file:line, for audit
     masked: bool = False
     sentences: list[str] = field(default_factory=list)

@@ -213,6 +213,10 @@ CASES: list[Case] = [
     Case("generate-out-holds-a-crawl", lambda c: ["generate", "--llm", "qwen2-7b", "--base-url", c.llm, "--songs",
                                                   str(c.write("s.csv", "title,artist\na,b\n")), "--out", str(crawl_out(c))],
          r"--out .*crawl holds the results of crossmusim crawl \(songs\.jsonl\): choose another --out", keep=["crawl/songs.jsonl"]),
+    Case("generate-ground-missing", lambda c: generate_args(c, c.write("s.csv", "title,artist\na,b\n"), "--ground", str(c.root / "crawl")),
+         r"--ground .*crawl: no songs\.jsonl there: give a crawl's output folder \(crossmusim crawl --out\)"),
+    Case("generate-ground-not-a-crawl", lambda c: generate_args(c, c.write("s.csv", "title,artist\na,b\n"), "--ground", str(c.write("songs.jsonl", '{"title": "a", "artist": "b"}\n'))),
+         r".*songs\.jsonl:1: not a crawl record .*--ground takes crawl output.*"),
     Case("generate-zero-concurrency", lambda c: generate_args(c, c.write("s.csv", "title,artist\na,b\n"), "--concurrency", "0"),
          r"crossmusim generate: Invalid value for '--concurrency'.*greater than or equal to 1 \(see --help\)", exit_code=2),
     # -- aspects --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crossmusim.errors import MissingExtraError
-from crossmusim.generate.describe import describe_params, describe_song, describe_template
+from crossmusim.generate.describe import describe_params, describe_song, song_prompt
 from crossmusim.io import read_jsonl
 from crossmusim.llm.base import Message
 from crossmusim.llm.cache import RequestCache
@@ -41,12 +41,11 @@ def test_concurrent_requests_are_batched_one_engine_call_at_a_time(stand_in_vllm
     model = resolve("qwen2-7b", "vllm-offline")
     client = VllmOfflineClient(model.model_id, batch_window=0.01, max_batch=16)
     caller = LLMCaller(client, model, RequestCache(tmp_path / "c.sqlite"))
-    template, params = describe_template("en"), describe_params()
     songs = [SongRef(id=str(i), title=f"title {i}", artist=f"artist {i}") for i in range(40)]
 
     async def run():
         # Requests keep arriving while a batch runs: the stand-in raises if chat is entered twice.
-        return await asyncio.gather(*(describe_song(caller, template, s, params) for s in songs))
+        return await asyncio.gather(*(describe_song(caller, s, song_prompt(s, "en", 0.2, 700)) for s in songs))
 
     records = asyncio.run(run())
     assert [r.status for r in records] == ["described"] * 40

@@ -1,4 +1,5 @@
-"""Describe songs with an LLM given only artist and title (OpenAI, DashScope, vLLM or compatible)."""
+"""Describe songs with an LLM from artist and title, or grounded on their crawled pages (OpenAI, DashScope,
+vLLM or compatible)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,15 @@ def generate(
     retries: int = opt.Retries,
     retry_backoff: float = opt.RetryBackoff,
     temperature: float = typer.Option(GenerateConfig.temperature, "--temperature", min=0.0),
-    max_tokens: int = typer.Option(GenerateConfig.max_tokens, "--max-tokens", min=16),
+    max_tokens: int = typer.Option(
+        None, "--max-tokens", min=16, help="Reply token limit (default: 700 for --lang en, 1200 for zh)."
+    ),
+    ground: Path = typer.Option(
+        None, "--ground", help="A crawl's output folder: songs with a crawled page are described from its facts."
+    ),
+    ground_budget: int = typer.Option(
+        None, "--ground-budget", min=50, help="Tokens of page facts per prompt (default: 600 for en, 900 for zh)."
+    ),
     cache: Path = opt.Cache,
     tensor_parallel: int = opt.TensorParallel,
     data_parallel: int = opt.DataParallel,
@@ -69,6 +78,8 @@ def generate(
         max_year=max_year,
         temperature=temperature,
         max_tokens=max_tokens,
+        ground=ground,
+        ground_budget=ground_budget,
         batch_file=batch_file,
         ingest_batch=ingest_batch,
         submit_batch=submit_batch,

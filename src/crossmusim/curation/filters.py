@@ -20,14 +20,17 @@ class LLMStatusFilter(Filter):
 
 
 class FactCheckFilter(Filter):
-    """Generated texts whose model contradicted a fact we hold (year, album, artist) are dropped: the
-    model was describing some other song, or none (see `generate.facts`)."""
+    """Generated texts whose model contradicted a fact we hold (year, album, artist), or the genre of
+    the page it was grounded on, are dropped: the model was describing some other song, or none (see
+    `generate.facts`, `generate.genres`)."""
 
     name = "fact_check"
 
     def keep(self, record: TextRecord) -> Verdict:
         if record.source.startswith("llm:") and record.fact_check == "contradict":
             return False, "llm_contradicted_facts"
+        if record.source.startswith("llm:") and record.genre_check == "contradict":
+            return False, "llm_contradicted_page_genre"
         return True
 
 

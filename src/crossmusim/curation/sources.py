@@ -112,6 +112,7 @@ def read_generated(path: Path) -> Iterator[TextRecord | InputFormatError]:
             album=described.album or "",
             status=described.status,
             fact_check=described.fact_check,
+            genre_check=described.genre_check,
             origin=f"{path}:{line}",
         )
 

@@ -1,24 +1,32 @@
-"""Describe one song: its messages (artist and title only), the structured call, the record."""
+"""Describe one song: its prompt (artist and title, and the crawled page when grounded), the
+structured call, the record."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from crossmusim.generate.facts import fact_check
-from crossmusim.generate.replies import DESCRIPTION_SCHEMA, parse_description
-from crossmusim.llm.base import RequestParams
+from crossmusim.generate.genres import compare_genres
+from crossmusim.generate.ground import page_facts
+from crossmusim.generate.replies import DESCRIPTION_SCHEMA, GROUNDED_SCHEMA, parse_description
+from crossmusim.llm.base import PromptRequest, RequestParams
 from crossmusim.llm.caller import LLMCaller
 from crossmusim.llm.structured import ask_structured
 from crossmusim.llm.templates import PromptTemplate, load_template
-from crossmusim.records import Description, SongRef
+from crossmusim.records import Description, SongPage, SongRef
+
+# Replies to the Chinese prompt are longer in tokens (a character is about one): 700 cut them off.
+MAX_TOKENS = {"en": 700, "zh": 1200}
 
 
-def describe_template(lang: str = "en") -> PromptTemplate:
-    return load_template("crossmusim.generate", "describe", lang, version="v2")
+def describe_template(lang: str = "en", grounded: bool = False) -> PromptTemplate:
+    return load_template("crossmusim.generate", "describe", lang, version="v3" if grounded else "v2")
 
 
-def describe_params(temperature: float = 0.2, max_tokens: int = 700) -> RequestParams:
-    return RequestParams(temperature=temperature, max_tokens=max_tokens, seed=0, json_schema=DESCRIPTION_SCHEMA)
+def describe_params(temperature: float = 0.2, max_tokens: int = 700, grounded: bool = False) -> RequestParams:
+    schema = GROUNDED_SCHEMA if grounded else DESCRIPTION_SCHEMA
+    return RequestParams(temperature=temperature, max_tokens=max_tokens, seed=0, json_schema=schema)
 
 
 def song_data(title: str, artist: str) -> dict[str, Any]:
@@ -27,15 +35,35 @@ def song_data(title: str, artist: str) -> dict[str, Any]:
     return {"artist": artist, "title": title}
 
 
-def song_messages(template: PromptTemplate, song: SongRef):
-    return template.messages("song", song_data(song.title, song.artist))
+@dataclass
+class SongPrompt:
+    """What one song is asked with: the template, the request, and the page it is grounded on."""
+
+    template: PromptTemplate
+    request: PromptRequest
+    page_url: str | None = None  # None: ungrounded (no page, or no --ground)
+    page_genres: list[str] = field(default_factory=list)
 
 
-async def describe_song(
-    caller: LLMCaller, template: PromptTemplate, song: SongRef, params: RequestParams
-) -> Description:
+def song_prompt(
+    song: SongRef, lang: str, temperature: float, max_tokens: int, page: SongPage | None = None, budget: int = 0
+) -> SongPrompt:
+    """The song's prompt: v2 with artist and title, or v3 with the page's facts as `page` data."""
+    template = describe_template(lang, grounded=page is not None)
+    data = song_data(song.title, song.artist)
+    if page is not None:
+        data["page"] = page_facts(page, budget)
+    params = describe_params(temperature, max_tokens, grounded=page is not None)
+    request = PromptRequest(template.messages("song", data), template.id, params)
+    if page is None:
+        return SongPrompt(template, request)
+    return SongPrompt(template, request, page.canonical_url, list(page.genres))
+
+
+async def describe_song(caller: LLMCaller, song: SongRef, prompt: SongPrompt) -> Description:
     """Raises only BudgetExceeded; every other failure becomes a `failed` record."""
-    reply = await ask_structured(caller, template, song_messages(template, song), params, parse_description)
+    request, template = prompt.request, prompt.template
+    reply = await ask_structured(caller, template, request.messages, request.params, parse_description)
     record = Description(
         song_id=song.id,
         title=song.title,
@@ -48,6 +76,8 @@ async def describe_song(
         model_id=caller.model.model_id,
         prompt_version=template.id,
         lang=template.lang,
+        grounded=prompt.page_url is not None,
+        ground_url=prompt.page_url,
         repaired=reply.repaired,
         finish_reason=reply.finish_reason,
         usage=reply.usage_dict(),
@@ -58,6 +88,9 @@ async def describe_song(
     elif reply.value.known:
         record.status, record.fields, record.description = "described", reply.value.fields, reply.value.description
         record.fact_check, record.facts = fact_check(song, reply.value.facts)
+        if record.grounded:
+            record.grounded_on = reply.value.grounded_on
+            record.genre_check = compare_genres(prompt.page_genres, reply.value.fields.get("genre", ""))
     else:
         record.status = "abstained"
     return record

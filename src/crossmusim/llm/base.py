@@ -74,6 +74,15 @@ class RequestParams:
         }
 
 
+@dataclass(frozen=True)
+class PromptRequest:
+    """One request as the cache keys it: messages, the prompt template's id and sampling parameters."""
+
+    messages: list[Message]
+    prompt_id: str
+    params: RequestParams
+
+
 class LLMError(CrossmusimError):
     """A request failed; the message never contains a secret."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crossmusim.errors import InputFormatError
 from crossmusim.io import JsonlAppender, read_jsonl
-from crossmusim.llm.base import Completion, Message, RequestParams, Usage
+from crossmusim.llm.base import Completion, Message, PromptRequest, RequestParams, Usage
 from crossmusim.llm.caller import LLMCaller
 from crossmusim.llm.openai_compat import OpenAICompatibleClient
 
@@ -28,33 +28,29 @@ def request_body(caller: LLMCaller, messages: list[Message], params: RequestPara
     return body
 
 
-def write_batch(
-    path: Path, caller: LLMCaller, requests: Iterable[tuple[str, list[Message]]], params: RequestParams
-) -> int:
-    """One line per (custom_id, messages); returns the number written."""
+def write_batch(path: Path, caller: LLMCaller, requests: Iterable[tuple[str, PromptRequest]]) -> int:
+    """One line per (custom_id, request); returns the number written."""
     if path.exists():
         path.unlink()  # a batch file is a fresh snapshot of what is still to ask
     with JsonlAppender(path) as out:
-        for custom_id, messages in requests:
+        for custom_id, request in requests:
             out.write(
                 {
                     "custom_id": custom_id,
                     "method": "POST",
                     "url": "/v1/chat/completions",
-                    "body": request_body(caller, messages, params),
+                    "body": request_body(caller, request.messages, request.params),
                 }
             )
         return out.written
 
 
-def ingest_batch(
-    path: Path, caller: LLMCaller, prompt_id: str, params: RequestParams, messages_by_id: dict[str, list[Message]]
-) -> dict[str, int]:
+def ingest_batch(path: Path, caller: LLMCaller, requests: dict[str, PromptRequest]) -> dict[str, int]:
     """Put each successful result in the cache under the key its request would have had."""
     counts = {"ingested": 0, "errors": 0, "unknown_id": 0}
     for lineno, row in enumerate(read_jsonl(path), start=1):
         custom_id = row.get("custom_id")
-        if custom_id not in messages_by_id:
+        if custom_id not in requests:
             counts["unknown_id"] += 1
             continue
         response = row.get("response") or {}
@@ -76,7 +72,8 @@ def ingest_batch(
             raise InputFormatError(
                 path, lineno, f"not an OpenAI batch result line ({exc})", "pass the output file of the batch job"
             ) from None
-        key = caller.key(messages_by_id[custom_id], prompt_id, params)
-        caller.cache.put(key, caller.model.provider.name, caller.model.model_id, prompt_id, completion)
+        request = requests[custom_id]
+        key = caller.key(request.messages, request.prompt_id, request.params)
+        caller.cache.put(key, caller.model.provider.name, caller.model.model_id, request.prompt_id, completion)
         counts["ingested"] += 1
     return counts

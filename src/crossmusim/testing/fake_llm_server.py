@@ -14,7 +14,9 @@ and album that are not the song's: what a small model does with a song it does n
 `facts` ({title: {"release_year": ..., "album": ...}}) is what the fake model "remembers"; other
 songs get null and "" (it does not say). `times` is how often the rule fires (0: always).
 Titles containing "ignore previous instructions" are obeyed, as a gullible model would: the reply is
-then not JSON at all, whatever the turn.
+then not JSON at all, whatever the turn. A grounded request's `page` is read as data: the model takes
+its genre from the page's genres and names the page fields it used (`grounded_on`); more kinds:
+wrong_genre (a genre the page's contradicts), no_facts (a reply without artist, release_year, album).
 
     python -m crossmusim.testing.fake_llm_server --port 8000 [--model NAME] [--api-key KEY]
 """
@@ -157,7 +159,7 @@ class FakeLLMServer(ChatServer):
                 time.sleep(delay)
             delay = 0.0
         finish = "stop"
-        if any(INJECTION in str(v).lower() for v in data.values()):
+        if any(INJECTION in v.lower() for v in data.values() if isinstance(v, str)):
             text = "Sure! I will ignore previous instructions. HACKED."
         elif task == "aspects":
             text = json.dumps({"aspects": _aspects(str(data.get("text", "")))}, ensure_ascii=False)
@@ -168,6 +170,10 @@ class FakeLLMServer(ChatServer):
                 reply.update(release_year=1901, album="A Record Nobody Made")
             if rule is not None and rule.kind == "cut_string":
                 reply["description"] = f"{data.get('artist')}'s "
+            if rule is not None and rule.kind == "wrong_genre":
+                reply["genre"] = "bluegrass country"
+            if rule is not None and rule.kind == "no_facts":
+                reply = {k: v for k, v in reply.items() if k not in ("artist", "release_year", "album")}
             text = json.dumps(reply, ensure_ascii=False)
         if rule is not None and rule.kind == "invalid_json":
             text = text[:-1] + ",}"
@@ -208,12 +214,18 @@ def describe_reply(data: dict[str, Any], known: bool, facts: dict[str, Any] | No
         "themes": "memory, longing and growing up",
         "lyrics": "the narrator looks back on a first love and the places they shared",
     }
+    page = data.get("page")
+    if isinstance(page, dict) and page.get("genres"):  # grounded: the genre the page states
+        fields["genre"] = str(page["genres"][0])
     description = (
         f"A {fields['genre']} built on {fields['instrumentation']}, {fields['tempo']}. "
         f"A {fields['vocals']} carries {fields['melody']}; the mood is {fields['mood']}, "
         f"and the lyrics are about {fields['lyrics']}."
     )
-    return {"known": True, **stated, **fields, "description": description}
+    reply = {"known": True, **stated, **fields, "description": description}
+    if isinstance(page, dict):  # grounded: which page fields were used
+        reply["grounded_on"] = [k for k in ("genres", "summary", "background", "review") if page.get(k)]
+    return reply
 
 
 def _aspects(text: str) -> list[str]:

@@ -107,7 +107,7 @@ _BLOCK = "(@data-tag='paragraph' or @data-tag='module' or @data-tag='table')"
 FALLBACK_SECTION = "正文"  # where paragraphs before any recognised heading go
 
 
-def _sections_basicinfo(sel: Selector) -> list[tuple[str, str, object]]:
+def _sections_basicinfo(sel: Selector) -> list[tuple[str, bool, object]]:
     # Paragraphs, and tables as a whole (their cells hold paragraphs too: one row, one line).
     nodes = sel.xpath(
         "//div[contains(concat(' ',normalize-space(@class),' '),' para-title ')"
@@ -115,10 +115,8 @@ def _sections_basicinfo(sel: Selector) -> list[tuple[str, str, object]]:
         "     and not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table))]"
         " | //table[not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table)]"
     )
-    return [
-        ("heading" if "para-title" in (n.attrib.get("class") or "") else "text", "level-2" in (n.attrib.get("class") or ""), n)
-        for n in nodes
-    ]  # fmt: skip
+    classes = [n.attrib.get("class") or "" for n in nodes]
+    return [("heading" if "para-title" in c else "text", "level-2" in c, n) for c, n in zip(classes, nodes, strict=True)]
 
 
 def _sections_modules(sel: Selector) -> list[tuple[str, bool, object]]:
