@@ -116,7 +116,9 @@ def _sections_basicinfo(sel: Selector) -> list[tuple[str, bool, object]]:
         " | //table[not(ancestor::div[contains(@class,'lemma-summary')]) and not(ancestor::table)]"
     )
     classes = [n.attrib.get("class") or "" for n in nodes]
-    return [("heading" if "para-title" in c else "text", "level-2" in c, n) for c, n in zip(classes, nodes, strict=True)]
+    return [
+        ("heading" if "para-title" in c else "text", "level-2" in c, n) for c, n in zip(classes, nodes, strict=True)
+    ]
 
 
 def _sections_modules(sel: Selector) -> list[tuple[str, bool, object]]:
