@@ -43,9 +43,6 @@ class HeadConfig:
     dim: int = 256  # the shared embedding space
     # z-score the audio tower's outputs at the audio head's input with the training split's statistics
     standardise_audio: bool = False
-    # the audio head adds its input to its MLP's output (zero at the start): the untrained model is the
-    # (standardised) tower features, and the shared space takes the audio tower's width (`dim` unused)
-    audio_skip: bool = False
 
 
 @dataclass
@@ -219,7 +216,7 @@ def check_same_training(saved: dict[str, Any], config: Preset, where: str) -> No
 RETIRED = {"train": ("num_workers",)}
 # Fields added later, with the value a saved config that lacks them was trained with (its preset's
 # default may differ now): an older run folder loads as it was trained.
-ADDED = {("model", "head", "standardise_audio"): False, ("model", "head", "audio_skip"): False}
+ADDED = {("model", "head", "standardise_audio"): False}
 
 
 def _with_added(values: dict[str, Any]) -> dict[str, Any]:

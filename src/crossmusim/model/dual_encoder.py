@@ -39,10 +39,9 @@ class DualEncoder(nn.Module):
         head = config.model.head
         # Outputs of a frozen audio tower shared with other models (`FrozenOutputs`); None: run it each time.
         self.frozen_outputs: FrozenOutputs | None = None
-        self.dim = self.audio_tower.dim if head.audio_skip else head.dim  # the shared space's width
-        self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, self.dim)
+        self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, head.dim)
         self.audio_head = ProjectionHead(
-            self.audio_tower.dim, head.hidden, self.dim, standardise=head.standardise_audio, skip=head.audio_skip
+            self.audio_tower.dim, head.hidden, head.dim, standardise=head.standardise_audio
         )
 
     @property
@@ -65,7 +64,7 @@ class DualEncoder(nn.Module):
     def embed_text(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         self.eval()
         out = [self.encode_text(texts[i : i + batch_size]).float().cpu() for i in range(0, len(texts), batch_size)]
-        return torch.cat(out).numpy() if out else np.zeros((0, self.dim), np.float32)
+        return torch.cat(out).numpy() if out else np.zeros((0, self.config.model.head.dim), np.float32)
 
     @torch.no_grad()
     def embed_audio(self, waves: list[np.ndarray], sample_rate: int | None = None, batch_size: int = 16) -> np.ndarray:
@@ -86,7 +85,7 @@ class DualEncoder(nn.Module):
             parts = [self.audio_head(self._tower_outputs(chunks[i : i + batch_size], device))
                      for i in range(0, len(chunks), batch_size)]  # fmt: skip
             result.append(nn.functional.normalize(torch.cat(parts).mean(dim=0), dim=0).float().cpu())
-        return torch.stack(result).numpy() if result else np.zeros((0, self.dim), np.float32)
+        return torch.stack(result).numpy() if result else np.zeros((0, self.config.model.head.dim), np.float32)
 
     def _tower_outputs(self, chunks: torch.Tensor, device: torch.device) -> torch.Tensor:
         """The audio tower on CPU windows; a frozen tower's outputs come from `frozen_outputs` when shared."""

@@ -4,10 +4,6 @@ A head may z-score its inputs first (`standardise`): per-dimension mean and devi
 buffers (saved with the weights), set once from the training split's tower outputs before training
 (`set_input_statistics`). Frozen features such as musicnn's have dimensions on very different
 scales; without it a randomly initialised head starts far below the standardised features alone.
-
-A head may also keep its (prepared) input (`skip`): it outputs input/sqrt(width) + MLP(input), the
-MLP's last layer starting at zero, so an untrained audio head is exactly the standardised features
-and training moves the space from there (the shared space then has the tower's width).
 """
 
 from __future__ import annotations
@@ -18,18 +14,13 @@ from torch import nn
 
 
 class ProjectionHead(nn.Module):
-    def __init__(self, inputs: int, hidden: int, outputs: int, *, standardise: bool = False, skip: bool = False):
+    def __init__(self, inputs: int, hidden: int, outputs: int, *, standardise: bool = False):
         super().__init__()
-        if skip and inputs != outputs:
-            raise ValueError(f"a skip head keeps its input: {outputs} outputs need {outputs} inputs, not {inputs}")
-        self.standardise, self.skip = standardise, skip
+        self.standardise = standardise
         if standardise:
             self.register_buffer("input_mean", torch.zeros(inputs))
             self.register_buffer("input_scale", torch.ones(inputs))
         self.net = nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, outputs))
-        if skip:
-            nn.init.zeros_(self.net[2].weight)
-            nn.init.zeros_(self.net[2].bias)
 
     def set_input_statistics(self, features: np.ndarray) -> None:
         """The mean and deviation of each input dimension over `features` (rows: training windows)."""
@@ -43,8 +34,4 @@ class ProjectionHead(nn.Module):
         return (inputs - self.input_mean) / self.input_scale if self.standardise else inputs
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        inputs = self.prepare(features)
-        outputs = self.net(inputs)
-        if self.skip:
-            outputs = outputs + inputs / inputs.shape[-1] ** 0.5
-        return nn.functional.normalize(outputs, dim=-1)
+        return nn.functional.normalize(self.net(self.prepare(features)), dim=-1)
