@@ -8,6 +8,12 @@ tokens per second.
 
     python benchmarks/real_llm.py --base-url http://127.0.0.1:8089/v1 [--model NAME] [--langs en,zh]
 
+Grounded mode (`--kdconv DIR`, e.g. ../shared/realdata/kdconv-music): KdConv's songs written as crawl
+records, each described with and without `generate --ground` in every language of `--langs`; reports
+per mode fact agreement (singer, album, year), genre agreement with the page's 音乐风格, abstentions
+(two invented songs: an empty page, a page about a person), failures and tokens/s
+(see benchmarks/kdconv_ground.py). `--limit N` keeps the first N songs by name.
+
 Backends that work: llama.cpp's `llama-server`, vLLM, Ollama, a hosted provider (`--provider`,
 key from the environment). See ../shared/notes/real-llm-offline.md for a small local model here.
 """
@@ -89,6 +95,32 @@ def run(args: argparse.Namespace, lang: str, root: Path) -> dict:
     }  # fmt: skip
 
 
+def run_grounded(args: argparse.Namespace, root: Path) -> list[dict]:
+    """KdConv's songs with and without --ground, per language (benchmarks/kdconv_ground.py)."""
+    from kdconv_ground import score, write_inputs
+
+    songs = write_inputs(args.kdconv, root, args.limit)
+    results = []
+    for lang in args.langs.split(","):
+        for grounded in (False, True):
+            out = root / f"out-{lang}-{'grounded' if grounded else 'plain'}"
+            command = [sys.executable, "-m", "crossmusim.cli.app", "generate", "--llm", args.model, "--provider",
+                       args.provider, "--base-url", args.base_url, "--songs", str(root / "songs.csv"), "--out",
+                       str(out), "--lang", lang, "--concurrency", str(args.concurrency), "--timeout", "900",
+                       "--max-year", "2030", *(["--ground", str(root / "crawl")] if grounded else [])]  # fmt: skip
+            started = time.perf_counter()
+            proc = subprocess.run(command, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise SystemExit(f"generate failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+            lines = (out / "descriptions.jsonl").read_text("utf-8").splitlines()
+            records = {r["song_id"]: r for r in map(json.loads, lines)}
+            result = {"lang": lang, "grounded": grounded, "songs": len(songs),
+                      **score(songs, records, time.perf_counter() - started)}  # fmt: skip
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            results.append(result)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", required=True)
@@ -97,7 +129,17 @@ def main() -> None:
     parser.add_argument("--langs", default="en,zh")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument("--kdconv", type=Path, help="Grounded mode: KdConv's folder (with and without --ground).")
+    parser.add_argument("--limit", type=int, default=1000, help="Grounded mode: the first N KdConv songs.")
+    parser.add_argument("--work", type=Path, help="Keep inputs and outputs here (default: a temporary folder).")
     args = parser.parse_args()
+    if args.kdconv is not None:
+        if args.work is None:
+            raise SystemExit("--kdconv needs --work DIR (its outputs are the evidence)")
+        results = run_grounded(args, args.work)
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for lang in args.langs.split(","):

@@ -36,7 +36,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "dance",
     ),  # fmt: skip
     "hip hop": ("hip hop", "hip-hop", "rap", "trap", "说唱", "嘻哈"),
-    "r&b": ("r&b", "rnb", "rhythm and blues", "soul", "funk", "节奏布鲁斯", "灵魂乐"),
+    "r&b": ("r&b", "rnb", "rhythm and blues", "soul", "funk", "节奏布鲁斯", "灵魂"),
     "jazz": ("jazz", "swing", "bossa nova", "爵士"),
     "blues": ("blues", "蓝调", "布鲁斯"),
     "country": ("country", "bluegrass", "乡村"),

@@ -1,0 +1,138 @@
+"""Small-model descriptions on real audio (issue 23): does free text from a small LLM help, hurt or do
+nothing for music-to-music similarity on the 600 real 4Q clips?
+
+Input: a `crossmusim generate` output folder whose songs are the 4Q clips (ids = the 4Q Song ids),
+described the paper's way, from artist and title only (no page). Descriptions that are `described`
+and whose fact check does not contradict (the 4Q metadata holds only the artist: a garbled artist
+contradicts) become caption rows of a pairs file. If generation covered a subset of the songs, every
+text variant here trains on that same subset of songs, so the rows compare text, not song counts:
+
+- `4q-llm`: the LLM descriptions alone (captions);
+- `4q-llm+tags`: the LLM descriptions with the AllMusic tag text (aspects and the tag sentence);
+- `4q-tags-sub`: the AllMusic tag text alone, on the same songs.
+
+Each seed's datasets keep the artist splits of `benchmarks/real_audio.py`'s build of that seed
+(`--splits-from`), and every model is scored on that build's whole test split beside `musicnn-std`
+and `probe` (trained on the full training split's tags), so the rows sit beside the real table's.
+
+    python benchmarks/real_audio_llm.py --generated out/real-llm/4q-gen --real out/real-audio --seeds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from real_audio import REAL, ROOT, cli, sentence
+
+from crossmusim.curation.tags import four_q_tags
+from crossmusim.demo.table import gain_rows, markdown, summary_rows
+
+VARIANTS = {"4q-llm": ("llm", "caption"), "4q-llm+tags": ("llm+tags", "caption,aspects"),
+            "4q-tags-sub": ("tags", "caption,aspects")}  # fmt: skip
+BASELINES = ("musicnn-std", "probe")
+REFERENCE = "musicnn-std"
+
+
+def usable(generated: Path) -> tuple[dict[str, str], dict]:
+    """Song id -> description for the usable records; and what happened to the others."""
+    records = [json.loads(line) for line in (generated / "descriptions.jsonl").read_text("utf-8").splitlines() if line]
+    kept = {r["song_id"]: r["description"] for r in records
+            if r["status"] == "described" and r.get("fact_check") != "contradict"}  # fmt: skip
+    report = {
+        "records": len(records),
+        "status": dict(Counter(r["status"] for r in records)),
+        "fact_check": dict(Counter(r.get("fact_check") or "-" for r in records if r["status"] == "described")),
+        "kept": len(kept),
+        "dropped_examples": [
+            {"artist": r["artist"], "title": r["title"], "description": r["description"][:200],
+             "model_artist": (r.get("facts") or {}).get("artist", {}).get("model")}
+            for r in records if r["status"] == "described" and r.get("fact_check") == "contradict"
+        ][:5],
+        "failures": dict(Counter((r.get("error") or "")[:60] for r in records if r["status"] == "failed")),
+    }  # fmt: skip
+    return kept, report
+
+
+def write_pairs(data: Path, out: Path, texts: dict[str, str]) -> dict[str, Path]:
+    """One pairs file per text source, over the songs that have an LLM description."""
+    rows: dict[str, list[dict]] = {"llm": [], "tags": []}
+    with (data / "metadata.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Song"] not in texts:
+                continue
+            coarse, moods = four_q_tags(row)
+            genres = [g for g in coarse if g != row["Quadrant"].strip()]
+            base = {"audio": str((data / "audio" / f"{row['Song']}.ogg").resolve()), "title": row["Title"],
+                    "artist": row["Artist"], "id": row["Song"], "language": "en"}  # fmt: skip
+            rows["llm"].append({**base, "text": texts[row["Song"]], "type": "caption"})
+            rows["tags"].append({**base, "text": "; ".join(moods + genres), "type": "aspects"})
+            rows["tags"].append({**base, "text": sentence(moods, genres), "type": "caption"})
+    rows["llm+tags"] = rows["llm"] + rows["tags"]
+    paths = {}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, found in rows.items():
+        paths[name] = out / f"pairs-{name}.csv"
+        with paths[name].open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, ["audio", "title", "artist", "id", "language", "text", "type"])
+            writer.writeheader()
+            writer.writerows(found)
+    return paths
+
+
+def run_seed(seed: int, pairs: dict[str, Path], tags: Path, real: Path, out: Path) -> dict:
+    folder, reference = out / f"seed{seed}", real / f"seed{seed}" / "dataset"
+    if not (reference / "stats.json").is_file():
+        raise SystemExit(f"{reference}: run benchmarks/real_audio.py --seeds {seed + 1} first (its splits are reused)")
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "log.txt"
+    for name, (source, types) in VARIANTS.items():
+        dataset = folder / f"dataset-{source}"
+        if not (dataset / "stats.json").is_file():
+            cli("build-dataset", "--open", f"pairs={pairs[source]}", "--tags", str(tags), "--seed", str(seed),
+                "--splits-from", str(reference), "--out", str(dataset), log=log)  # fmt: skip
+        if not (folder / name / "summary.json").is_file():
+            cli("train", "--dataset", str(dataset), "--preset", "cpu", "--text-types", types, "--seed", str(seed),
+                "--out", str(folder / name), log=log)  # fmt: skip
+    report = folder / "report"
+    if not (report / "metrics.json").is_file():
+        models = [a for name in VARIANTS for a in ("--model", str(folder / name))]
+        models += ["--model", str(real / f"seed{seed}" / "4q-both")]
+        baselines = [a for name in BASELINES for a in ("--baseline", name)]
+        cli("evaluate", *models, *baselines, "--dataset", str(reference), "--split", "test", "--out", str(report),
+            log=log)  # fmt: skip
+    return json.loads((report / "metrics.json").read_text(encoding="utf-8"))["systems"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generated", type=Path, required=True, help="generate's output folder for the 4Q songs.")
+    parser.add_argument("--data", type=Path, default=REAL / "real-audio-4q")
+    parser.add_argument("--real", type=Path, default=ROOT / "out" / "real-audio", help="real_audio.py's --out.")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "real-audio-llm")
+    args = parser.parse_args()
+    started = time.time()
+    texts, report = usable(args.generated)
+    pairs = write_pairs(args.data, args.out, texts)
+    per_seed = [run_seed(seed, pairs, args.data / "metadata.csv", args.real, args.out) for seed in range(args.seeds)]
+    systems = list(dict.fromkeys(name for seed in per_seed for name in seed))
+    text = "\n\n".join([
+        f"LLM descriptions on real recordings: {texts and len(texts)} of 600 songs described and kept "
+        f"({report['status']}; fact check of the described: {report['fact_check']}); {args.seeds} split seeds "
+        f"of real_audio.py, its whole test split; {time.time() - started:.0f} s in this call.",
+        markdown(summary_rows(per_seed, systems)),
+        f"Gains over {REFERENCE}, paired by seed (points, mean ± spread, wins):",
+        markdown(gain_rows(per_seed, [s for s in systems if s != REFERENCE], REFERENCE)),
+    ])  # fmt: skip
+    (args.out / "real_audio_llm.md").write_text(text + "\n", encoding="utf-8")
+    (args.out / "descriptions-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
