@@ -149,6 +149,7 @@ def test_flat_index_matches_brute_force_and_hnsw_reports_recall(tmp_path):
     assert [search(hnsw, vectors[i : i + 1], k=1)[0][0]["id"] for i in (0, 5, 399)] == ["t000", "t005", "t399"]
 
 
+@pytest.mark.slow  # embed, index and four searches through the command line (20 s)
 def test_index_and_search_through_the_cli(eval_dataset, tiny_run, eval_cache, tmp_path):
     pytest.importorskip("faiss")
     emb = tmp_path / "pool.npz"

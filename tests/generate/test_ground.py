@@ -41,7 +41,7 @@ PAGES = [
           summary="《晴天》是周杰伦演唱的歌曲，收录于专辑《叶惠美》。", background="这首歌写的是中学时代的回忆。",
           review="前奏的吉他分解和弦让人印象深刻。", infobox={"谱曲": "周杰伦", "编曲": "周杰伦"},
           categories=["歌曲", "音乐作品"]),
-    _page("後來", "劉若英", "1234", genres=["流行"], summary=INJECTION_TEXT + "一首抒情歌曲。"),
+    _page("後來", "劉若英", "1234", genres=["流行"], summary=INJECTION_TEXT + "一首抒情歌曲。", release_date="2000"),
     _page("光辉岁月", "Beyond", "777", genres=["摇滚"], summary="Beyond 的代表作。"),
     _page("红豆", "王菲", "888", genres=["流行"], summary="一首流行歌曲。"),
 ]  # fmt: skip
@@ -67,6 +67,7 @@ def _requests(llm) -> dict[str, tuple[str, dict]]:
 
 def test_grounded_songs_get_their_page_as_data_and_the_others_get_none(llm, tmp_path):
     llm.rules = [FaultRule("光辉岁月", "wrong_genre", times=0), FaultRule("红豆", "no_facts", times=0)]
+    llm.facts = {"晴天": {"release_year": 2003}, "后来": {"release_year": 1980}}  # what the fake model "recalls"
     out = tmp_path / "out"
     result = generate(llm, _songs(tmp_path), out, "--ground", str(_crawl(tmp_path, PAGES)), "--lang", "zh")
     assert result.returncode == 0, result.stderr
@@ -97,6 +98,9 @@ def test_grounded_songs_get_their_page_as_data_and_the_others_get_none(llm, tmp_
     assert found["s1"]["genre_check"] == "agree" and found["s5"]["genre_check"] == "contradict"
     assert found["s2"]["status"] == "described" and "HACKED" not in json.dumps(found["s2"], ensure_ascii=False)
     assert found["s6"]["status"] == "described" and found["s6"]["fact_check"] == "unknown"  # no fact keys: kept
+    # The songs file holds no year: a grounded reply is checked against its own page's.
+    assert (found["s1"]["year"], found["s1"]["fact_check"]) == (2003, "agree")
+    assert (found["s2"]["year"], found["s2"]["fact_check"]) == (2000, "contradict")
     assert found["s7"]["genre_check"] == ""  # nothing to check an ungrounded text against
     summary = json.loads((out / "generate-summary.json").read_text("utf-8"))
     assert summary["ground"]["grounded"] == 4 and summary["ground"]["without_page"] == 1
@@ -106,7 +110,8 @@ def test_grounded_songs_get_their_page_as_data_and_the_others_get_none(llm, tmp_
     texts = {t.source_id: t for t in read_generated(out) if not isinstance(t, Exception)}
     verdicts = {sid: FactCheckFilter().keep(t) for sid, t in texts.items()}
     assert verdicts["s5"] == (False, "llm_contradicted_page_genre")
-    assert all(v is True for sid, v in verdicts.items() if sid != "s5")
+    assert verdicts["s2"] == (False, "llm_contradicted_facts")
+    assert all(v is True for sid, v in verdicts.items() if sid not in ("s2", "s5"))
 
 
 def test_page_facts_keep_to_the_budget_and_cut_at_a_sentence_end():

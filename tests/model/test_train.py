@@ -141,6 +141,7 @@ def _weights(folder: Path) -> dict[str, torch.Tensor]:
     return load_file(str(folder / "model.safetensors"))
 
 
+@pytest.mark.slow  # three training runs, one killed with SIGKILL (28 s)
 def test_a_run_killed_with_kill_9_and_resumed_ends_with_the_same_weights(small_dataset, tmp_path, cache_env):
     dropout = tmp_path / "dropout.toml"  # dropout draws from torch's generator: it must be restored too
     dropout.write_text("[model.audio]\ndropout = 0.1\n", "utf-8")

@@ -3,6 +3,7 @@ structured call, the record."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,8 @@ class SongPrompt:
     request: PromptRequest
     page_url: str | None = None  # None: ungrounded (no page, or no --ground)
     page_genres: list[str] = field(default_factory=list)
+    page_album: str | None = None  # the page's album and year: held facts when the songs file lacks them
+    page_year: int | None = None
 
 
 def song_prompt(
@@ -57,12 +60,14 @@ def song_prompt(
     request = PromptRequest(template.messages("song", data), template.id, params)
     if page is None:
         return SongPrompt(template, request)
-    return SongPrompt(template, request, page.canonical_url, list(page.genres))
+    return SongPrompt(template, request, page.canonical_url, list(page.genres), page.album, page.year)
 
 
 async def describe_song(caller: LLMCaller, song: SongRef, prompt: SongPrompt) -> Description:
     """Raises only BudgetExceeded; every other failure becomes a `failed` record."""
     request, template = prompt.request, prompt.template
+    # A grounded reply is checked against its own page too: a wrong year there is a page ignored.
+    song = dataclasses.replace(song, album=song.album or prompt.page_album, year=song.year or prompt.page_year)
     reply = await ask_structured(caller, template, request.messages, request.params, parse_description)
     record = Description(
         song_id=song.id,
