@@ -146,3 +146,14 @@ def test_a_reply_without_the_fact_keys_is_usable():
         "genres",
         "summary",
     ]
+
+
+def test_grounded_prompts_get_room_for_a_reply_in_the_pages_language():
+    from crossmusim.generate.describe import song_prompt
+    from crossmusim.records import SongRef
+
+    song = SongRef(id="s1", title="晴天", artist="周杰伦")
+    assert song_prompt(song, "en", 0.2, None).request.params.max_tokens == 700
+    assert song_prompt(song, "zh", 0.2, None).request.params.max_tokens == 1200
+    assert song_prompt(song, "en", 0.2, None, PAGES[0], 600).request.params.max_tokens == 1200
+    assert song_prompt(song, "en", 0.2, 300, PAGES[0], 600).request.params.max_tokens == 300  # --max-tokens wins

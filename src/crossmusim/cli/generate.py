@@ -36,7 +36,10 @@ def generate(
     retry_backoff: float = opt.RetryBackoff,
     temperature: float = typer.Option(GenerateConfig.temperature, "--temperature", min=0.0),
     max_tokens: int = typer.Option(
-        None, "--max-tokens", min=16, help="Reply token limit (default: 700 for --lang en, 1200 for zh)."
+        None,
+        "--max-tokens",
+        min=16,
+        help="Reply token limit (default: 700 for --lang en, 1200 for zh and for grounded prompts).",
     ),
     ground: Path = typer.Option(
         None, "--ground", help="A crawl's output folder: songs with a crawled page are described from its facts."

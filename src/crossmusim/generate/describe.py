@@ -19,6 +19,13 @@ from crossmusim.records import Description, SongPage, SongRef
 
 # Replies to the Chinese prompt are longer in tokens (a character is about one): 700 cut them off.
 MAX_TOKENS = {"en": 700, "zh": 1200}
+# A grounded reply follows its page's language (a Chinese page gets a Chinese reply to the English
+# prompt: 4 of 14 KdConv songs were cut off at 700 tokens), so grounded prompts get the larger limit.
+MAX_TOKENS_GROUNDED = 1200
+
+
+def default_max_tokens(lang: str, grounded: bool) -> int:
+    return MAX_TOKENS_GROUNDED if grounded else MAX_TOKENS.get(lang, MAX_TOKENS["en"])
 
 
 def describe_template(lang: str = "en", grounded: bool = False) -> PromptTemplate:
@@ -49,9 +56,16 @@ class SongPrompt:
 
 
 def song_prompt(
-    song: SongRef, lang: str, temperature: float, max_tokens: int, page: SongPage | None = None, budget: int = 0
+    song: SongRef,
+    lang: str,
+    temperature: float,
+    max_tokens: int | None,
+    page: SongPage | None = None,
+    budget: int = 0,
 ) -> SongPrompt:
-    """The song's prompt: v2 with artist and title, or v3 with the page's facts as `page` data."""
+    """The song's prompt: v2 with artist and title, or v3 with the page's facts as `page` data
+    (`max_tokens` None: `default_max_tokens`)."""
+    max_tokens = max_tokens or default_max_tokens(lang, page is not None)
     template = describe_template(lang, grounded=page is not None)
     data = song_data(song.title, song.artist)
     if page is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.errors import UserError
-from crossmusim.generate.describe import MAX_TOKENS, SongPrompt, describe_song, describe_template, song_prompt
+from crossmusim.generate.describe import SongPrompt, describe_song, describe_template, song_prompt
 from crossmusim.generate.ground import GROUND_BUDGET, CrawledPages, load_pages
 from crossmusim.generate.songs import load_songs
 from crossmusim.io import atomic_write_json, read_jsonl
@@ -39,7 +39,7 @@ class GenerateConfig:
     limit: int | None = None
     max_year: int | None = 2020
     temperature: float = 0.2
-    max_tokens: int | None = None  # None: by language (describe.MAX_TOKENS)
+    max_tokens: int | None = None  # None: by language, larger for grounded prompts (describe.default_max_tokens)
     ground: Path | None = None  # a crawl's output folder: songs with a page get it as the prompt's context
     ground_budget: int | None = None  # tokens of page facts per prompt; None: by language (GROUND_BUDGET)
     batch_file: Path | None = None
@@ -107,19 +107,9 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
 
 def _prompts(config: GenerateConfig, songs, pages: CrawledPages | None) -> dict[str, SongPrompt]:
     """Each song's prompt: grounded on its crawled page when --ground has one for it."""
-    max_tokens = config.max_tokens or MAX_TOKENS.get(config.lang, MAX_TOKENS["en"])
     budget = config.ground_budget or GROUND_BUDGET.get(config.lang, GROUND_BUDGET["en"])
-    return {
-        song.id: song_prompt(
-            song,
-            config.lang,
-            config.temperature,
-            max_tokens,
-            pages.page_for(song) if pages is not None else None,
-            budget,
-        )  # fmt: skip
-        for song in songs
-    }
+    page = pages.page_for if pages is not None else lambda song: None
+    return {s.id: song_prompt(s, config.lang, config.temperature, config.max_tokens, page(s), budget) for s in songs}
 
 
 def _cached(caller: LLMCaller, request: PromptRequest):
