@@ -103,7 +103,10 @@ def test_a_worker_killed_mid_way_loses_nothing(redis_url, tmp_path):
         finish(a)
     titles = sorted(r["title"] for r in songs(tmp_path / "a", tmp_path / "b"))
     assert 4 <= killed_with < n_songs
-    assert titles == [f"合成歌曲{i:05d}" for i in range(n_songs)]  # all, once each, in the union
+    assert sorted(set(titles)) == [f"合成歌曲{i:05d}" for i in range(n_songs)]  # all, in the union
+    # Once each, but for the one song a SIGKILL may catch between its write and its "done" mark (the
+    # documented at-least-once window of cluster/pipelines.py; the test kills right after a write).
+    assert len(titles) - len(set(titles)) <= 1
     reclaimed = cluster_stats(tmp_path / "a")["cluster"].get("reclaimed", 0)
     assert reclaimed >= 1  # what b held went back to the queue and a did it
 
