@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import opencc
+
+CJK = re.compile(r"[\u3400-\u9fff]")  # a CJK unified ideograph (extension A and the basic block)
 
 
 @functools.lru_cache(maxsize=1)

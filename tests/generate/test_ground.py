@@ -157,3 +157,19 @@ def test_grounded_prompts_get_room_for_a_reply_in_the_pages_language():
     assert song_prompt(song, "zh", 0.2, None).request.params.max_tokens == 1200
     assert song_prompt(song, "en", 0.2, None, PAGES[0], 600).request.params.max_tokens == 1200
     assert song_prompt(song, "en", 0.2, 300, PAGES[0], 600).request.params.max_tokens == 300  # --max-tokens wins
+
+
+def test_a_record_that_is_not_crawl_output_is_named_by_its_line(tmp_path):
+    import pytest
+
+    from crossmusim.errors import InputFormatError
+    from crossmusim.generate.ground import load_pages
+    from crossmusim.records import SongRef
+
+    good = json.dumps(dataclasses.asdict(PAGES[0]), ensure_ascii=False)
+    path = tmp_path / "songs.jsonl"
+    path.write_text(good + "\n\n" + '{"title": "a", "artist": "b"}\n', encoding="utf-8")  # a blank line 2
+    with pytest.raises(InputFormatError, match=r"songs\.jsonl:3: not a crawl record"):
+        load_pages(path)
+    found = load_pages(_crawl(tmp_path, PAGES)).page_for(SongRef(id="x", title="晴天", artist="周杰伦"))
+    assert found is not None and found.page_id == "3053"

@@ -4,7 +4,7 @@ structured call, the record."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from crossmusim.generate.facts import fact_check
@@ -49,10 +49,7 @@ class SongPrompt:
 
     template: PromptTemplate
     request: PromptRequest
-    page_url: str | None = None  # None: ungrounded (no page, or no --ground)
-    page_genres: list[str] = field(default_factory=list)
-    page_album: str | None = None  # the page's album and year: held facts when the songs file lacks them
-    page_year: int | None = None
+    page: SongPage | None = None  # None: ungrounded (no page, or no --ground)
 
 
 def song_prompt(
@@ -71,17 +68,14 @@ def song_prompt(
     if page is not None:
         data["page"] = page_facts(page, budget)
     params = describe_params(temperature, max_tokens, grounded=page is not None)
-    request = PromptRequest(template.messages("song", data), template.id, params)
-    if page is None:
-        return SongPrompt(template, request)
-    return SongPrompt(template, request, page.canonical_url, list(page.genres), page.album, page.year)
+    return SongPrompt(template, PromptRequest(template.messages("song", data), template.id, params), page)
 
 
 async def describe_song(caller: LLMCaller, song: SongRef, prompt: SongPrompt) -> Description:
     """Raises only BudgetExceeded; every other failure becomes a `failed` record."""
-    request, template = prompt.request, prompt.template
-    # A grounded reply is checked against its own page too: a wrong year there is a page ignored.
-    song = dataclasses.replace(song, album=song.album or prompt.page_album, year=song.year or prompt.page_year)
+    request, template, page = prompt.request, prompt.template, prompt.page
+    if page is not None:  # a grounded reply is checked against its own page too: a wrong year there is a page ignored
+        song = dataclasses.replace(song, album=song.album or page.album, year=song.year or page.year)
     reply = await ask_structured(caller, template, request.messages, request.params, parse_description)
     record = Description(
         song_id=song.id,
@@ -95,8 +89,8 @@ async def describe_song(caller: LLMCaller, song: SongRef, prompt: SongPrompt) ->
         model_id=caller.model.model_id,
         prompt_version=template.id,
         lang=template.lang,
-        grounded=prompt.page_url is not None,
-        ground_url=prompt.page_url,
+        grounded=page is not None,
+        ground_url=page.canonical_url if page is not None else None,
         repaired=reply.repaired,
         finish_reason=reply.finish_reason,
         usage=reply.usage_dict(),
@@ -107,9 +101,9 @@ async def describe_song(caller: LLMCaller, song: SongRef, prompt: SongPrompt) ->
     elif reply.value.known:
         record.status, record.fields, record.description = "described", reply.value.fields, reply.value.description
         record.fact_check, record.facts = fact_check(song, reply.value.facts)
-        if record.grounded:
+        if page is not None:
             record.grounded_on = reply.value.grounded_on
-            record.genre_check = compare_genres(prompt.page_genres, reply.value.fields.get("genre", ""))
+            record.genre_check = compare_genres(page.genres, reply.value.fields.get("genre", ""))
     else:
         record.status = "abstained"
     return record

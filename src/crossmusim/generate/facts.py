@@ -15,10 +15,9 @@ import re
 import unicodedata
 from typing import Any
 
-from crossmusim.chinese import to_simplified
+from crossmusim.chinese import CJK, to_simplified
 from crossmusim.records import SongRef
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _NOISE = re.compile(r"[\s《》<>\"'“”‘’()（）\[\]【】.,，、:：!！?？&/-]+")
 
 
@@ -27,7 +26,7 @@ def _norm(name: str) -> str:
 
 
 def _same_script(a: str, b: str) -> bool:
-    return bool(_CJK.search(a)) == bool(_CJK.search(b))
+    return bool(CJK.search(a)) == bool(CJK.search(b))
 
 
 def compare_names(ours: str | None, theirs: str | None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from crossmusim.chinese import to_simplified
+from crossmusim.chinese import CJK, to_simplified
 
 # family -> names (English matched as whole words, Chinese as substrings)
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -34,7 +34,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "电音",
         "舞曲",
         "dance",
-    ),  # fmt: skip
+    ),
     "hip hop": ("hip hop", "hip-hop", "rap", "trap", "说唱", "嘻哈"),
     "r&b": ("r&b", "rnb", "rhythm and blues", "soul", "funk", "节奏布鲁斯", "灵魂"),
     "jazz": ("jazz", "swing", "bossa nova", "爵士"),
@@ -47,7 +47,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "new age": ("new age", "ambient", "新世纪", "氛围"),
     "gospel": ("gospel", "christian", "福音", "赞美诗"),
 }
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def genre_families(text: str) -> set[str]:
@@ -56,7 +55,7 @@ def genre_families(text: str) -> set[str]:
     found = set()
     for family, names in FAMILIES.items():
         for name in names:
-            hit = name in lowered if _CJK.search(name) else re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered)
+            hit = name in lowered if CJK.search(name) else re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered)
             if hit:
                 found.add(family)
                 break

@@ -8,13 +8,14 @@ album reviews: text grounded in a page is about the song. The page goes into the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crossmusim.curation.songkey import song_key
 from crossmusim.errors import InputFormatError, UserError
-from crossmusim.io import read_jsonl
+from crossmusim.io import iter_jsonl
 from crossmusim.llm.limits import estimate_tokens
 from crossmusim.records import RecordError, SongPage, SongRef
 
@@ -22,7 +23,6 @@ from crossmusim.records import RecordError, SongPage, SongRef
 GROUND_BUDGET = {"en": 600, "zh": 900}
 _SHORT_FIELDS = ("title", "artists", "album", "release_date", "genres", "languages", "lyricists", "composers")
 _TEXT_FIELDS = ("summary", "background", "review")  # 简介, 创作背景, 歌曲鉴赏: trimmed to the budget
-_INFOBOX_SKIP = {"title", "artists", "album", "release_date", "genres", "languages", "lyricists", "composers"}
 _SENTENCE_END = "。！？!?.;；\n"
 _FIELD_OVERHEAD = 6  # tokens a JSON key, its quotes and separators take
 
@@ -49,7 +49,9 @@ def load_pages(crawl_dir: Path) -> CrawledPages:
         )
     by_id: dict[str, SongPage] = {}
     by_key: dict[str, SongPage] = {}
-    for line, row in enumerate(read_jsonl(path), start=1):
+    for line, row in iter_jsonl(path):
+        if isinstance(row, InputFormatError):
+            raise row
         try:
             page = SongPage.from_dict(row)
         except (RecordError, TypeError) as exc:
@@ -70,7 +72,7 @@ def page_facts(page: SongPage, budget: int) -> dict[str, Any]:
         value = getattr(page, name)
         if value:
             facts[name] = value
-    other = {k: v for k, v in page.infobox.items() if k not in _INFOBOX_SKIP and v}
+    other = {k: v for k, v in page.infobox.items() if k not in _SHORT_FIELDS and v}  # not twice
     if other:
         facts["infobox"] = other
     texts = [(name, getattr(page, name)) for name in _TEXT_FIELDS if getattr(page, name)]
@@ -105,6 +107,4 @@ def trim_to_tokens(text: str, tokens: int) -> str:
 
 
 def _dump(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from crossmusim.chinese import CJK
 from crossmusim.llm.replies import ReplyError, check_finish, extract_json_object
 
 FACT_KEYS = ("artist", "release_year", "album")  # what we already hold, asked back for the fact check
@@ -36,7 +37,6 @@ GROUNDED_SCHEMA: dict[str, Any] = {
     "required": [*DESCRIPTION_KEYS, GROUNDED_KEY],
 }
 MIN_WORDS = 12  # words of an English description; characters of a Chinese one
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’）)」』]*$")
 
 
@@ -53,7 +53,7 @@ def description_problem(text: str) -> str | None:
     """Why a description is not usable text, or None."""
     if text.lstrip().startswith(("{", "[")) or '"known"' in text:
         return '"description" holds JSON instead of prose'
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     chinese = cjk > len(text) / 3
     size = cjk if chinese else len(text.split())
     if size < MIN_WORDS:

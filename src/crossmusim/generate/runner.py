@@ -74,7 +74,7 @@ def run_generate(config: GenerateConfig) -> dict[str, Any]:
             "todo": len(todo),
         }
         if pages is not None:
-            grounded = sum(p.page_url is not None for p in prompts.values())
+            grounded = sum(p.page is not None for p in prompts.values())
             summary["ground"] = {"pages": str(pages.source), "grounded": grounded, "without_page": len(todo) - grounded,
                                  "prompt_version": describe_template(config.lang, grounded=True).id}  # fmt: skip
         requests = {sid: p.request for sid, p in prompts.items()}
