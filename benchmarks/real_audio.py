@@ -55,26 +55,39 @@ def sentence(moods: list[str], genres: list[str]) -> str:
     return f"A {mood}{listed(genres) if genres else 'music'} track."
 
 
-def write_pairs(data: Path, out: Path) -> Path:
-    """The pairs file: an aspects row and a caption row per clip (audio paths absolute: nothing copied)."""
-    path = out / "pairs.csv"
-    if path.is_file():
-        return path
-    rows = []
+PAIR_COLUMNS = ["audio", "title", "artist", "id", "language", "text", "type"]
+
+
+def tag_rows(data: Path) -> dict[str, tuple[dict, list[dict]]]:
+    """Per clip id: its pairs-row base (audio path absolute: nothing copied) and its two tag-text rows,
+    the moods and genres as an aspects list and as one sentence."""
+    found = {}
     with (data / "metadata.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             coarse, moods = four_q_tags(row)
             genres = [g for g in coarse if g != row["Quadrant"].strip()]
             base = {"audio": str((data / "audio" / f"{row['Song']}.ogg").resolve()), "title": row["Title"],
                     "artist": row["Artist"], "id": row["Song"], "language": "en"}  # fmt: skip
-            rows.append({**base, "text": "; ".join(moods + genres), "type": "aspects"})
-            rows.append({**base, "text": sentence(moods, genres), "type": "caption"})
-    out.mkdir(parents=True, exist_ok=True)
+            found[row["Song"]] = base, [{**base, "text": "; ".join(moods + genres), "type": "aspects"},
+                                        {**base, "text": sentence(moods, genres), "type": "caption"}]  # fmt: skip
+    return found
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, ["audio", "title", "artist", "id", "language", "text", "type"])
+        writer = csv.DictWriter(handle, PAIR_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def write_pairs(data: Path, out: Path) -> Path:
+    """The pairs file: an aspects row and a caption row per clip."""
+    path = out / "pairs.csv"
+    if path.is_file():
+        return path
+    return write_rows(path, [r for _, rows in tag_rows(data).values() for r in rows])
 
 
 def cli(*args: str, log: Path) -> None:
@@ -89,6 +102,13 @@ def cli(*args: str, log: Path) -> None:
         raise SystemExit(f"crossmusim {args[0]} failed (exit {proc.returncode}): see {log}")
 
 
+def train(dataset: Path, types: str, seed: int, out: Path, log: Path) -> None:
+    """`train --preset cpu` on the given text types, unless the run is there."""
+    if not (out / "summary.json").is_file():
+        cli("train", "--dataset", str(dataset), "--preset", "cpu", "--text-types", types, "--seed", str(seed),
+            "--out", str(out), log=log)  # fmt: skip
+
+
 def run_seed(seed: int, pairs: Path, tags: Path, out: Path, shares: str, demo_run: Path | None) -> dict:
     folder = out / f"seed{seed}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,9 +118,7 @@ def run_seed(seed: int, pairs: Path, tags: Path, out: Path, shares: str, demo_ru
         cli("build-dataset", "--open", f"pairs={pairs}", "--tags", str(tags), "--seed", str(seed),
             "--split-shares", shares, "--out", str(dataset), log=log)  # fmt: skip
     for name, types in VARIANTS.items():
-        if not (folder / name / "summary.json").is_file():
-            cli("train", "--dataset", str(dataset), "--preset", "cpu", "--text-types", types, "--seed", str(seed),
-                "--out", str(folder / name), log=log)  # fmt: skip
+        train(dataset, types, seed, folder / name, log)
     report = folder / "report"
     if not (report / "metrics.json").is_file():
         models = [a for name in VARIANTS for a in ("--model", str(folder / name))]

@@ -12,8 +12,8 @@ text variant here trains on that same subset of songs, so the rows compare text,
 - `4q-tags-sub`: the AllMusic tag text alone, on the same songs.
 
 Each seed's datasets keep the artist splits of `benchmarks/real_audio.py`'s build of that seed
-(`--splits-from`), and every model is scored on that build's whole test split beside `musicnn-std`
-and `probe` (trained on the full training split's tags), so the rows sit beside the real table's.
+(`--splits-from`), and every model is scored on that build's whole test split beside `musicnn-std`, `untrained` and
+`probe` (trained on the full training split's tags), so the rows sit beside the real table's.
 
     python benchmarks/real_audio_llm.py --generated out/real-llm/4q-gen --real out/real-audio --seeds 5
 """
@@ -21,20 +21,18 @@ and `probe` (trained on the full training split's tags), so the rows sit beside 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from collections import Counter
 from pathlib import Path
 
-from real_audio import REAL, ROOT, cli, sentence
+from real_audio import REAL, ROOT, cli, tag_rows, train, write_rows
 
-from crossmusim.curation.tags import four_q_tags
 from crossmusim.demo.table import gain_rows, markdown, summary_rows
 
 VARIANTS = {"4q-llm": ("llm", "caption"), "4q-llm+tags": ("llm+tags", "caption,aspects"),
             "4q-tags-sub": ("tags", "caption,aspects")}  # fmt: skip
-BASELINES = ("musicnn-std", "probe")
+BASELINES = ("musicnn-std", "untrained", "probe")
 REFERENCE = "musicnn-std"
 
 
@@ -60,28 +58,11 @@ def usable(generated: Path) -> tuple[dict[str, str], dict]:
 
 def write_pairs(data: Path, out: Path, texts: dict[str, str]) -> dict[str, Path]:
     """One pairs file per text source, over the songs that have an LLM description."""
-    rows: dict[str, list[dict]] = {"llm": [], "tags": []}
-    with (data / "metadata.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["Song"] not in texts:
-                continue
-            coarse, moods = four_q_tags(row)
-            genres = [g for g in coarse if g != row["Quadrant"].strip()]
-            base = {"audio": str((data / "audio" / f"{row['Song']}.ogg").resolve()), "title": row["Title"],
-                    "artist": row["Artist"], "id": row["Song"], "language": "en"}  # fmt: skip
-            rows["llm"].append({**base, "text": texts[row["Song"]], "type": "caption"})
-            rows["tags"].append({**base, "text": "; ".join(moods + genres), "type": "aspects"})
-            rows["tags"].append({**base, "text": sentence(moods, genres), "type": "caption"})
+    clips = {song: found for song, found in tag_rows(data).items() if song in texts}
+    rows = {"llm": [{**base, "text": texts[song], "type": "caption"} for song, (base, _) in clips.items()],
+            "tags": [r for _, tagged in clips.values() for r in tagged]}  # fmt: skip
     rows["llm+tags"] = rows["llm"] + rows["tags"]
-    paths = {}
-    out.mkdir(parents=True, exist_ok=True)
-    for name, found in rows.items():
-        paths[name] = out / f"pairs-{name}.csv"
-        with paths[name].open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, ["audio", "title", "artist", "id", "language", "text", "type"])
-            writer.writeheader()
-            writer.writerows(found)
-    return paths
+    return {name: write_rows(out / f"pairs-{name}.csv", found) for name, found in rows.items()}
 
 
 def run_seed(seed: int, pairs: dict[str, Path], tags: Path, real: Path, out: Path) -> dict:
@@ -95,9 +76,7 @@ def run_seed(seed: int, pairs: dict[str, Path], tags: Path, real: Path, out: Pat
         if not (dataset / "stats.json").is_file():
             cli("build-dataset", "--open", f"pairs={pairs[source]}", "--tags", str(tags), "--seed", str(seed),
                 "--splits-from", str(reference), "--out", str(dataset), log=log)  # fmt: skip
-        if not (folder / name / "summary.json").is_file():
-            cli("train", "--dataset", str(dataset), "--preset", "cpu", "--text-types", types, "--seed", str(seed),
-                "--out", str(folder / name), log=log)  # fmt: skip
+        train(dataset, types, seed, folder / name, log)
     report = folder / "report"
     if not (report / "metrics.json").is_file():
         models = [a for name in VARIANTS for a in ("--model", str(folder / name))]
