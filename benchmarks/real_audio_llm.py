@@ -15,13 +15,22 @@ Each seed's datasets keep the artist splits of `benchmarks/real_audio.py`'s buil
 (`--splits-from`), and every model is scored on that build's whole test split beside `musicnn-std`, `untrained` and
 `probe` (trained on the full training split's tags), so the rows sit beside the real table's.
 
+The songs to describe: `--write-songs FILE --subset N` writes the first N of the 600 songs in a fixed
+shuffled order (`random.Random(0)`; columns id, title, artist), so a subset is the same one every time
+and spread over quadrants, genres and artists:
+
+    python benchmarks/real_audio_llm.py --write-songs out/real-llm/4q-songs.csv --subset 240
+    crossmusim generate --llm MODEL --provider openai-compatible --base-url URL \
+        --songs out/real-llm/4q-songs.csv --out out/real-llm/4q-gen --lang en --concurrency 4
     python benchmarks/real_audio_llm.py --generated out/real-llm/4q-gen --real out/real-audio --seeds 5
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import random
 import time
 from collections import Counter
 from pathlib import Path
@@ -34,6 +43,20 @@ VARIANTS = {"4q-llm": ("llm", "caption"), "4q-llm+tags": ("llm+tags", "caption,a
             "4q-tags-sub": ("tags", "caption,aspects")}  # fmt: skip
 BASELINES = ("musicnn-std", "untrained", "probe")
 REFERENCE = "musicnn-std"
+
+
+def write_songs(data: Path, path: Path, subset: int | None) -> int:
+    """The songs file `generate` reads: the 4Q songs in a fixed shuffled order, the first `subset` of them."""
+    with (data / "metadata.csv").open(encoding="utf-8", newline="") as handle:
+        songs = [{"id": r["Song"], "title": r["Title"], "artist": r["Artist"]} for r in csv.DictReader(handle)]
+    random.Random(0).shuffle(songs)
+    songs = songs[:subset] if subset else songs
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "title", "artist"])
+        writer.writeheader()
+        writer.writerows(songs)
+    return len(songs)
 
 
 def usable(generated: Path) -> tuple[dict[str, str], dict]:
@@ -89,12 +112,19 @@ def run_seed(seed: int, pairs: dict[str, Path], tags: Path, real: Path, out: Pat
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--generated", type=Path, required=True, help="generate's output folder for the 4Q songs.")
+    parser.add_argument("--generated", type=Path, help="generate's output folder for the 4Q songs.")
+    parser.add_argument("--write-songs", type=Path, help="Write the songs file for `generate` and stop.")
+    parser.add_argument("--subset", type=int, help="With --write-songs: only the first N songs of the fixed order.")
     parser.add_argument("--data", type=Path, default=REAL / "real-audio-4q")
     parser.add_argument("--real", type=Path, default=ROOT / "out" / "real-audio", help="real_audio.py's --out.")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "real-audio-llm")
     args = parser.parse_args()
+    if args.write_songs:
+        print(f"{write_songs(args.data, args.write_songs, args.subset)} songs written to {args.write_songs}")
+        return
+    if not args.generated:
+        parser.error("--generated DIR is required (or --write-songs FILE)")
     started = time.time()
     texts, report = usable(args.generated)
     pairs = write_pairs(args.data, args.out, texts)

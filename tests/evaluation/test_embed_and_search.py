@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from crossmusim.errors import UserError
-from crossmusim.evaluation.baselines import DspEmbedder, RandomEmbedder
+from crossmusim.evaluation.baselines import RandomEmbedder
+from crossmusim.evaluation.dsp import DspEmbedder
 from crossmusim.evaluation.embeddings_io import read_embeddings, write_embeddings
 from crossmusim.evaluation.retrieval import build_pool, load_pool, save_pool, search
 from tests.conftest import run_cli

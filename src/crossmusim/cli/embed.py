@@ -32,7 +32,7 @@ def embed(
         "cpu", "--device", help="cpu | cuda | cuda:N; with cuda, worker k of --workers uses GPU k mod the GPU count."
     ),
 ) -> None:
-    from crossmusim.evaluation.baselines import RUN_BASELINES, check_system, make_embedder
+    from crossmusim.evaluation.baselines import check_system, make_embedder, uses_run
     from crossmusim.evaluation.embed import (
         WorkerSpec,
         embed_tracks,
@@ -43,7 +43,7 @@ def embed(
     )
     from crossmusim.evaluation.embeddings_io import write_embeddings
 
-    if (model is None) == (baseline is None) and baseline not in RUN_BASELINES:
+    if (model is None) == (baseline is None) and not uses_run(baseline):
         raise UserError("give --model RUN_DIR or --baseline NAME (untrained and probe take both)")
     if (dataset is None) == (audio is None):
         raise UserError("give --dataset DIR or --audio MANIFEST|FOLDER")

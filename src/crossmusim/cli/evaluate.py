@@ -17,10 +17,16 @@ def evaluate(
     baselines: list[str] = typer.Option(
         None,
         "--baseline",
-        help="random | untrained | musicnn | musicnn-std | probe | dsp (repeatable); untrained and probe "
-        "take the first --model's config.",
+        help="random | untrained | musicnn | musicnn-std | probe | dsp | a registered baseline (repeatable); "
+        "untrained and probe take the first --model's config.",
     ),
     embeddings: list[Path] = typer.Option(None, "--embeddings", help="A precomputed embeddings file (repeatable)."),
+    text_embeddings: list[Path] = typer.Option(
+        None,
+        "--text-embeddings",
+        help="The text side of the i-th --embeddings file (repeatable, in order): ids = the query texts (tags "
+        "after --t2m-template) or --queries ids; gives T2M and caption retrieval for vectors made elsewhere.",
+    ),
     dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: its songs and tags."),
     split: str = typer.Option("test", "--split", help="The dataset split to evaluate on."),
     tags: Path = typer.Option(
@@ -45,7 +51,7 @@ def evaluate(
 ) -> None:
     from crossmusim.evaluation.baselines import check_system, make_embedder
     from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio, tracks_from_dataset, training_tracks
-    from crossmusim.evaluation.embeddings_io import normalise, read_embeddings
+    from crossmusim.evaluation.embeddings_io import TextVectors, normalise, read_embeddings
     from crossmusim.evaluation.evaluate import (
         REFERENCE,
         System,
@@ -64,6 +70,12 @@ def evaluate(
 
     check_output_folder(out, "evaluate")
     models, baselines, embeddings = list(models or []), list(baselines or []), list(embeddings or [])
+    text_embeddings = list(text_embeddings or [])
+    if len(text_embeddings) > len(embeddings):
+        raise UserError(
+            f"{len(text_embeddings)} --text-embeddings for {len(embeddings)} --embeddings: each text file is the "
+            "text side of the --embeddings file in the same position"
+        )
     if not (models or baselines or embeddings):
         raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")
     first_run = models[0] if models else None
@@ -100,9 +112,10 @@ def evaluate(
         embedder.share_frozen_outputs(frozen)
         done = embed_tracks(embedder, tracks, cache_dir, reference=train_tracks if embedder.standardise else None)
         systems.append(System(name, done.ids, done.vectors, embedder.embed_texts if name == "untrained" else None))
-    for path in embeddings:
+    for n, path in enumerate(embeddings):
         ids, vectors = read_embeddings(path)
-        systems.append(System(path.stem, ids, normalise(vectors)))
+        text_side = TextVectors(text_embeddings[n], asked) if n < len(text_embeddings) else None
+        systems.append(System(path.stem, ids, normalise(vectors), text_side))
     names = [s.name for s in systems]
     if len(set(names)) != len(names):
         raise UserError(f"two systems are named alike ({', '.join(names)}): rename an embeddings file")

@@ -32,7 +32,7 @@ def search(
     else:
         if model is None:
             raise UserError("--audio and --text queries need --model RUN_DIR (the model that embedded the pool)")
-        from crossmusim.evaluation.baselines import load_run_model
+        from crossmusim.evaluation.run_models import load_run_model
 
         encoder = load_run_model(model)
         if text is not None:

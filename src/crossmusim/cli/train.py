@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import tomllib
 from pathlib import Path
 
 import typer
@@ -28,24 +29,23 @@ def resolve_config(
     learning_rate: float | None,
 ) -> Preset:
     """The preset, then the TOML file, then the command-line options, each overriding the last."""
+    from crossmusim.model.audio.towers import audio_tower_kind
+    from crossmusim.model.text import text_tower_kind
+
     config = preset(preset_name)
     if config_file is not None:
         config = load_toml(config_file, config)
     model, train = config.model, config.train
+    if config_file is not None:  # a TOML table naming a tower without its kind: the kind follows from the name
+        tables = tomllib.loads(config_file.read_text(encoding="utf-8")).get("model", {})
+        if "name" in tables.get("audio", {}) and "kind" not in tables["audio"]:
+            model.audio.kind = audio_tower_kind(model.audio.name)
+        if "name" in tables.get("text", {}) and "kind" not in tables["text"]:
+            model.text.kind = text_tower_kind(model.text.name)
     if text_encoder:
-        if text_encoder in ("use-multilingual", "hashed-ngrams"):
-            model.text.kind = model.text.name = text_encoder
-        else:
-            model.text.kind, model.text.name = "sentence-transformers", text_encoder
+        model.text.kind, model.text.name = text_tower_kind(text_encoder), text_encoder
     if audio_encoder:
-        if audio_encoder.startswith("musicnn"):
-            model.audio.kind = "musicnn"
-        elif audio_encoder == "mtt" or audio_encoder.startswith("mtt-"):
-            model.audio.kind = "mtt"
-        else:
-            raise UserError(
-                f"--audio-encoder {audio_encoder!r}: choose musicnn-msd, musicnn-mtt or mtt[-paper|-small|-tiny]"
-            )
+        model.audio.kind = audio_tower_kind(audio_encoder)
         model.audio.name = "mtt-paper" if audio_encoder == "mtt" else audio_encoder
     if audio_checkpoint is not None:
         model.audio.checkpoint = str(audio_checkpoint)
@@ -81,10 +81,14 @@ def train(
     ),
     config_file: Path = typer.Option(None, "--config", help="TOML file overriding any preset field."),
     text_encoder: str = typer.Option(
-        None, "--text-encoder", help="use-multilingual | hashed-ngrams | a sentence-transformers name or local path."
+        None,
+        "--text-encoder",
+        help="use-multilingual | hashed-ngrams | a registered text tower | a sentence-transformers name or path.",
     ),
     audio_encoder: str = typer.Option(
-        None, "--audio-encoder", help="musicnn-msd | musicnn-mtt | mtt[-paper|-small|-tiny]."
+        None,
+        "--audio-encoder",
+        help="musicnn-msd | musicnn-mtt | mtt[-paper|-small|-tiny] | a tower registered by entry point.",
     ),
     audio_checkpoint: Path = typer.Option(None, "--audio-checkpoint", help="Weights for the audio tower."),
     freeze: str = typer.Option(None, "--freeze", help="Towers kept frozen: text, audio, text,audio or none."),

@@ -20,18 +20,17 @@ one (a dataset), else from the pool being embedded (`evaluation.embed.embed_trac
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from crossmusim.errors import UserError
-from crossmusim.model.audio.mel import MelConfig, mel_filterbank
+from crossmusim.evaluation.run_models import load_run_model, untrained_model
 from crossmusim.model.audio_cache import AudioCache, windows
-
-BASELINES = ("random", "untrained", "musicnn", "musicnn-std", "probe", "dsp")
-RUN_BASELINES = ("untrained", "probe")  # built from a run's config (--model); probe: the cpu preset without one
+from crossmusim.registry import Registry
 
 
 class Embedder:
@@ -164,43 +163,6 @@ class MusicnnStdEmbedder(MusicnnEmbedder):
         return "musicnn"  # the same raw features: computed once for both rows
 
 
-DSP_MEL = MelConfig(sample_rate=22050, n_fft=2048, hop=512, n_mels=40)
-
-
-class DspEmbedder(Embedder):
-    """20 MFCC means and deviations, 12 chroma means, and tempo (BPM / 200): 53 numbers per track."""
-
-    name, sample_rate = "dsp", 22050
-    standardise = True  # MFCC c0 alone would otherwise dominate every similarity
-
-    def settings(self) -> dict:
-        return {"mel": DSP_MEL.__dict__, "mfcc": 20, "chroma": 12, "tempo": "autocorrelation, log-normal prior"}
-
-    def __init__(self):
-        c = DSP_MEL
-        self.filters = mel_filterbank(c.sample_rate, c.n_fft, c.n_mels, 0.0, c.sample_rate / 2, "slaney", True)
-        n = np.arange(c.n_mels)
-        self.dct = np.cos(np.pi / c.n_mels * (n[None, :] + 0.5) * np.arange(20)[:, None])  # DCT-II
-        freqs = np.fft.rfftfreq(c.n_fft, 1 / c.sample_rate)
-        pitch = np.full(len(freqs), -1)
-        audible = (freqs > 27.5) & (freqs < 4200)
-        pitch[audible] = np.round(12 * np.log2(freqs[audible] / 440.0)).astype(int) % 12
-        self.pitch = pitch
-
-    def embed_track(self, wave: np.ndarray, track_id: str) -> np.ndarray:
-        c = DSP_MEL
-        if len(wave) < c.n_fft:
-            wave = np.pad(wave, (0, c.n_fft - len(wave)))
-        frames = np.lib.stride_tricks.sliding_window_view(wave, c.n_fft)[:: c.hop] * np.hanning(c.n_fft)
-        power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # (frames, bins)
-        mfcc = np.log10(power @ self.filters.T + 1e-10) @ self.dct.T  # (frames, 20)
-        chroma = np.stack([power[:, self.pitch == p].sum(axis=1) for p in range(12)], axis=1)
-        chroma = chroma / (chroma.sum(axis=1, keepdims=True) + 1e-10)
-        onset = np.maximum(0.0, np.diff(np.log10(power.sum(axis=1) + 1e-10)))
-        tempo = _tempo(onset, c.sample_rate / c.hop)
-        return np.concatenate([mfcc.mean(0), mfcc.std(0), chroma.mean(0), [tempo / 200.0]]).astype(np.float32)
-
-
 def tower_windows(owner, tower, config: dict, length: int, cache: AudioCache, features: Path):
     """`owner`'s `TowerWindows` for this cache and folder (made once, then kept on `owner`)."""
     from crossmusim.model.features import TowerWindows
@@ -213,64 +175,82 @@ def tower_windows(owner, tower, config: dict, length: int, cache: AudioCache, fe
     return found[1]
 
 
-def _tempo(onset: np.ndarray, frame_rate: float) -> float:
-    """The BPM in 60-200 whose lag maximises the onset-strength autocorrelation, weighted by a
-    log-normal prior around 120 BPM (one octave wide) against half- and double-tempo errors."""
-    onset = onset - onset.mean() if len(onset) else onset
-    lags = np.arange(int(frame_rate * 60 / 200), int(frame_rate * 60 / 60) + 1)
-    if len(onset) <= lags[-1]:
-        return 0.0
-    bpm = 60.0 * frame_rate / lags
-    corr = np.array([float(onset[:-lag] @ onset[lag:]) for lag in lags])
-    prior = np.exp(-0.5 * np.log2(bpm / 120.0) ** 2)
-    return float(bpm[int(np.argmax(corr * prior))])
+@dataclass(frozen=True)
+class BaselineRequest:
+    """What a baseline may be built from: the run it belongs to (`--model`), the dataset whose training
+    split it may learn from, the seed, the device and the audio cache folder."""
+
+    model: Path | None = None
+    dataset: Path | None = None
+    seed: int = 0
+    device: str = "cpu"
+    cache_dir: Path | None = None
 
 
-def load_run_model(run: Path):
-    """A trained model from a run folder (`RUN/model`) or a model folder itself."""
-    from crossmusim.model.dual_encoder import DualEncoder
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline system by name (`--baseline NAME`): how to build it and what it needs."""
 
-    run = Path(run)
-    folder = run / "model" if (run / "model" / "config.json").is_file() else run
-    if not (folder / "config.json").is_file():
-        raise UserError(f"--model {run}: no trained model there (a train run folder, or its model/ folder)")
-    return DualEncoder.from_pretrained(folder)
+    build: Callable[[BaselineRequest], Embedder]
+    uses_run: bool = False  # built from `--model RUN`'s config, so a run and a baseline go together
+    needs_run: bool = False  # refuses to work without `--model RUN`
+    needs_training_split: bool = False  # learns from a dataset's training split (`--dataset DIR`)
 
 
-def untrained_model(run: Path | None):
-    """The run's model before training: its config built again from the run's seed (no run: the cpu preset)."""
-    from crossmusim.model.config import from_dict, preset
-    from crossmusim.model.dual_encoder import DualEncoder
+def _as_baseline(value: object) -> Baseline:
+    if isinstance(value, Baseline):
+        return value
+    if callable(value):
+        return Baseline(build=value)
+    raise TypeError(f"a baseline entry point gives a Baseline or a build(request) function, not {type(value).__name__}")
 
-    if run is None:
-        config = preset("cpu")
-    else:
-        model_dir = Path(run) / "model" if (Path(run) / "model").is_dir() else Path(run)
-        values = json.loads((model_dir / "config.json").read_text("utf-8"))
-        config = from_dict({k: v for k, v in values.items() if k in ("name", "model", "train")})
-    torch.manual_seed(config.train.seed)
-    model = DualEncoder(config).eval()
-    if run is not None and model.audio_head.standardise:  # set from the data before the first step
-        from safetensors.torch import load_file
 
-        weights = load_file(str(model_dir / "model.safetensors"))
-        model.audio_head.input_mean.copy_(weights["audio_head.input_mean"])
-        model.audio_head.input_scale.copy_(weights["audio_head.input_scale"])
-    return model
+# Other packages add baselines under the `crossmusim.baselines` entry-point group (crossmusim.registry).
+BASELINES: Registry[Baseline] = Registry("baseline", "crossmusim.baselines", "--baseline", adapt=_as_baseline)
+
+
+def _probe(request: BaselineRequest) -> Embedder:
+    from crossmusim.evaluation.probe import trained_probe
+    from crossmusim.model.audio_cache import default_cache_dir
+
+    folder = trained_probe(request.model, request.dataset, request.cache_dir or default_cache_dir())
+    return ProbeEmbedder(load_run_model(folder), "probe")
+
+
+def _dsp(request: BaselineRequest) -> Embedder:
+    from crossmusim.evaluation.dsp import DspEmbedder
+
+    return DspEmbedder()
+
+
+BASELINES.register("random", Baseline(lambda request: RandomEmbedder(request.seed)))
+BASELINES.register("untrained", Baseline(lambda request: ModelEmbedder(untrained_model(request.model), "untrained"),
+                                         uses_run=True, needs_run=True))  # fmt: skip
+BASELINES.register("musicnn", Baseline(lambda request: MusicnnEmbedder()))
+BASELINES.register("musicnn-std", Baseline(lambda request: MusicnnStdEmbedder()))
+# probe without a run: the cpu preset's head
+BASELINES.register("probe", Baseline(_probe, uses_run=True, needs_training_split=True))
+BASELINES.register("dsp", Baseline(_dsp))
 
 
 def check_system(model: Path | None, baseline: str | None, training_split: bool = True) -> None:
-    """Refuse an unknown baseline, `untrained` without its run, or `probe` without a training split,
-    before any work is done."""
-    if baseline is not None and baseline not in BASELINES:
-        raise UserError(f"--baseline {baseline!r}: choose {', '.join(BASELINES)}")
-    if baseline == "untrained" and model is None:
-        raise UserError("--baseline untrained needs --model RUN_DIR: the run whose model before training it is")
-    if baseline == "probe" and not training_split:
+    """Refuse an unknown baseline, one that needs its run without it, or one that learns from a
+    training split without one, before any work is done."""
+    if baseline is None:
+        return
+    spec = BASELINES.get(baseline)
+    if spec.needs_run and model is None:
+        raise UserError(f"--baseline {baseline} needs --model RUN_DIR: the run whose model before training it is")
+    if spec.needs_training_split and not training_split:
         raise UserError(
-            "--baseline probe is trained on a training split's tags: give --dataset DIR (an audio pool or a tags "
-            "file has none)"
+            f"--baseline {baseline} is trained on a training split's tags: give --dataset DIR (an audio pool or a "
+            "tags file has none)"
         )
+
+
+def uses_run(baseline: str | None) -> bool:
+    """Whether `--baseline NAME` is built from `--model RUN` (so both options go together)."""
+    return baseline is not None and BASELINES.get(baseline).uses_run
 
 
 def make_embedder(
@@ -282,21 +262,12 @@ def make_embedder(
     dataset: Path | None = None,
     cache_dir: Path | None = None,
 ) -> Embedder:
-    """The system to embed with: a trained model (`model` alone) or a baseline. `dataset` is the built
-    dataset whose training split a `probe` learns from."""
+    """The system to embed with: a trained model (`model` alone) or a baseline from the registry.
+    `dataset` is the built dataset whose training split a `probe` learns from."""
     if model is not None and baseline is None:
         return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}").to(device)
-    if baseline == "random":
-        return RandomEmbedder(seed)
-    if baseline in ("musicnn", "musicnn-std"):
-        return (MusicnnStdEmbedder() if baseline == "musicnn-std" else MusicnnEmbedder()).to(device)
-    if baseline == "dsp":
-        return DspEmbedder()
+    if baseline is None:
+        raise UserError("give --model RUN_DIR or --baseline NAME")
     check_system(model, baseline, dataset is not None)
-    if baseline == "probe":
-        from crossmusim.evaluation.probe import trained_probe
-        from crossmusim.model.audio_cache import default_cache_dir
-
-        folder = trained_probe(model, dataset, cache_dir or default_cache_dir())
-        return ProbeEmbedder(load_run_model(folder), "probe").to(device)
-    return ModelEmbedder(untrained_model(model), "untrained").to(device)
+    request = BaselineRequest(model, dataset, seed, device, cache_dir)
+    return BASELINES.get(baseline).build(request).to(device)

@@ -73,3 +73,26 @@ def read_embeddings(path: Path) -> tuple[list[str], np.ndarray]:
     if not np.isfinite(vectors).all():
         raise UserError(f"{path}: embeddings hold NaN or infinite values")
     return ids, vectors
+
+
+class TextVectors:
+    """Query vectors made elsewhere (CLAP's or MuQ-MuLan's text side, say) as a system's text side: an
+    embeddings file whose `ids` are the query texts (tag words after the T2M template) or the caption
+    ids of `--queries`. Called with query texts, it returns their vectors, L2-normalised."""
+
+    def __init__(self, path: Path, captions: list[tuple[str, str]] | None = None):
+        ids, vectors = read_embeddings(path)
+        self.path, self.vectors = Path(path), normalise(vectors)
+        self.row = {key: n for n, key in enumerate(ids)}
+        # a caption is looked up by its text's id (`--queries` rows: track id, text)
+        self.caption_ids = {text: track for track, text in (captions or []) if track in self.row}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        rows = [self.row.get(t, self.row.get(self.caption_ids.get(t, "\0"))) for t in texts]
+        lacking = [t for t, r in zip(texts, rows, strict=True) if r is None]
+        if lacking:
+            raise UserError(
+                f"{self.path}: no vector for the query {lacking[0]!r} ({len(lacking)} of {len(texts)} missing): "
+                "its ids must be the query texts (each tag after --t2m-template) or the --queries ids"
+            )
+        return self.vectors[rows]

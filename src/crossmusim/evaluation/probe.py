@@ -138,7 +138,7 @@ class ProbeTrainer:
 def trained_probe(run: Path | None, dataset: Path, cache_root: Path, recipe: ProbeRecipe = ProbeRecipe()) -> Path:
     """The folder of the probe for `run`'s config (the cpu preset without a run) on `dataset`, trained
     now unless the cache has it."""
-    from crossmusim.evaluation.baselines import untrained_model
+    from crossmusim.evaluation.run_models import untrained_model
     from crossmusim.model.audio_cache import AudioCache
     from crossmusim.model.data import load_split_data
     from crossmusim.model.features import FrozenFeatures

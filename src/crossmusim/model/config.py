@@ -28,13 +28,16 @@ class TextTowerConfig:
 
 @dataclass
 class AudioTowerConfig:
-    kind: str = "musicnn"  # musicnn | mtt
-    name: str = "musicnn-msd"  # musicnn-msd | musicnn-mtt | mtt-paper | mtt-small | mtt-tiny
+    kind: str = "musicnn"  # musicnn | mtt | transformers | a registered tower
+    name: str = "musicnn-msd"  # musicnn-msd | musicnn-mtt | mtt-paper | mtt-small | mtt-tiny | a model folder
     checkpoint: str | None = None  # a user's weights: musicnn TF checkpoint, or the original MTT .ckpt
     freeze: bool = True
     # musicnn: which features feed the head: "mean_pool" (753-d) or "penultimate" (200-d).
     features: str = "mean_pool"
     dropout: float = 0.1  # MTT only
+    # transformers folders: which hidden states (0 = embeddings, -1 = last; several are averaged), pooled how
+    layers: list[int] | None = None
+    pooling: str = "mean"  # mean | max
 
 
 @dataclass

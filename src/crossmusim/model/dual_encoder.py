@@ -1,7 +1,9 @@
 """The text-audio dual encoder: two towers, two projection heads, one shared space.
 
 A trained model is a folder, `config.json` + `model.safetensors` (no pickles; a fine-tuned
-sentence-transformers tower is saved beside them in `text/`), loaded with one call:
+sentence-transformers tower is saved beside them in `text/`, a fine-tuned transformers audio tower's
+config in `audio/`; a frozen transformers audio tower is loaded from the folder its config names),
+loaded with one call:
 
     model = DualEncoder.from_pretrained("runs/x/model")
     songs = model.embed_audio([wave_a, wave_b], sample_rate=44100)   # (2, dim), L2-normalised
@@ -35,7 +37,7 @@ class DualEncoder(nn.Module):
         super().__init__()
         self.config = config
         self.text_tower = build_text_tower(config.model.text, folder)
-        self.audio_tower = build_audio_tower(config.model.audio, pretrained=pretrained)
+        self.audio_tower = build_audio_tower(config.model.audio, pretrained=pretrained, folder=folder)
         head = config.model.head
         # Outputs of a frozen audio tower shared with other models (`FrozenOutputs`); None: run it each time.
         self.frozen_outputs: FrozenOutputs | None = None
@@ -106,6 +108,7 @@ class DualEncoder(nn.Module):
             k: v.detach().contiguous().cpu()
             for k, v in self.state_dict().items()
             if not k.startswith("text_tower.model.")
+            and not (self.audio_tower.external_weights and k.startswith("audio_tower."))
         }
 
     def save_pretrained(self, folder: Path, extra: dict[str, Any] | None = None) -> Path:
@@ -115,6 +118,7 @@ class DualEncoder(nn.Module):
         folder.mkdir(parents=True, exist_ok=True)
         save_file(self.trainable_state(), str(folder / WEIGHTS), metadata={"format": "pt"})
         self.text_tower.save_extra(folder)
+        self.audio_tower.save_extra(folder)
         (folder / CONFIG).write_text(
             json.dumps({**self.config.as_dict(), **(extra or {})}, indent=2, ensure_ascii=False) + "\n", "utf-8"
         )
@@ -131,7 +135,8 @@ class DualEncoder(nn.Module):
         values = {k: v for k, v in values.items() if k in ("name", "model", "train")}
         model = cls(from_dict(values), pretrained=False, folder=folder)
         missing, unexpected = model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
-        missing = [k for k in missing if not k.startswith("text_tower.model.")]
+        external = ("audio_tower.",) if model.audio_tower.external_weights else ()
+        missing = [k for k in missing if not k.startswith(("text_tower.model.", *external))]
         if missing or unexpected:
             raise UserError(f"{folder}: weights do not match the config ({(missing or unexpected)[0]} ...)")
         return model.to(device).eval()

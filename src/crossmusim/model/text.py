@@ -8,12 +8,15 @@
   sequence length are counted (it truncates them silently).
 - `hashed-ngrams`: a bag of hashed character and word n-grams trained from scratch (the `tiny`
   preset: seconds on a CPU, no download).
+Towers are found by name in `TEXT_TOWERS`; a plugin's tower subclasses `TextTower` and registers by
+entry point (`crossmusim.registry`).
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,7 @@ from torch import nn
 from crossmusim.errors import UserError
 from crossmusim.extras import require
 from crossmusim.model.config import TextTowerConfig
+from crossmusim.registry import Registry
 
 
 class TextTower(nn.Module):
@@ -123,15 +127,32 @@ class HashedNgramTower(TextTower):
         return self.embedding(flat.to(device), offsets.to(device))
 
 
+def _sentence_transformers(config: TextTowerConfig, folder: Path | None) -> TextTower:
+    local = folder / "text" if folder is not None and (folder / "text").is_dir() else None
+    return SentenceTransformerTower(config.name, config.freeze, local)
+
+
+# the config's `kind` -> build(config, saved model folder or None); other packages add towers under
+# the `crossmusim.text_towers` entry-point group (crossmusim.registry)
+TEXT_TOWERS: Registry[Callable[[TextTowerConfig, Path | None], TextTower]] = Registry(
+    "text tower", "crossmusim.text_towers", "--text-encoder"
+)
+TEXT_TOWERS.register("use-multilingual", lambda config, folder: USETower())
+TEXT_TOWERS.register("sentence-transformers", _sentence_transformers)
+TEXT_TOWERS.register(
+    "hashed-ngrams", lambda config, folder: HashedNgramTower(config.dim, config.buckets, config.freeze)
+)
+
+
+def text_tower_kind(name: str) -> str:
+    """The registry entry a `--text-encoder` value belongs to: a registered name, else a
+    sentence-transformers model name or folder."""
+    return name if name in TEXT_TOWERS and name != "sentence-transformers" else "sentence-transformers"
+
+
 def build_text_tower(config: TextTowerConfig, folder: Path | None = None) -> TextTower:
     """The tower `config` names; `folder` is a saved model folder (its `text/` holds a fine-tuned ST)."""
-    if config.kind == "use-multilingual":
-        return USETower()
-    if config.kind == "sentence-transformers":
-        local = folder / "text" if folder is not None and (folder / "text").is_dir() else None
-        return SentenceTransformerTower(config.name, config.freeze, local)
-    if config.kind == "hashed-ngrams":
-        return HashedNgramTower(config.dim, config.buckets, config.freeze)
-    raise UserError(
-        f"text encoder kind {config.kind!r}: choose use-multilingual, sentence-transformers or hashed-ngrams"
-    )
+    tower = TEXT_TOWERS.get(config.kind)(config, folder)
+    if not isinstance(tower, TextTower):
+        raise UserError(f"text tower {config.kind!r} built a {type(tower).__name__}, not a TextTower")
+    return tower

@@ -5,10 +5,14 @@
   753-d mean-pooled mid-end features (`mean_pool`, the default) or the 200-d penultimate layer.
 - `mtt-paper` / `mtt-small` / `mtt-tiny`: the Music Tagging Transformer (22.05 kHz), from scratch
   or from a checkpoint of the original release.
+- a local folder: any `transformers` audio encoder (`model.audio.hf_tower`).
+Towers are found by name in `AUDIO_TOWERS`; a plugin's tower subclasses `AudioTower` (its
+`sample_rate`, `dim`, `frozen`, `min_seconds`) and registers by entry point (`crossmusim.registry`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -18,6 +22,7 @@ from crossmusim.errors import UserError
 from crossmusim.model.audio import mtt, musicnn
 from crossmusim.model.audio.mel import MUSICNN_MEL, LogMel
 from crossmusim.model.config import AudioTowerConfig
+from crossmusim.registry import Registry
 
 MUSICNN_FEATURES = {"mean_pool": 753, "penultimate": 200}
 
@@ -30,6 +35,14 @@ class AudioTower(nn.Module):
 
     def train(self, mode: bool = True):  # a frozen tower keeps its batch-norm statistics
         return super().train(mode and not self.frozen)
+
+    @property
+    def external_weights(self) -> bool:
+        """Whether its weights are loaded from elsewhere, not saved in the model's safetensors."""
+        return False
+
+    def save_extra(self, folder: Path) -> None:
+        """Anything the tower keeps outside the model's safetensors (a fine-tuned tower's config)."""
 
 
 class MusicnnTower(AudioTower):
@@ -103,12 +116,54 @@ def load_original_mtt(net: mtt.MusicTaggingTransformer, path: Path) -> None:
     net.load_state_dict(mapped, strict=False)
 
 
-def build_audio_tower(config: AudioTowerConfig, pretrained: bool = True) -> AudioTower:
-    """The tower `config` names; `pretrained=False` builds it empty, for weights loaded next."""
-    if config.kind == "musicnn" or config.name.startswith("musicnn"):
-        if config.name not in musicnn.CHECKPOINTS:
-            raise UserError(f"--audio-encoder {config.name!r}: choose musicnn-msd or musicnn-mtt")
-        return MusicnnTower(config, pretrained)
-    if config.kind == "mtt" or config.name.startswith("mtt"):
-        return MTTTower(config, pretrained)
-    raise UserError(f"audio encoder kind {config.kind!r}: choose musicnn or mtt")
+def _musicnn(config: AudioTowerConfig, pretrained: bool, folder: Path | None) -> AudioTower:
+    if config.name not in musicnn.CHECKPOINTS:
+        raise UserError(f"--audio-encoder {config.name!r}: choose musicnn-msd or musicnn-mtt")
+    return MusicnnTower(config, pretrained)
+
+
+def _mtt(config: AudioTowerConfig, pretrained: bool, folder: Path | None) -> AudioTower:
+    return MTTTower(config, pretrained)
+
+
+def _transformers(config: AudioTowerConfig, pretrained: bool, folder: Path | None) -> AudioTower:
+    from crossmusim.model.audio import hf_tower  # imports transformers: only when asked for
+
+    return hf_tower.build(config, pretrained, folder)
+
+
+# name (the config's `kind`) -> build(config, pretrained, saved model folder or None); other packages
+# add towers under the `crossmusim.audio_towers` entry-point group (crossmusim.registry)
+AUDIO_TOWERS: Registry[Callable[[AudioTowerConfig, bool, Path | None], AudioTower]] = Registry(
+    "audio tower", "crossmusim.audio_towers", "--audio-encoder"
+)
+AUDIO_TOWERS.register("musicnn", _musicnn)
+AUDIO_TOWERS.register("mtt", _mtt)
+AUDIO_TOWERS.register("transformers", _transformers)
+
+
+def audio_tower_kind(name: str) -> str:
+    """The registry entry an `--audio-encoder` value belongs to: musicnn-msd/-mtt, mtt[-SIZE], a local
+    transformers model folder, or a registered name."""
+    if Path(name).is_dir():
+        if not (Path(name) / "config.json").is_file():
+            raise UserError(f"--audio-encoder {name}: a folder without config.json is not a transformers model folder")
+        return "transformers"
+    if name.startswith("musicnn"):
+        return "musicnn"
+    if name == "mtt" or name.startswith("mtt-"):
+        return "mtt"
+    if name in AUDIO_TOWERS:
+        return name
+    choices = ["musicnn-msd", "musicnn-mtt", "mtt[-paper|-small|-tiny]", "a transformers model folder"]
+    choices += AUDIO_TOWERS.names()[3:]
+    raise UserError(f"--audio-encoder {name!r}: choose {', '.join(choices)}")
+
+
+def build_audio_tower(config: AudioTowerConfig, pretrained: bool = True, folder: Path | None = None) -> AudioTower:
+    """The tower `config` names; `pretrained=False` builds it empty, for weights loaded next from the
+    saved model `folder`."""
+    tower = AUDIO_TOWERS.get(config.kind)(config, pretrained, folder)
+    if not isinstance(tower, AudioTower):
+        raise UserError(f"audio tower {config.kind!r} built a {type(tower).__name__}, not an AudioTower")
+    return tower
