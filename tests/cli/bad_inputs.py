@@ -336,7 +336,7 @@ CASES: list[Case] = [
     Case("embed-missing-split", lambda c: ["embed", "--baseline", "random", "--dataset", str(built_dataset(c)), "--out", str(c.root / "e.npz")],
          r".*ds: no 'test' split \(it has train\)"),
     Case("embed-model-is-not-a-run", lambda c: ["embed", "--model", str(c.folder("run")), "--dataset", str(built_dataset(c)), "--split", "train", "--out", str(c.root / "e.npz")],
-         r"--model .*run: no trained model there \(a train run folder, or its model/ folder\)"),
+         r"--model .*run: no trained model there \(a train run folder, its model/ folder, or a Hub id\)"),
     # -- evaluate -------------------------------------------------------------------------------------
     Case("evaluate-no-system", lambda c: ["evaluate", "--dataset", str(built_dataset(c)), "--out", str(c.root / "rep")],
          r"give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE"),

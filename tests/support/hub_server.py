@@ -1,14 +1,18 @@
-"""A loopback stand-in for the slice of the Hugging Face Hub API that a one-commit push uses.
+"""A loopback stand-in for the slice of the Hugging Face Hub API that a one-commit push and a
+snapshot download use.
 
 `huggingface_hub`'s own client talks to it unchanged (HF_ENDPOINT points here, Xet off): create a
-dataset repo, ask how to upload each file (every file "regular", sent inline), and commit. The
-committed files land in `repos[repo_id]` as bytes, so a test can compare them with what was built.
-Requests are logged as (method, path) for assertions; a missing or wrong token gets 401 like the Hub.
+dataset or model repo, ask how to upload each file (every file "regular", sent inline), and commit;
+then read a repo back: its revision, its file tree and each file (HEAD for the metadata, GET for the
+bytes). The committed files land in `repos[repo_id]` as bytes, so a test can compare them with what was
+built. Requests are logged as (method, path) for assertions; a missing or wrong token gets 401 like
+the Hub, and reads need no token.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -21,6 +25,7 @@ class HubStandIn:
     def __init__(self, token: str = "hf_test_token") -> None:
         self.token = token
         self.repos: dict[str, dict[str, bytes]] = {}
+        self.commits: dict[str, str] = {}  # repo id -> its last commit's sha
         self.requests: list[tuple[str, str]] = []
         self._server = LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -37,19 +42,48 @@ class HubStandIn:
         self._server.shutdown()
         self._server.server_close()
 
-    def answer(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+    def answer(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any, dict[str, str]]:
+        """(status, a JSON payload or raw bytes, extra headers)."""
         self.requests.append((method, path.split("?")[0]))
+        parts = path.split("?")[0].strip("/").split("/")
+        if method in ("GET", "HEAD"):
+            return self._read(parts)
+        status, payload = self._write(method, parts, headers, body)
+        return status, payload, {}
+
+    def _read(self, parts: list[str]) -> tuple[int, Any, dict[str, str]]:
+        if parts[:2] in (["api", "models"], ["api", "datasets"]) and len(parts) >= 6:
+            repo_id, action = "/".join(parts[2:4]), parts[4]
+            if repo_id not in self.commits:
+                return 404, {"error": f"Repository {repo_id} not found"}, {"X-Error-Code": "RepoNotFound"}
+            files = self.repos[repo_id]
+            if action == "revision":
+                siblings = [{"rfilename": name} for name in sorted(files)]
+                return 200, {"id": repo_id, "sha": self.commits[repo_id], "siblings": siblings}, {}
+            if action == "tree":
+                tree = [{"type": "file", "path": name, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+                        for name, data in sorted(files.items())]  # fmt: skip
+                return 200, tree, {}
+        if len(parts) >= 5 and parts[2] == "resolve":  # /user/name/resolve/REVISION/FILE
+            repo_id, name = "/".join(parts[:2]), "/".join(parts[4:])
+            data = self.repos.get(repo_id, {}).get(name) if repo_id in self.commits else None
+            if data is None:
+                return 404, {"error": f"{name} not found in {repo_id}"}, {"X-Error-Code": "EntryNotFound"}
+            etag = f'"{hashlib.sha1(data).hexdigest()}"'
+            return 200, data, {"X-Repo-Commit": self.commits[repo_id], "ETag": etag}
+        return 404, {"error": f"not served by the stand-in: GET /{'/'.join(parts)}"}, {}
+
+    def _write(self, method: str, parts: list[str], headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"error": "Invalid credentials in Authorization header"}
-        parts = path.split("?")[0].strip("/").split("/")
         if method == "POST" and parts == ["api", "validate-yaml"]:
             return self._validate_card(json.loads(body)["content"])
         if method == "POST" and parts[:3] == ["api", "repos", "create"]:
             spec = json.loads(body)
             repo_id = f"{spec['organization']}/{spec['name']}" if spec.get("organization") else spec["name"]
             self.repos.setdefault(repo_id, {})
-            return 200, {"url": f"{self.url}/datasets/{repo_id}", "name": repo_id}
-        if method == "POST" and parts[:2] == ["api", "datasets"] and len(parts) >= 6:
+            return 200, {"url": f"{self.url}/{repo_id}", "name": repo_id}
+        if method == "POST" and parts[:2] in (["api", "datasets"], ["api", "models"]) and len(parts) >= 6:
             repo_id, action = "/".join(parts[2:4]), parts[4]
             if repo_id not in self.repos:
                 return 404, {"error": f"Repository {repo_id} not found"}
@@ -63,9 +97,9 @@ class HubStandIn:
                     item = json.loads(line)
                     if item["key"] == "file":
                         self.repos[repo_id][item["value"]["path"]] = base64.b64decode(item["value"]["content"])
-                oid = f"{len(self.requests):040x}"
-                return 200, {"commitUrl": f"{self.url}/datasets/{repo_id}/commit/{oid}", "commitOid": oid}
-        return 404, {"error": f"not served by the stand-in: {method} {path}"}
+                oid = self.commits[repo_id] = f"{len(self.requests):040x}"
+                return 200, {"commitUrl": f"{self.url}/{parts[1]}/{repo_id}/commit/{oid}", "commitOid": oid}
+        return 404, {"error": f"not served by the stand-in: {method} /{'/'.join(parts)}"}
 
     @staticmethod
     def _validate_card(content: str) -> tuple[int, dict[str, Any]]:
@@ -93,11 +127,23 @@ class HubStandIn:
 
             def _reply(self, method: str) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, payload = hub.answer(method, self.path, self.headers, body)
-                send(self, status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+                status, payload, extra = hub.answer(method, self.path, self.headers, body)
+                raw = isinstance(payload, bytes)
+                data = payload if raw else json.dumps(payload).encode()
+                kind = "application/octet-stream" if raw else "application/json"
+                if method == "HEAD":  # the headers of the GET, no body
+                    self.send_response(status)
+                    for name, value in {"Content-Type": kind, **extra, "Content-Length": str(len(data))}.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    return
+                send(self, status, {"Content-Type": kind, **extra}, data)
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 self._reply("GET")
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self._reply("HEAD")
 
             def do_POST(self) -> None:  # noqa: N802
                 self._reply("POST")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossmusim.errors import UserError
+from crossmusim.hub import commit
 
 SIDE_FILES = ("stats.json", "report.json", "dropped.jsonl")
 
@@ -32,20 +33,10 @@ def hub_card(card: str, files: dict[str, list[str]]) -> str:
     return card[: end + 1] + "\n".join(configs) + card[end:]
 
 
-def check_token() -> str:
-    import huggingface_hub  # imported on use: only a push needs it
-
-    token = huggingface_hub.get_token()
-    if not token:
-        raise UserError("--push-to-hub needs a Hugging Face token: set HF_TOKEN (or run huggingface-cli login)")
-    return token
-
-
 def push_dataset_folder(out: Path, repo_id: str) -> str:
     """Create the dataset repo if needed and commit the dataset's files to it; returns the commit URL."""
     import huggingface_hub as hub
 
-    token = check_token()
     files = {config: sorted((out / "parquet" / config).glob("*.parquet")) for config in ("pairs", "songs")}
     if not all(files.values()):
         raise UserError(f"{out}: no parquet/ export to push (build with --parquet)")
@@ -55,19 +46,6 @@ def push_dataset_folder(out: Path, repo_id: str) -> str:
         hub.CommitOperationAdd(f"parquet/{config}/{p.name}", str(p)) for config, paths in files.items() for p in paths
     ]
     operations += [hub.CommitOperationAdd(name, str(out / name)) for name in SIDE_FILES if (out / name).exists()]
-    api = hub.HfApi(token=token)
-    try:
-        api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-        commit = api.create_commit(repo_id, operations, commit_message="crossmusim build-dataset", repo_type="dataset")
-    except hub.errors.HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
-        detail = (exc.server_message or str(exc).splitlines()[0]).strip().splitlines()[0]
-        raise UserError(
-            f"pushing to the Hub as {repo_id} failed (HTTP {status}: {detail}); the dataset is built in {out}"
-        ) from None
-    except Exception as exc:
-        # No connection: the client's HTTP library (httpx, or its fork) raises its own transport errors.
-        if not (isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith("httpx")):
-            raise
-        raise UserError(f"pushing to the Hub as {repo_id} failed ({exc}); the dataset is built in {out}") from None
-    return commit.commit_url
+    return commit(
+        repo_id, "dataset", operations, "crossmusim build-dataset", f"the dataset is built in {out}", "--push-to-hub"
+    )

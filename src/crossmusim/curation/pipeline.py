@@ -37,6 +37,7 @@ from crossmusim.curation.splits import SPLITS, ArtistGroups, assign_splits, refe
 from crossmusim.curation.steps import per_record_steps
 from crossmusim.curation.tags import TagIndex, load_tags
 from crossmusim.errors import InputFormatError, UserError
+from crossmusim.hub import check_token
 from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
 from crossmusim.outputs import check_output_folder
 from crossmusim.records import TextRecord
@@ -198,7 +199,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
     if config.push_to_hub:
         if not config.embed_audio:
             raise UserError("--push-to-hub with --link-audio would publish paths on this machine: drop --link-audio")
-        hub.check_token()  # before the build, not after it
+        check_token("--push-to-hub")  # before the build, not after it
     audio = load_audio(config.audio, strict=config.strict, extra=[ref for f in pairs for ref in f.audio])
     tag_problems: list[str] = []
     tags = load_tags(config.tags, problems=tag_problems, strict=config.strict) if config.tags else TagIndex()

@@ -11,13 +11,16 @@ from crossmusim.errors import UserError
 
 
 def load_run_model(run: Path):
-    """A trained model from a run folder (`RUN/model`) or a model folder itself."""
+    """A trained model from a run folder (`RUN/model`), a model folder itself, or a Hub id (`user/name`)."""
     from crossmusim.model.dual_encoder import DualEncoder
+    from crossmusim.model.hub import is_hub_id
 
+    if is_hub_id(str(run)):
+        return DualEncoder.from_pretrained(str(run))
     run = Path(run)
     folder = run / "model" if (run / "model" / "config.json").is_file() else run
     if not (folder / "config.json").is_file():
-        raise UserError(f"--model {run}: no trained model there (a train run folder, or its model/ folder)")
+        raise UserError(f"--model {run}: no trained model there (a train run folder, its model/ folder, or a Hub id)")
     return DualEncoder.from_pretrained(folder)
 
 

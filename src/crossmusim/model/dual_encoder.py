@@ -41,6 +41,7 @@ class DualEncoder(nn.Module):
         head = config.model.head
         # Outputs of a frozen audio tower shared with other models (`FrozenOutputs`); None: run it each time.
         self.frozen_outputs: FrozenOutputs | None = None
+        self.saved_extra: dict[str, Any] = {}  # what config.json held besides the config (how it was trained)
         self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, head.dim)
         self.audio_head = ProjectionHead(
             self.audio_tower.dim, head.hidden, head.dim, standardise=head.standardise_audio
@@ -124,11 +125,21 @@ class DualEncoder(nn.Module):
         )
         return folder
 
+    def push_to_hub(self, repo_id: str, *, dataset: str | None = None, evaluation: Path | None = None) -> str:
+        """Publish the model and a model card as `user/name` (`model.hub`); `dataset`: the training
+        dataset's Hub id or URL for the card; `evaluation`: an `evaluate` report folder for its table."""
+        from crossmusim.model.hub import push_model
+
+        return push_model(self, repo_id, dataset=dataset, evaluation=evaluation, extra=self.saved_extra)
+
     @classmethod
-    def from_pretrained(cls, folder: str | Path, device: str = "cpu") -> DualEncoder:
+    def from_pretrained(cls, folder: str | Path, device: str = "cpu", revision: str | None = None) -> DualEncoder:
+        """A model folder, or a Hub id (`user/name`, fetched into the Hugging Face cache)."""
         from safetensors.torch import load_file
 
-        folder = Path(folder)
+        from crossmusim.model.hub import model_folder
+
+        folder = model_folder(folder, revision)
         if not (folder / CONFIG).is_file() or not (folder / WEIGHTS).is_file():
             raise UserError(f"{folder}: not a crossmusim model folder (needs {CONFIG} and {WEIGHTS})")
         values = json.loads((folder / CONFIG).read_text("utf-8"))
@@ -139,4 +150,6 @@ class DualEncoder(nn.Module):
         missing = [k for k in missing if not k.startswith(("text_tower.model.", *external))]
         if missing or unexpected:
             raise UserError(f"{folder}: weights do not match the config ({(missing or unexpected)[0]} ...)")
+        model.saved_extra = {k: v for k, v in json.loads((folder / CONFIG).read_text("utf-8")).items()
+                             if k not in ("name", "model", "train")}  # fmt: skip
         return model.to(device).eval()
