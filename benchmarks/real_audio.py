@@ -109,14 +109,20 @@ def train(dataset: Path, types: str, seed: int, out: Path, log: Path) -> None:
             "--out", str(out), log=log)  # fmt: skip
 
 
-def run_seed(seed: int, pairs: Path, tags: Path, out: Path, shares: str, demo_run: Path | None) -> dict:
+def build(seed: int, pairs: Path, tags: Path, out: Path, shares: str) -> Path:
+    """The seed's artist-disjoint build (its splits are reused by real_audio_llm.py), unless it is there."""
     folder = out / f"seed{seed}"
     folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "log.txt"
     dataset = folder / "dataset"
     if not (dataset / "stats.json").is_file():
         cli("build-dataset", "--open", f"pairs={pairs}", "--tags", str(tags), "--seed", str(seed),
-            "--split-shares", shares, "--out", str(dataset), log=log)  # fmt: skip
+            "--split-shares", shares, "--out", str(dataset), log=folder / "log.txt")  # fmt: skip
+    return dataset
+
+
+def run_seed(seed: int, pairs: Path, tags: Path, out: Path, shares: str, demo_run: Path | None) -> dict:
+    dataset = build(seed, pairs, tags, out, shares)
+    folder, log = dataset.parent, dataset.parent / "log.txt"
     for name, types in VARIANTS.items():
         train(dataset, types, seed, folder / name, log)
     report = folder / "report"
@@ -173,11 +179,16 @@ def main() -> None:
     parser.add_argument("--shares", default="0.7,0.1,0.2")
     parser.add_argument("--demo-run", type=Path, help="A demo run's model folder, scored as the transfer row.")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "real-audio")
+    parser.add_argument("--build-only", action="store_true", help="Only the seeds' builds (for real_audio_llm.py).")
     args = parser.parse_args()
     if not (args.data / "metadata.csv").is_file():
         raise SystemExit(f"{args.data}: no metadata.csv (the 4Q clips live in ../shared/realdata/real-audio-4q)")
     started = time.time()
     pairs = write_pairs(args.data, args.out)
+    if args.build_only:
+        for seed in range(args.seeds):
+            print(build(seed, pairs, args.data / "metadata.csv", args.out, args.shares))
+        return
     per_seed, captions = [], []
     for seed in range(args.seeds):
         print(f"seed {seed}", flush=True)

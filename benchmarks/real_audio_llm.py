@@ -59,9 +59,17 @@ def write_songs(data: Path, path: Path, subset: int | None) -> int:
     return len(songs)
 
 
-def usable(generated: Path) -> tuple[dict[str, str], dict]:
-    """Song id -> description for the usable records; and what happened to the others."""
+def usable(generated: Path, songs: Path | None = None) -> tuple[dict[str, str], dict]:
+    """Song id -> description for the usable records (of the songs in `songs` only, when given: the
+    stated subset); and what happened to the others."""
     records = [json.loads(line) for line in (generated / "descriptions.jsonl").read_text("utf-8").splitlines() if line]
+    if songs is not None:
+        with songs.open(encoding="utf-8", newline="") as handle:
+            wanted = {r["id"] for r in csv.DictReader(handle) if r["title"].strip() and r["artist"].strip()}
+        missing = len(wanted - {r["song_id"] for r in records})
+        if missing:
+            raise SystemExit(f"{generated}: {missing} songs of {songs} not generated yet (generate is resumable)")
+        records = [r for r in records if r["song_id"] in wanted]
     kept = {r["song_id"]: r["description"] for r in records
             if r["status"] == "described" and r.get("fact_check") != "contradict"}  # fmt: skip
     report = {
@@ -103,7 +111,8 @@ def run_seed(seed: int, pairs: dict[str, Path], tags: Path, real: Path, out: Pat
     report = folder / "report"
     if not (report / "metrics.json").is_file():
         models = [a for name in VARIANTS for a in ("--model", str(folder / name))]
-        models += ["--model", str(real / f"seed{seed}" / "4q-both")]
+        full = real / f"seed{seed}" / "4q-both"  # real_audio.py's tag-text model on all the songs, when it ran
+        models += ["--model", str(full)] if (full / "summary.json").is_file() else []
         baselines = [a for name in BASELINES for a in ("--baseline", name)]
         cli("evaluate", *models, *baselines, "--dataset", str(reference), "--split", "test", "--out", str(report),
             log=log)  # fmt: skip
@@ -115,6 +124,7 @@ def main() -> None:
     parser.add_argument("--generated", type=Path, help="generate's output folder for the 4Q songs.")
     parser.add_argument("--write-songs", type=Path, help="Write the songs file for `generate` and stop.")
     parser.add_argument("--subset", type=int, help="With --write-songs: only the first N songs of the fixed order.")
+    parser.add_argument("--songs", type=Path, help="Only the songs of this songs file (a stated subset).")
     parser.add_argument("--data", type=Path, default=REAL / "real-audio-4q")
     parser.add_argument("--real", type=Path, default=ROOT / "out" / "real-audio", help="real_audio.py's --out.")
     parser.add_argument("--seeds", type=int, default=5)
@@ -126,7 +136,7 @@ def main() -> None:
     if not args.generated:
         parser.error("--generated DIR is required (or --write-songs FILE)")
     started = time.time()
-    texts, report = usable(args.generated)
+    texts, report = usable(args.generated, args.songs)
     pairs = write_pairs(args.data, args.out, texts)
     per_seed = [run_seed(seed, pairs, args.data / "metadata.csv", args.real, args.out) for seed in range(args.seeds)]
     systems = list(dict.fromkeys(name for seed in per_seed for name in seed))

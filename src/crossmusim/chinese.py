@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 import re
 
-import opencc
-
+# The one definition of a Chinese character, for every package (opencc is imported only to convert).
 CJK = re.compile(r"[\u3400-\u9fff]")  # a CJK unified ideograph (extension A and the basic block)
+CJK_RUN = re.compile(r"[\u3400-\u9fff]+")  # a run of them
+CJK_OR_COMPAT = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # with the compatibility ideographs
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
+def _t2s():
+    import opencc
+
     return opencc.OpenCC("t2s")
 
 
@@ -21,7 +24,9 @@ def to_simplified(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _s2t() -> opencc.OpenCC:
+def _s2t():
+    import opencc
+
     return opencc.OpenCC("s2t")
 
 

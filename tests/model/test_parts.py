@@ -85,8 +85,11 @@ def test_sentence_transformers_tower_loads_a_real_local_model_and_counts_long_te
     assert tower.too_long(["short", "word " * (limit + 10)]) == 1
 
 
-def test_an_unreachable_sentence_transformers_name_is_one_clear_error():
+def test_an_unreachable_sentence_transformers_name_is_one_clear_error(monkeypatch):
     pytest.importorskip("sentence_transformers")
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # offline: the local cache only, the Hub not tried
     with pytest.raises(UserError, match="could not be loaded.*--text-encoder PATH"):
         SentenceTransformerTower("no-such-org/no-such-model", freeze=True)
 

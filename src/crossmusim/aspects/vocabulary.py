@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from crossmusim.chinese import CJK as _CJK
 from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import open_text, read_text
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 STOPWORDS = frozenset(
     {
         "a",

@@ -13,11 +13,14 @@ from crossmusim.errors import UserError
 
 def embed(
     out: Path = typer.Option(..., "--out", "-o", help="Embeddings file to write: .npz or .parquet.", dir_okay=False),
-    model: Path = typer.Option(None, "--model", help="A train run folder (or its model/ folder)."),
+    model: Path = typer.Option(
+        None, "--model", help="A train run folder (or its model/ folder), or a Hub id user/name."
+    ),
     baseline: str = typer.Option(
         None,
         "--baseline",
-        help="random | untrained (needs --model) | musicnn | musicnn-std | probe (needs --dataset) | dsp.",
+        help="random | untrained (needs --model) | musicnn | musicnn-std | probe (needs --dataset) | dsp | "
+        "a registered baseline.",
     ),
     dataset: Path = typer.Option(None, "--dataset", help="A build-dataset folder: embeds its songs of --split."),
     split: str = typer.Option("test", "--split", help="The dataset split to embed."),

@@ -13,7 +13,7 @@ from crossmusim.errors import UserError
 
 def evaluate(
     out: Path = typer.Option(..., "--out", "-o", help="The report folder to write.", file_okay=False),
-    models: list[Path] = typer.Option(None, "--model", help="A train run folder (repeatable)."),
+    models: list[Path] = typer.Option(None, "--model", help="A train run folder or a Hub id user/name (repeatable)."),
     baselines: list[str] = typer.Option(
         None,
         "--baseline",

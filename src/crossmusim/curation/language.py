@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from crossmusim.chinese import CJK_OR_COMPAT as _CJK
 from crossmusim.curation.base import Transform
 from crossmusim.records import TextRecord
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _LATIN = re.compile(r"[A-Za-z]")

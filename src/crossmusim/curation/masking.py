@@ -14,13 +14,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from crossmusim.chinese import CJK as _CJK
 from crossmusim.chinese import to_simplified, to_traditional
 from crossmusim.curation.base import Transform
 from crossmusim.curation.songkey import artist_names, strip_versions
 from crossmusim.records import TextRecord
 
 TITLE, ARTIST, ALBUM = "[TITLE]", "[ARTIST]", "[ALBUM]"
-_CJK = re.compile(r"[\u3400-\u9fff]")
+
 _MIN_LATIN, _MIN_CJK = 3, 2  # shorter names are too likely to be ordinary words
 
 

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from crossmusim.chinese import CJK as _CJK
 from crossmusim.curation.songkey import song_key
 from crossmusim.demo.chat_server import ChatServer, Reply, completion, request_parts
 from crossmusim.demo.world.artists import Song, make_world, world_size
 from crossmusim.demo.world.writing import FIELDS, Rates, answer_description, answer_fields, said, text_rng
 
 MODEL = "world-standin"
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,12 @@ def untrained_model(run: Path | None):
     """The run's model before training: its config built again from the run's seed (no run: the cpu preset)."""
     from crossmusim.model.config import from_dict, preset
     from crossmusim.model.dual_encoder import DualEncoder
+    from crossmusim.model.hub import model_folder
 
     if run is None:
         config = preset("cpu")
     else:
+        run = model_folder(str(run))  # a Hub id: its files in the Hugging Face cache
         model_dir = Path(run) / "model" if (Path(run) / "model").is_dir() else Path(run)
         values = json.loads((model_dir / "config.json").read_text("utf-8"))
         config = from_dict({k: v for k, v in values.items() if k in ("name", "model", "train")})

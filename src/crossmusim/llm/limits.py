@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import deque
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from crossmusim.chinese import CJK_OR_COMPAT as _CJK
 
 
 def estimate_tokens(text: str) -> int:

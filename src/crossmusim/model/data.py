@@ -10,20 +10,19 @@ exactly what one uninterrupted process would.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from crossmusim.chinese import CJK as _CJK
 from crossmusim.errors import UserError
 from crossmusim.model.audio_cache import AudioCache, CacheReport
 from crossmusim.model.config import TEXT_TYPES
 
 SPLITS = ("train", "validation", "test")
 LYRIC_BLOCK_LINES = (4, 8)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass

