@@ -62,6 +62,7 @@ def test_a_fine_tuned_transformers_tower_is_bundled_with_the_model(small_dataset
     assert "m2m_coarse" in json.loads((report / "metrics.json").read_text())["systems"][f"crossmusim:{out.name}"]
 
 
+@pytest.mark.slow  # a second training run on the tiny wav2vec2 (the fine-tuned one stays in the default suite)
 def test_a_frozen_transformers_tower_is_found_by_path_with_layers_and_pooling_from_toml(
     small_dataset, wav2vec2_folder, tmp_path, cache_env
 ):

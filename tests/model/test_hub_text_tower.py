@@ -51,6 +51,7 @@ def run(env: dict[str, str], name: str) -> subprocess.CompletedProcess[str]:
                           cwd=REPO_ROOT, timeout=300)  # fmt: skip
 
 
+@pytest.mark.slow  # three fresh processes loading sentence-transformers (about a minute)
 def test_a_text_tower_name_comes_from_the_hub_then_from_the_cache(tmp_path):
     folder = tiny_sentence_transformer(tmp_path / "model")
     cache = {"HF_HUB_CACHE": str(tmp_path / "hf-cache"), "HF_HOME": str(tmp_path / "hf-home")}
