@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from crossmusim.evaluation.embeddings_io import read_embeddings, write_embeddings
@@ -77,6 +78,15 @@ def test_evaluate_models_baselines_and_embedding_files(evaluated):
     assert "t2m" not in report["systems"]["random"]  # no text side
     assert "t2m" in report["systems"]["untrained"] and "t2m" not in report["systems"]["probe"]
     assert "| probe | - | - | - |" in proc.stdout and f"gains over {reference} (points):" in proc.stdout
+    low, high = ours["ci"]["m2m_coarse_map@100"]
+    assert low <= ours["m2m_coarse"]["map@100"] <= high and "t2m_map@10" in ours["ci"]
+    assert "t2m_map@10" not in report["systems"]["random"]["ci"]
+    queries = pq.read_table(out / "queries.parquet").to_pylist()
+    coarse = [q for q in queries if q["system"] == "crossmusim:run" and q["level"] == "coarse"]
+    by_tag = {tag: np.mean([q["ap"] for q in coarse if q["tag"] == tag]) for tag in {q["tag"] for q in coarse}}
+    assert by_tag == pytest.approx(ours["m2m_coarse"]["per_tag"])  # the per-query rows add up to the table
+    assert all(q["relevant_ranks"] == sorted(q["relevant_ranks"]) and q["relevant_ranks"] for q in coarse)
+    assert "95% bootstrap intervals over queries" in (out / "report.md").read_text("utf-8")
     for name in ("gain_coarse.png", "training_run.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
     assert "![gain_coarse.png](gain_coarse.png)" in (out / "report.md").read_text("utf-8")

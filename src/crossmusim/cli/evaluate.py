@@ -59,8 +59,10 @@ def evaluate(
         common_tracks,
         format_table,
         gain_rows,
+        interval_lines,
         score,
         table_rows,
+        write_queries,
     )
     from crossmusim.evaluation.queries import caption_retrieval, read_queries
     from crossmusim.evaluation.report import html, plots
@@ -120,7 +122,8 @@ def evaluate(
     if len(set(names)) != len(names):
         raise UserError(f"two systems are named alike ({', '.join(names)}): rename an embeddings file")
     kept, missing = common_tracks(tracks, systems)
-    results = {s.name: score(kept, s, template) for s in systems}
+    per_query: list[dict] = []
+    results = {s.name: score(kept, s, template, per_query) for s in systems}
     for system in systems:
         if asked and system.text_embed is not None:
             found = caption_retrieval(asked, kept, system.aligned(kept), system.text_embed)
@@ -139,6 +142,12 @@ def evaluate(
     (out / "metrics.json").write_text(
         json.dumps({"tracks": len(kept), "missing": missing, "template": template, "systems": results}, indent=2,
                    ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
+    write_queries(out / "queries.parquet", per_query)
+    notes.append(
+        "95% bootstrap intervals over queries (M2M: queries resampled within each tag, 1000 draws; T2M: tags "
+        "resampled); every query's AP and the ranks of its relevant tracks are in queries.parquet:\n\n"
+        + "\n".join(interval_lines(results))
+    )
     reference = reference or (REFERENCE if REFERENCE in names else next((b for b in baselines), names[0]))
     if reference not in results:
         raise UserError(f"--reference {reference!r}: not one of the systems ({', '.join(names)})")

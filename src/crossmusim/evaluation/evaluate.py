@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from crossmusim.errors import UserError
-from crossmusim.evaluation import metrics
+from crossmusim.evaluation import confidence, metrics
 from crossmusim.evaluation.embed import Track
 
 T2M_TEMPLATE = "{tag}"  # the tag word itself is the text query
@@ -45,24 +45,68 @@ class Evaluation:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def score(tracks: list[Track], system: System, template: str = T2M_TEMPLATE) -> dict[str, Any]:
-    """Every metric of one system on `tracks` (in that order; the system must cover them all)."""
+def score(
+    tracks: list[Track], system: System, template: str = T2M_TEMPLATE, queries: list[dict] | None = None
+) -> dict[str, Any]:
+    """Every metric of one system on `tracks` (in that order; the system must cover them all), with
+    95% bootstrap intervals over queries (`evaluation.confidence`) under `ci`. `queries` gets one row
+    per query: system, level (coarse, fine, t2m), query, tag, AP and the ranks of the relevant tracks."""
     vectors = system.aligned(tracks)
     ids = [t.id for t in tracks]
     coarse, fine = [t.tags_coarse for t in tracks], [t.tags_fine for t in tracks]
     both = [c + f for c, f in zip(coarse, fine, strict=True)]
     scores = metrics.similarities(vectors)  # once for the three track-to-track metrics
+    rows: dict[str, list[dict]] = {"coarse": [], "fine": [], "t2m": []}
     out: dict[str, Any] = {
-        "m2m_coarse": metrics.m2m_map(vectors, ids, coarse, k=100, scores=scores),
-        "m2m_fine": metrics.m2m_map(vectors, ids, fine, k=100, scores=scores),
+        "m2m_coarse": metrics.m2m_map(vectors, ids, coarse, k=100, scores=scores, queries=rows["coarse"]),
+        "m2m_fine": metrics.m2m_map(vectors, ids, fine, k=100, scores=scores, queries=rows["fine"]),
     }
     if all(t.artist for t in tracks):
         out["same_artist"] = metrics.same_artist(vectors, ids, [t.artist for t in tracks], both, scores=scores)
     if system.text_embed is not None:
         names = sorted({tag for t in tracks for tag in t.tags_coarse + t.tags_fine})
         texts = system.text_embed([template.format(tag=name) for name in names])
-        out["t2m"] = metrics.t2m_by_tag(texts, names, vectors, ids, both)
+        out["t2m"] = metrics.t2m_by_tag(texts, names, vectors, ids, both, queries=rows["t2m"])
+    intervals = {}
+    for level in ("coarse", "fine"):
+        by_tag: dict[str, list[float]] = {}
+        for row in rows[level]:
+            by_tag.setdefault(row["tag"], []).append(row["ap"])
+        intervals[f"m2m_{level}_map@100"] = confidence.macro_interval(by_tag)
+    if rows["t2m"]:
+        intervals["t2m_map@10"] = confidence.mean_interval([row["ap"] for row in rows["t2m"]])
+    out["ci"] = {name: list(found) for name, found in intervals.items() if found is not None}
+    if queries is not None:
+        queries += [{"system": system.name, "level": level, **row} for level, found in rows.items() for row in found]
     return out
+
+
+def write_queries(path: Path, rows: list[dict]) -> Path:
+    """Every query of the evaluation as Parquet (system, level, query, tag, ap, relevant_ranks), atomically."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = ("system", "level", "query", "tag", "ap", "relevant_ranks")
+    types = (pa.string(), pa.string(), pa.string(), pa.string(), pa.float64(), pa.list_(pa.int32()))
+    table = pa.table({c: pa.array([r[c] for r in rows], t) for c, t in zip(columns, types, strict=True)})
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def interval_lines(results: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per system: its headline figures with their 95% intervals, in percent."""
+    names = {"m2m_coarse_map@100": "M2M coarse", "m2m_fine_map@100": "M2M fine", "t2m_map@10": "T2M mAP@10"}
+    lines = []
+    for system, r in results.items():
+        parts = [f"{label} [{100 * r['ci'][key][0]:.1f}, {100 * r['ci'][key][1]:.1f}]"
+                 for key, label in names.items() if key in r.get("ci", {})]  # fmt: skip
+        if parts:
+            lines.append(f"- {system}: " + ", ".join(parts))
+    return lines
 
 
 def common_tracks(tracks: list[Track], systems: list[System]) -> tuple[list[Track], dict[str, int]]:

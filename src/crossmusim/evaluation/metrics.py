@@ -79,10 +79,13 @@ def m2m_map(
     k: int = 100,
     *,
     scores: np.ndarray | None = None,
+    queries: list[dict] | None = None,
 ) -> dict[str, object]:
     """Music-to-music mAP@k per tag and its macro mean over tags (tags of one level).
 
-    `scores`: `similarities(embeddings)`, when the caller has it already."""
+    `scores`: `similarities(embeddings)`, when the caller has it already. `queries`: a list that
+    gets one row per query (`query` id, `tag`, `ap`, `relevant_ranks`: the 1-based rank of each
+    relevant track in the query's ranking)."""
     scores = similarities(embeddings) if scores is None else scores
     masks = tag_sets(tags)
     order = id_order(ids)
@@ -99,6 +102,9 @@ def m2m_map(
                 others = np.delete(np.arange(len(ids)), q)
                 rankings[q] = others[rank(scores[q, others], ids, order=order[others])]
             aps.append(average_precision_at_k(mask[rankings[q]], int(mask.sum()) - 1, k))
+            if queries is not None:
+                ranks = (np.flatnonzero(mask[rankings[q]]) + 1).tolist()
+                queries.append({"query": ids[q], "tag": tag, "ap": aps[-1], "relevant_ranks": ranks})
         per_tag[tag] = float(np.mean(aps))
     return {
         f"map@{k}": float(np.mean(list(per_tag.values()))) if per_tag else 0.0,
@@ -114,8 +120,10 @@ def t2m_by_tag(
     embeddings: np.ndarray,
     ids: Sequence[str],
     tags: Sequence[Sequence[str]],
+    queries: list[dict] | None = None,
 ) -> dict[str, object]:
-    """Text-to-music: tag_names[i]'s text embedding text_embeddings[i] queries every track."""
+    """Text-to-music: tag_names[i]'s text embedding text_embeddings[i] queries every track.
+    `queries` gets one row per tag query (its AP@10 and the ranks of the relevant tracks)."""
     masks = tag_sets(tags)
     per_tag = {}
     scores = np.asarray(text_embeddings, dtype=np.float64) @ np.asarray(embeddings, dtype=np.float64).T
@@ -130,6 +138,9 @@ def t2m_by_tag(
             "r@5": recall_at_k(rel, n, 5),
             "map@10": average_precision_at_k(rel, n, 10),
         }
+        if queries is not None:
+            ranks = (np.flatnonzero(rel) + 1).tolist()
+            queries.append({"query": tag, "tag": tag, "ap": per_tag[tag]["map@10"], "relevant_ranks": ranks})
     mean = {m: float(np.mean([v[m] for v in per_tag.values()])) if per_tag else 0.0 for m in ("r@1", "r@5", "map@10")}
     return {**mean, "per_tag": per_tag, "tags": len(per_tag)}
 
