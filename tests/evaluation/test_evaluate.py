@@ -173,3 +173,16 @@ def test_tags_file_mode_scores_embedding_files(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads((out / "metrics.json").read_text("utf-8"))["systems"]["mine"]
     assert result["m2m_coarse"]["map@100"] == 1.0 and "same_artist" in result
+
+
+def test_evaluate_is_a_library_call_that_writes_nothing_without_an_out(evaluated, eval_dataset, tiny_run, eval_cache,
+                                                                       monkeypatch):  # fmt: skip
+    from crossmusim.evaluation import EvaluateConfig, evaluate
+
+    monkeypatch.setenv("CROSSMUSIM_CACHE", eval_cache["CROSSMUSIM_CACHE"])
+    result = evaluate(EvaluateConfig(models=[tiny_run], baselines=["random"], dataset=eval_dataset))
+    report = json.loads((evaluated[0] / "metrics.json").read_text("utf-8"))
+    ours = result.results["crossmusim:run"]
+    assert ours["m2m_coarse"] == report["systems"]["crossmusim:run"]["m2m_coarse"]  # the CLI's figures
+    assert result.reference == "random" and result.table.splitlines()[2].startswith("| crossmusim:run |")
+    assert {q["level"] for q in result.queries} == {"coarse", "t2m"} and result.gains  # only coarse tags here

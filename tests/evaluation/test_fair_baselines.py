@@ -9,8 +9,8 @@ import pytest
 
 from crossmusim.evaluation.baselines import Embedder, check_system
 from crossmusim.evaluation.embed import Track, embed_tracks
-from crossmusim.evaluation.evaluate import gain_rows
 from crossmusim.evaluation.probe import ProbeRecipe, ProbeTrainer
+from crossmusim.evaluation.scoring import gain_rows
 from crossmusim.evaluation.validation import m2m_levels
 from crossmusim.model.config import HeadConfig
 from crossmusim.model.data import Song, SplitData

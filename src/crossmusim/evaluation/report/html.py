@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from crossmusim.evaluation.embed import Track
-from crossmusim.evaluation.evaluate import format_cell
 from crossmusim.evaluation.metrics import rank
+from crossmusim.evaluation.scoring import format_cell
 
 SAMPLE_QUERIES, NEIGHBOURS = 12, 5
 

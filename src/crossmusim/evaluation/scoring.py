@@ -1,5 +1,5 @@
-"""The evaluation protocol over several systems at once: every system is scored on the same tracks
-(the ids all of them embedded), with the metrics of `evaluation.metrics`.
+"""Scoring for the evaluation protocol (`evaluation.run.evaluate` drives it): every system is scored on
+the same tracks (the ids all of them embedded), with the metrics of `evaluation.metrics`; the tables.
 
 Systems: trained models (`--model RUN_DIR`: audio and text towers), baselines (`--baseline NAME`)
 and precomputed embeddings (`--embeddings FILE`: MERT, CLMR, ... vectors a user brings). Tracks and
@@ -9,7 +9,7 @@ file (`id, artist`) for embeddings files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +36,6 @@ class System:
         """This system's vectors of `tracks`, in their order (it must cover them all)."""
         position = {i: n for n, i in enumerate(self.ids)}
         return self.vectors[[position[t.id] for t in tracks]]
-
-
-@dataclass
-class Evaluation:
-    tracks: list[Track]
-    systems: list[System]
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def score(

@@ -1,0 +1,213 @@
+"""`evaluate(config) -> Evaluation`: the evaluation as a library call (the CLI parses its options into an
+`EvaluateConfig` and prints the tables; the demo and the benchmarks can call it directly).
+
+Systems: trained models (`models`: run folders or Hub ids), baselines by registered name, and
+precomputed embedding files (with an optional text side each). Tracks and their tags come from a
+built dataset's split, or from a tag file (with `audio` when models or baselines must embed them).
+Every system is scored on the tracks all of them embedded (`evaluation.scoring`); the report folder
+gets `metrics.json`, `queries.parquet`, `report.md`, the plots and `report.html`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crossmusim.errors import UserError
+from crossmusim.evaluation.embed import Track
+from crossmusim.evaluation.scoring import (
+    REFERENCE,
+    T2M_TEMPLATE,
+    System,
+    caption_rows,
+    format_table,
+    gain_rows,
+    interval_lines,
+    table_rows,
+)
+
+
+@dataclass
+class EvaluateConfig:
+    out: Path | None = None  # the report folder; None: score only, write nothing
+    models: list[Path] = field(default_factory=list)
+    baselines: list[str] = field(default_factory=list)
+    embeddings: list[Path] = field(default_factory=list)
+    text_embeddings: list[Path] = field(default_factory=list)  # the i-th belongs to the i-th embeddings file
+    dataset: Path | None = None
+    split: str = "test"
+    tags: Path | None = None
+    artists: Path | None = None
+    audio: Path | None = None
+    queries: Path | None = None
+    reference: str | None = None  # default: musicnn-std when scored, else the first baseline
+    template: str = T2M_TEMPLATE
+    seed: int = 0
+    cache_dir: Path | None = None
+
+
+@dataclass
+class Evaluation:
+    tracks: list[Track]
+    systems: list[System]
+    results: dict[str, dict[str, Any]]  # system name -> metrics (what metrics.json holds)
+    queries: list[dict]  # one row per query: system, level, query, tag, ap, relevant_ranks
+    reference: str
+    missing: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> str:
+        return format_table(table_rows(self.results))
+
+    @property
+    def captions(self) -> str:
+        return format_table(caption_rows(self.results))
+
+    @property
+    def gains(self) -> str:
+        return format_table(gain_rows(self.results, self.reference))
+
+
+def check_config(config: EvaluateConfig) -> None:
+    """Every refusal that needs no work, before any is done."""
+    from crossmusim.evaluation.baselines import check_system
+
+    if len(config.text_embeddings) > len(config.embeddings):
+        raise UserError(
+            f"{len(config.text_embeddings)} --text-embeddings for {len(config.embeddings)} --embeddings: each text "
+            "file is the text side of the --embeddings file in the same position"
+        )
+    if not (config.models or config.baselines or config.embeddings):
+        raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")
+    first_run = config.models[0] if config.models else None
+    for name in config.baselines:
+        check_system(first_run, name, training_split=config.dataset is not None)
+    if (config.dataset is None) == (config.tags is None):
+        raise UserError("give --dataset DIR (songs and their tags) or --tags FILE (with --embeddings)")
+    if "{tag}" not in config.template:
+        raise UserError(f"--t2m-template {config.template!r}: must contain {{tag}}")
+    if config.tags is not None and (config.models or config.baselines) and config.audio is None:
+        raise UserError("--tags with --model or --baseline needs --audio MANIFEST|FOLDER: the tracks to embed")
+    if config.audio is not None and config.tags is None:
+        raise UserError("--audio needs --tags FILE: the tracks' labels")
+
+
+def load_tracks(config: EvaluateConfig) -> tuple[list[Track], int]:
+    """The tracks to score and how many tagged ids have no audio."""
+    from crossmusim.evaluation.embed import tracks_from_audio, tracks_from_dataset
+    from crossmusim.evaluation.tag_sets import read_tag_file, with_audio
+
+    if config.dataset is not None:
+        return tracks_from_dataset(config.dataset, config.split), 0
+    if config.audio is not None:
+        found = tracks_from_audio(config.audio)[0]
+        return with_audio(read_tag_file(config.tags, config.artists), found, config.tags, config.audio)
+    return read_tag_file(config.tags, config.artists), 0
+
+
+def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple[str, str]]) -> list[System]:
+    """Embed the tracks with every model and baseline; read the embedding files."""
+    from crossmusim.evaluation.baselines import make_embedder
+    from crossmusim.evaluation.embed import embed_tracks, training_tracks
+    from crossmusim.evaluation.embeddings_io import TextVectors, normalise, read_embeddings
+    from crossmusim.model.frozen_outputs import FrozenOutputs
+
+    systems = []
+    frozen = FrozenOutputs()  # models with one frozen audio tower run it once per window batch
+    run_names = [Path(run).name for run in config.models]
+    for run in config.models:
+        run = Path(run)
+        embedder = make_embedder(run, None)
+        embedder.share_frozen_outputs(frozen)
+        done = embed_tracks(embedder, tracks, config.cache_dir)
+        label = run.name if run_names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
+        systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run))
+    first_run = config.models[0] if config.models else None
+    train_tracks = training_tracks(config.dataset)  # standardised baselines take their statistics from it
+    for name in config.baselines:
+        embedder = make_embedder(first_run, name, config.seed, dataset=config.dataset, cache_dir=config.cache_dir)
+        embedder.share_frozen_outputs(frozen)
+        reference = train_tracks if embedder.standardise else None
+        done = embed_tracks(embedder, tracks, config.cache_dir, reference=reference)
+        systems.append(System(name, done.ids, done.vectors, embedder.embed_texts if name == "untrained" else None))
+    for n, path in enumerate(config.embeddings):
+        ids, vectors = read_embeddings(path)
+        text_side = TextVectors(config.text_embeddings[n], asked) if n < len(config.text_embeddings) else None
+        systems.append(System(Path(path).stem, ids, normalise(vectors), text_side))
+    names = [s.name for s in systems]
+    if len(set(names)) != len(names):
+        raise UserError(f"two systems are named alike ({', '.join(names)}): rename an embeddings file")
+    return systems
+
+
+def evaluate(config: EvaluateConfig) -> Evaluation:
+    """Score every system on the same tracks; write the report folder when `config.out` is set."""
+    from crossmusim.evaluation.queries import caption_retrieval, read_queries
+    from crossmusim.evaluation.scoring import common_tracks, score
+    from crossmusim.outputs import check_output_folder
+
+    if config.out is not None:
+        check_output_folder(config.out, "evaluate")
+    check_config(config)
+    asked = read_queries(config.queries) if config.queries is not None else []
+    tracks, untagged = load_tracks(config)
+    systems = build_systems(config, tracks, asked)
+    names = [s.name for s in systems]
+    reference = config.reference or (REFERENCE if REFERENCE in names else next((b for b in config.baselines), names[0]))
+    if reference not in names:
+        raise UserError(f"--reference {reference!r}: not one of the systems ({', '.join(names)})")
+    kept, missing = common_tracks(tracks, systems)
+    per_query: list[dict] = []
+    results = {s.name: score(kept, s, config.template, per_query) for s in systems}
+    for system in systems:
+        if asked and system.text_embed is not None:
+            found = caption_retrieval(asked, kept, system.aligned(kept), system.text_embed)
+            if found is not None:
+                results[system.name]["captions"] = found
+    evaluation = Evaluation(kept, systems, results, per_query, reference, missing)
+    evaluation.notes = [
+        f"{len(kept)} tracks ({config.dataset or config.tags}, split {config.split if config.dataset else '-'}); "
+        "systems missing tracks: " + (", ".join(f"{n} {m}" for n, m in missing.items() if m) or "none")
+        + (f"; {untagged} tagged ids without audio in {config.audio}" if untagged else ""),
+        f"Text-to-music queries: the template {config.template!r} per tag. Similarity: inner product of "
+        "L2-normalised embeddings; ties by ascending id. M2M: mAP@100 per tag, macro-averaged; tags with "
+        "fewer than two tracks skipped.",
+        "95% bootstrap intervals over queries (M2M: queries resampled within each tag, 1000 draws; T2M: tags "
+        "resampled); every query's AP and the ranks of its relevant tracks are in queries.parquet:\n\n"
+        + "\n".join(interval_lines(results)),
+    ]  # fmt: skip
+    if evaluation.captions:
+        evaluation.notes.append(
+            f"Caption-to-track retrieval ({config.queries}): each caption ranked against every track; R@k and "
+            f"median rank of its own track.\n\n{evaluation.captions}"
+        )
+    if config.out is not None:
+        write_report(evaluation, config)
+    return evaluation
+
+
+def write_report(evaluation: Evaluation, config: EvaluateConfig) -> Path:
+    """metrics.json, queries.parquet, the plots, report.md and report.html in `config.out`."""
+    from crossmusim.evaluation.report import html, plots
+    from crossmusim.evaluation.scoring import write_queries
+
+    out, results, reference = Path(config.out), evaluation.results, evaluation.reference
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"tracks": len(evaluation.tracks), "missing": evaluation.missing, "template": config.template,
+               "reference": reference, "systems": results}  # fmt: skip
+    (out / "metrics.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    write_queries(out / "queries.parquet", evaluation.queries)
+    made = [plots.gain_plot(results, reference, level, out / f"gain_{level}.png") for level in ("coarse", "fine")]
+    made += [plots.training_curves(s.run, out / f"training_{s.run.name}.png") for s in evaluation.systems if s.run]
+    pictures = [p.name for p in made if p is not None]
+    vectors = {s.name: s.aligned(evaluation.tracks) for s in evaluation.systems}
+    rows = table_rows(results)
+    html.write_html(out, evaluation.table, rows, pictures, evaluation.tracks, vectors, evaluation.notes)
+    gains = f"\n\n## Gains over {reference} (points)\n\n{evaluation.gains}" if evaluation.gains else ""
+    (out / "report.md").write_text(
+        "# crossmusim evaluation\n\n" + "\n\n".join(evaluation.notes) + "\n\n## Results (percent)\n\n"
+        + evaluation.table + gains + "\n\n" + "".join(f"![{p}]({p})\n\n" for p in pictures), "utf-8")  # fmt: skip
+    return out
