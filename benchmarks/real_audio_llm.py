@@ -59,9 +59,9 @@ def write_songs(data: Path, path: Path, subset: int | None) -> int:
     return len(songs)
 
 
-def usable(generated: Path, songs: Path | None = None) -> tuple[dict[str, str], dict]:
+def usable(generated: Path, songs: Path | None = None, data: Path | None = None) -> tuple[dict[str, str], dict]:
     """Song id -> description for the usable records (of the songs in `songs` only, when given: the
-    stated subset); and what happened to the others."""
+    stated subset); and what happened to the others, with the stated genre against AllMusic's (`data`)."""
     records = [json.loads(line) for line in (generated / "descriptions.jsonl").read_text("utf-8").splitlines() if line]
     if songs is not None:
         with songs.open(encoding="utf-8", newline="") as handle:
@@ -83,7 +83,26 @@ def usable(generated: Path, songs: Path | None = None) -> tuple[dict[str, str], 
             for r in records if r["status"] == "described" and r.get("fact_check") == "contradict"
         ][:5],
         "failures": dict(Counter((r.get("error") or "")[:60] for r in records if r["status"] == "failed")),
+        "artist_check": dict(Counter(((r.get("facts") or {}).get("artist") or {}).get("result", "-")
+                                     for r in records if r["status"] == "described")),
     }  # fmt: skip
+    if data is not None:
+        from crossmusim.generate.genres import compare_genres
+
+        with (data / "metadata.csv").open(encoding="utf-8", newline="") as handle:
+            allmusic = {r["Song"]: r["GenresStr"].split("; ") for r in csv.DictReader(handle)}
+        described = [r for r in records if r["status"] == "described"]
+        verdicts = {r["song_id"]: compare_genres(allmusic[r["song_id"]], (r.get("fields") or {}).get("genre") or "")
+                    for r in described}  # fmt: skip
+        report["genre_vs_allmusic"] = dict(Counter(verdicts.values()))
+        report["genre_contradicted_examples"] = [
+            {"artist": r["artist"], "title": r["title"], "allmusic": allmusic[r["song_id"]],
+             "stated": (r.get("fields") or {}).get("genre")}
+            for r in described if verdicts[r["song_id"]] == "contradict"
+        ][:8]  # fmt: skip
+        report["stated_genres"] = dict(
+            Counter(((r.get("fields") or {}).get("genre") or "-") for r in described).most_common(10)
+        )
     return kept, report
 
 
@@ -125,6 +144,7 @@ def main() -> None:
     parser.add_argument("--write-songs", type=Path, help="Write the songs file for `generate` and stop.")
     parser.add_argument("--subset", type=int, help="With --write-songs: only the first N songs of the fixed order.")
     parser.add_argument("--songs", type=Path, help="Only the songs of this songs file (a stated subset).")
+    parser.add_argument("--report-only", action="store_true", help="Only what the descriptions say; no training.")
     parser.add_argument("--data", type=Path, default=REAL / "real-audio-4q")
     parser.add_argument("--real", type=Path, default=ROOT / "out" / "real-audio", help="real_audio.py's --out.")
     parser.add_argument("--seeds", type=int, default=5)
@@ -136,7 +156,10 @@ def main() -> None:
     if not args.generated:
         parser.error("--generated DIR is required (or --write-songs FILE)")
     started = time.time()
-    texts, report = usable(args.generated, args.songs)
+    texts, report = usable(args.generated, args.songs, args.data)
+    if args.report_only:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
     pairs = write_pairs(args.data, args.out, texts)
     per_seed = [run_seed(seed, pairs, args.data / "metadata.csv", args.real, args.out) for seed in range(args.seeds)]
     systems = list(dict.fromkeys(name for seed in per_seed for name in seed))
