@@ -22,7 +22,12 @@ and spread over quadrants, genres and artists:
     python benchmarks/real_audio_llm.py --write-songs out/real-llm/4q-songs.csv --subset 240
     crossmusim generate --llm MODEL --provider openai-compatible --base-url URL \
         --songs out/real-llm/4q-songs.csv --out out/real-llm/4q-gen --lang en --concurrency 4
-    python benchmarks/real_audio_llm.py --generated out/real-llm/4q-gen --real out/real-audio --seeds 5
+    python benchmarks/real_audio.py --build-only          # the seeds' splits, if real_audio.py has not run
+    python benchmarks/real_audio_llm.py --generated out/real-llm/4q-gen --real out/real-audio --seeds 5 \
+        [--songs FILE_OF_THE_STATED_SUBSET]
+
+The records of the songs described so far are kept in `benchmarks/data/real-llm-4q/descriptions.jsonl`:
+copy it to `out/real-llm/4q-gen/descriptions.jsonl` and `generate` continues with the rest.
 """
 
 from __future__ import annotations
