@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import shlex
 import sys
-import tomllib
 from pathlib import Path
 
 import typer
 
 from crossmusim.cli.options import CacheDir, OutDir, check_device
 from crossmusim.errors import UserError
-from crossmusim.model.config import PRESETS, Preset, load_toml, preset
+from crossmusim.model.config import PRESETS, Preset, apply_overrides, preset, read_toml
 from crossmusim.model.data import check_dataset, check_text_types
 
 
@@ -33,15 +32,16 @@ def resolve_config(
     from crossmusim.model.text import text_tower_kind
 
     config = preset(preset_name)
+    values = read_toml(config_file) if config_file is not None else {}
     if config_file is not None:
-        config = load_toml(config_file, config)
+        config = apply_overrides(config, values, str(config_file))
     model, train = config.model, config.train
-    if config_file is not None:  # a TOML table naming a tower without its kind: the kind follows from the name
-        tables = tomllib.loads(config_file.read_text(encoding="utf-8")).get("model", {})
-        if "name" in tables.get("audio", {}) and "kind" not in tables["audio"]:
-            model.audio.kind = audio_tower_kind(model.audio.name)
-        if "name" in tables.get("text", {}) and "kind" not in tables["text"]:
-            model.text.kind = text_tower_kind(model.text.name)
+    # a TOML table naming a tower without its kind: the kind follows from the name
+    tables = values.get("model", {})
+    if "name" in tables.get("audio", {}) and "kind" not in tables["audio"]:
+        model.audio.kind = audio_tower_kind(model.audio.name)
+    if "name" in tables.get("text", {}) and "kind" not in tables["text"]:
+        model.text.kind = text_tower_kind(model.text.name)
     if text_encoder:
         model.text.kind, model.text.name = text_tower_kind(text_encoder), text_encoder
     if audio_encoder:

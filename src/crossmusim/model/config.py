@@ -162,14 +162,18 @@ def apply_overrides(config: Preset, values: dict[str, Any], where: str) -> Prese
     return config
 
 
-def load_toml(path: Path, config: Preset) -> Preset:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A config file's tables, or one line saying why not."""
     try:
-        values = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"{path}: no such config file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML ({exc})") from None
-    return apply_overrides(config, values, str(path))
+
+
+def load_toml(path: Path, config: Preset) -> Preset:
+    return apply_overrides(config, read_toml(path), str(path))
 
 
 # "auto" selection: the first of these that validation computed (see TrainConfig.select_metric).
