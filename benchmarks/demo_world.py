@@ -25,7 +25,7 @@ from crossmusim.demo.world.render import render
 from crossmusim.evaluation.baselines import MusicnnEmbedder
 from crossmusim.evaluation.embeddings_io import normalise
 from crossmusim.evaluation.metrics import m2m_map, same_artist
-from crossmusim.model.audio_cache import resample
+from crossmusim.model.audio.frontend import resample
 
 
 def main() -> None:

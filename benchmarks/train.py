@@ -27,10 +27,11 @@ import torch
 
 from crossmusim.curation.hf_dataset import PAIR_FEATURES, SONG_FEATURES, rows_to_dataset
 from crossmusim.model.config import preset
-from crossmusim.model.distributed import Dist
 from crossmusim.model.dual_encoder import DualEncoder
-from crossmusim.model.features import FrozenFeatures
-from crossmusim.model.train import Trainer, TrainOptions, _load_data
+from crossmusim.training.distributed import Dist
+from crossmusim.training.features import FrozenFeatures
+from crossmusim.training.run import TrainOptions, load_data
+from crossmusim.training.trainer import Trainer, TrainerParts
 
 WORDS = "piano guitar drums bass strings synth vocal calm energetic dark bright slow fast warm ambient rock".split()
 
@@ -66,12 +67,13 @@ def measure(name: str, dataset: Path, work: Path, steps: int) -> dict:
     torch.manual_seed(0)
     model = DualEncoder(config)
     state = Dist()
-    cache, data, _ = _load_data(config, options, model, state)
+    cache, data, _ = load_data(config, options, model, state)
     frozen = not model.text_tower.trainable and model.audio_tower.frozen
     features = FrozenFeatures(model, cache, work / "cache" / "features") if frozen else None
-    trainer = Trainer(
+    parts = TrainerParts(
         config, options, state, model, cache, data["train"], data["validation"], features, torch.device("cpu")
     )
+    trainer = Trainer(parts)
     batches = [b for epoch in range(1, 100) for b in trainer._batches(epoch)][: steps + 3]
     for batch in batches:  # warm every cache the real path reads (decoded audio, tower features)
         trainer.inputs(1, batch)
@@ -120,10 +122,11 @@ def paper_loader(dataset: Path, work: Path, steps: int) -> dict:
     options = TrainOptions(dataset=dataset, out=work / "run-paper-loader", cache_dir=work / "cache")
     options.out.mkdir()
     model = DualEncoder(config)
-    cache, data, _ = _load_data(config, options, model, Dist())
-    trainer = Trainer(
+    cache, data, _ = load_data(config, options, model, Dist())
+    parts = TrainerParts(
         config, options, Dist(), model, cache, data["train"], data["validation"], None, torch.device("cpu")
     )
+    trainer = Trainer(parts)
     batches = [b for epoch in range(1, 100) for b in trainer._batches(epoch)][:steps]
     start = time.perf_counter()
     for batch in batches:

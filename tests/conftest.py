@@ -102,3 +102,16 @@ def pytest_runtest_makereport(item, call):
         if skip_is_failure(list(getattr(item, "fixturenames", [])), reason, SHARED.is_dir(), required):
             report.outcome = "failed"
             report.longrepr = f"skipped although {SHARED} is present ({REQUIRE_SHARED}=1): {reason}"
+
+
+# The small built dataset of the model, training and evaluation tests (tests/support/small_dataset.py).
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory) -> Path:
+    from tests.support.small_dataset import build_small_dataset
+
+    return build_small_dataset(tmp_path_factory.mktemp("small-dataset"))
+
+
+@pytest.fixture
+def cache_env(tmp_path) -> dict[str, str]:
+    return {"CROSSMUSIM_CACHE": str(tmp_path / "cache")}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.model.conftest import build_small_dataset
+from tests.support.small_dataset import build_small_dataset
 
 
 @pytest.fixture(scope="session")

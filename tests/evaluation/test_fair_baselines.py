@@ -13,8 +13,8 @@ from crossmusim.evaluation.probe import ProbeRecipe, ProbeTrainer
 from crossmusim.evaluation.scoring import gain_rows
 from crossmusim.evaluation.validation import m2m_levels
 from crossmusim.model.config import HeadConfig
-from crossmusim.model.data import Song, SplitData
 from crossmusim.model.heads import ProjectionHead
+from crossmusim.training.data import Song, SplitData
 
 
 class ScaledEmbedder(Embedder):

@@ -89,8 +89,8 @@ def test_real_recordings_through_the_whole_audio_path_get_their_genre(clip, mode
     if not path.is_file():
         pytest.skip("../shared/realdata/audio is absent")
     pytest.importorskip("soxr")
+    from crossmusim.model.audio.frontend import decode
     from crossmusim.model.audio.musicnn import MSD_TAGS, MTT_TAGS
-    from crossmusim.model.audio_cache import decode
 
     wave = torch.from_numpy(decode(path.read_bytes(), 16000))[None]
     net = load_musicnn(model)

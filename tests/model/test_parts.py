@@ -238,6 +238,6 @@ def test_models_sharing_a_frozen_tower_run_it_once_per_window_batch():
 
 
 def dual_encoder_windows(model, wave):
-    from crossmusim.model.audio_cache import windows
+    from crossmusim.model.audio.frontend import windows
 
     return windows(wave, model.crop_samples)

@@ -38,7 +38,7 @@ def search(
         if text is not None:
             query = encoder.embed_text([text])
         else:
-            from crossmusim.model.audio_cache import decode
+            from crossmusim.model.audio.frontend import decode
 
             try:
                 wave = decode(audio.read_bytes(), encoder.sample_rate)  # mono at the model's rate

@@ -9,68 +9,8 @@ from pathlib import Path
 import typer
 
 from crossmusim.cli.options import CacheDir, OutDir, check_device
-from crossmusim.errors import UserError
-from crossmusim.model.config import PRESETS, Preset, apply_overrides, preset, read_toml
-from crossmusim.model.data import check_dataset, check_text_types
-
-
-def resolve_config(
-    preset_name: str,
-    config_file: Path | None,
-    text_encoder: str | None,
-    audio_encoder: str | None,
-    audio_checkpoint: Path | None,
-    freeze: str | None,
-    text_types: str | None,
-    epochs: int | None,
-    batch_size: int | None,
-    seed: int | None,
-    learning_rate: float | None,
-) -> Preset:
-    """The preset, then the TOML file, then the command-line options, each overriding the last."""
-    from crossmusim.model.audio.towers import audio_tower_kind
-    from crossmusim.model.text import text_tower_kind
-
-    config = preset(preset_name)
-    values = read_toml(config_file) if config_file is not None else {}
-    if config_file is not None:
-        config = apply_overrides(config, values, str(config_file))
-    model, train = config.model, config.train
-    # a TOML table naming a tower without its kind: the kind follows from the name
-    tables = values.get("model", {})
-    if "name" in tables.get("audio", {}) and "kind" not in tables["audio"]:
-        model.audio.kind = audio_tower_kind(model.audio.name)
-    if "name" in tables.get("text", {}) and "kind" not in tables["text"]:
-        model.text.kind = text_tower_kind(model.text.name)
-    if text_encoder:
-        model.text.kind, model.text.name = text_tower_kind(text_encoder), text_encoder
-    if audio_encoder:
-        model.audio.kind = audio_tower_kind(audio_encoder)
-        model.audio.name = "mtt-paper" if audio_encoder == "mtt" else audio_encoder
-    if audio_checkpoint is not None:
-        model.audio.checkpoint = str(audio_checkpoint)
-    if freeze is not None:
-        parts = {p.strip() for p in freeze.split(",") if p.strip() and p.strip() != "none"}
-        if parts - {"text", "audio"}:
-            raise UserError(f"--freeze {freeze!r}: give text, audio, text,audio or none")
-        model.text.freeze, model.audio.freeze = "text" in parts, "audio" in parts
-    if model.text.kind == "use-multilingual" and not model.text.freeze:
-        raise UserError(
-            "use-multilingual has no gradients and is always frozen: add text to --freeze, "
-            "or fine-tune a sentence-transformers model (--text-encoder NAME_OR_PATH)"
-        )
-    if text_types is not None:
-        train.text_types = [t.strip() for t in text_types.split(",") if t.strip()]
-    train.text_types = check_text_types(train.text_types)
-    for name, value in (
-        ("epochs", epochs),
-        ("batch_size", batch_size),
-        ("seed", seed),
-        ("learning_rate", learning_rate),
-    ):
-        if value is not None:
-            setattr(train, name, value)
-    return config
+from crossmusim.model.config import PRESETS
+from crossmusim.training.data import check_dataset
 
 
 def train(
@@ -102,23 +42,15 @@ def train(
     cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.validation import validate
-    from crossmusim.model.train import TrainOptions, run_training
+    from crossmusim.training import TrainOptions, TrainOverrides, resolve_config
+    from crossmusim.training import train as run_training
 
     check_device(device)
     check_dataset(dataset)
-    config = resolve_config(
-        preset_name,
-        config_file,
-        text_encoder,
-        audio_encoder,
-        audio_checkpoint,
-        freeze,
-        text_types,
-        epochs,
-        batch_size,
-        seed,
-        learning_rate,
+    overrides = TrainOverrides(
+        text_encoder, audio_encoder, audio_checkpoint, freeze, text_types, epochs, batch_size, seed, learning_rate
     )
+    config = resolve_config(preset_name, config_file, overrides)
     options = TrainOptions(
         dataset=dataset,
         out=out,

@@ -29,8 +29,9 @@ import torch
 
 from crossmusim.errors import UserError
 from crossmusim.evaluation.run_models import load_run_model, untrained_model
-from crossmusim.model.audio_cache import AudioCache, windows
+from crossmusim.model.audio.frontend import windows
 from crossmusim.registry import Registry
+from crossmusim.training.audio_cache import AudioCache
 
 
 class Embedder:
@@ -165,7 +166,7 @@ class MusicnnStdEmbedder(MusicnnEmbedder):
 
 def tower_windows(owner, tower, config: dict, length: int, cache: AudioCache, features: Path):
     """`owner`'s `TowerWindows` for this cache and folder (made once, then kept on `owner`)."""
-    from crossmusim.model.features import TowerWindows
+    from crossmusim.training.features import TowerWindows
 
     found = getattr(owner, "_tower_windows", None)
     if found is None or found[0] != str(features):
@@ -211,7 +212,7 @@ BASELINES: Registry[Baseline] = Registry("baseline", "crossmusim.baselines", "--
 
 def _probe(request: BaselineRequest) -> Embedder:
     from crossmusim.evaluation.probe import trained_probe
-    from crossmusim.model.audio_cache import default_cache_dir
+    from crossmusim.training.audio_cache import default_cache_dir
 
     folder = trained_probe(request.model, request.dataset, request.cache_dir or default_cache_dir())
     return ProbeEmbedder(load_run_model(folder), "probe")

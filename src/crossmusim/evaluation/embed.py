@@ -21,8 +21,9 @@ import numpy as np
 from crossmusim.errors import UserError
 from crossmusim.evaluation.baselines import Embedder, ModelEmbedder
 from crossmusim.evaluation.embeddings_io import normalise
-from crossmusim.model.array_store import ArrayStore
-from crossmusim.model.audio_cache import WINDOWS_VERSION, AudioCache, default_cache_dir
+from crossmusim.model.audio.frontend import WINDOWS_VERSION
+from crossmusim.training.array_store import ArrayStore
+from crossmusim.training.audio_cache import AudioCache, default_cache_dir
 
 
 @dataclass
@@ -60,7 +61,7 @@ class WorkerSpec:
 def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
     import datasets
 
-    from crossmusim.model.data import check_dataset
+    from crossmusim.training.data import check_dataset
 
     songs = datasets.load_from_disk(str(check_dataset(dataset) / "songs"))
     if split not in songs:

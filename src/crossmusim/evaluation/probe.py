@@ -29,8 +29,8 @@ from torch import nn
 
 from crossmusim.errors import UserError
 from crossmusim.evaluation.validation import M2M, m2m_levels
-from crossmusim.model.audio_cache import WINDOWS_VERSION
-from crossmusim.model.data import SplitData, sample_rng
+from crossmusim.model.audio.frontend import WINDOWS_VERSION
+from crossmusim.training.data import SplitData, sample_rng
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,9 @@ def trained_probe(run: Path | None, dataset: Path, cache_root: Path, recipe: Pro
     """The folder of the probe for `run`'s config (the cpu preset without a run) on `dataset`, trained
     now unless the cache has it."""
     from crossmusim.evaluation.run_models import untrained_model
-    from crossmusim.model.audio_cache import AudioCache
-    from crossmusim.model.data import load_split_data
-    from crossmusim.model.features import FrozenFeatures
+    from crossmusim.training.audio_cache import AudioCache
+    from crossmusim.training.data import load_split_data
+    from crossmusim.training.features import FrozenFeatures
 
     model = untrained_model(run)
     cache = AudioCache(cache_root, model.sample_rate)

@@ -19,10 +19,11 @@ import torch
 from torch import nn
 
 from crossmusim.evaluation.metrics import m2m_map, t2m_metrics
-from crossmusim.model.audio_cache import AudioCache, windows
-from crossmusim.model.data import SplitData, TextItem, evaluation_text
+from crossmusim.model.audio.frontend import windows
 from crossmusim.model.dual_encoder import DualEncoder
-from crossmusim.model.features import FrozenFeatures
+from crossmusim.training.audio_cache import AudioCache
+from crossmusim.training.data import SplitData, TextItem, evaluation_text
+from crossmusim.training.features import FrozenFeatures
 
 M2M = "m2m_map@100"
 

@@ -75,7 +75,7 @@ class DualEncoder(nn.Module):
 
         `waves` are mono float arrays at `sample_rate` (default: the tower's; others are resampled).
         """
-        from crossmusim.model.audio_cache import resample, windows
+        from crossmusim.model.audio.frontend import resample, windows
 
         self.eval()
         device = next(self.parameters()).device

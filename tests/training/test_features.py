@@ -9,10 +9,11 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from crossmusim.model.audio_cache import AudioCache, windows
+from crossmusim.model.audio.frontend import windows
 from crossmusim.model.config import preset
 from crossmusim.model.dual_encoder import DualEncoder
-from crossmusim.model.features import FrozenFeatures, crop_start
+from crossmusim.training.audio_cache import AudioCache
+from crossmusim.training.features import FrozenFeatures, crop_start
 
 
 def _song(cache: AudioCache, seconds: float, seed: int) -> str:

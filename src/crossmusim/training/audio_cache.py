@@ -11,15 +11,14 @@ could not keep up with a GPU.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from crossmusim.extras import require
-from crossmusim.model.array_store import ArrayStore
+from crossmusim.model.audio.frontend import decode
+from crossmusim.training.array_store import ArrayStore
 
 INT16_SCALE = 32767.0
 
@@ -31,39 +30,6 @@ def default_cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "crossmusim"
     )
     return Path(root)
-
-
-def resample(wave: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
-    if source_rate == target_rate:
-        return wave.astype(np.float32, copy=False)
-    soxr = require("soxr", "train")
-    return soxr.resample(wave, source_rate, target_rate, quality="HQ").astype(np.float32)
-
-
-def decode(data: bytes, target_rate: int) -> np.ndarray:
-    """Encoded audio bytes -> mono float32 at `target_rate` (soundfile, then soxr)."""
-    import soundfile as sf
-
-    wave, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    return resample(wave.mean(axis=1), rate, target_rate)
-
-
-# Bumped whenever `windows` changes, so that caches of vectors made from windows are never reused stale.
-WINDOWS_VERSION = 2  # 1: the tail zero-padded (kept when at least half a window); 2: the end-aligned last window
-
-
-def windows(wave: np.ndarray, length: int) -> np.ndarray:
-    """Whole-track windows of `length` samples: consecutive from the start, and when a tail is left
-    over, one more window made of the track's final `length` samples (it overlaps the one before: no
-    silence is padded in, and the end of the track is heard). A track no longer than one window is
-    zero-padded to one window. Deterministic: the same file always gives the same windows."""
-    wave = np.asarray(wave, dtype=np.float32)
-    if len(wave) <= length:
-        return np.pad(wave, (0, length - len(wave)))[None]
-    starts = list(range(0, len(wave) - length + 1, length))
-    if starts[-1] + length < len(wave):
-        starts.append(len(wave) - length)
-    return np.stack([wave[s : s + length] for s in starts])
 
 
 @dataclass

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from crossmusim.model.array_store import ArrayStore
-from crossmusim.model.audio_cache import AudioCache, windows
-from crossmusim.model.data import (
+from crossmusim.model.audio.frontend import windows
+from crossmusim.training.array_store import ArrayStore
+from crossmusim.training.audio_cache import AudioCache
+from crossmusim.training.data import (
     TextItem,
     epoch_batches,
     evaluation_text,
@@ -136,7 +137,7 @@ def test_only_the_train_split_is_limited_to_the_text_types_that_train(small_data
 def test_a_link_audio_build_trains_from_the_files_it_names(tmp_path):
     import datasets
 
-    from tests.model.conftest import build_small_dataset
+    from tests.support.small_dataset import build_small_dataset
 
     dataset = build_small_dataset(tmp_path, "--link-audio", artists=4, songs_per_artist=2)
     assert isinstance(datasets.load_from_disk(str(dataset / "songs"))["train"][0]["audio"], str)  # a path

@@ -18,8 +18,8 @@ import numpy as np
 
 from crossmusim.chinese import CJK as _CJK
 from crossmusim.errors import UserError
-from crossmusim.model.audio_cache import AudioCache, CacheReport
 from crossmusim.model.config import TEXT_TYPES
+from crossmusim.training.audio_cache import AudioCache, CacheReport
 
 SPLITS = ("train", "validation", "test")
 LYRIC_BLOCK_LINES = (4, 8)

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 import soundfile as sf
 
 from tests.conftest import run_cli
@@ -102,13 +101,3 @@ def build_small_dataset(root: Path, *extra: str, **kwargs) -> Path:
     )
     assert proc.returncode == 0, proc.stderr
     return out
-
-
-@pytest.fixture(scope="session")
-def small_dataset(tmp_path_factory) -> Path:
-    return build_small_dataset(tmp_path_factory.mktemp("small-dataset"))
-
-
-@pytest.fixture
-def cache_env(tmp_path) -> dict[str, str]:
-    return {"CROSSMUSIM_CACHE": str(tmp_path / "cache")}

@@ -1,26 +1,15 @@
-"""The trainer: the paper's recipe on GPUs, and a frozen-tower fast path on CPUs.
-
-Two paths share one loop (schedule, checkpoints, validation, early stopping, logs):
-- fine-tuning: text and audio go through the towers every step (random crops from the audio
-  cache, re-sampled texts); DDP across processes, bf16 autocast on CUDA, gradient clipping;
-- frozen: when neither tower trains, their outputs come from `FrozenFeatures` and only the heads
-  train (minutes on two cores).
-The run folder holds `config.json` (resolved), `train.log`, `metrics.csv`, `tensorboard/`,
-`checkpoints/epoch-NNNN.pt` (every epoch), `model/` (the best epoch by the selection metric, a
-`DualEncoder.from_pretrained` folder: `select_metric`, by default validation M2M mAP@100 when the
-validation songs have tags, else T2M mAP@10 over the validation captions), `data-report.json` and
-`summary.json` (`best: {val_METRIC: value}`).
-"""
+"""The optimisation loop both training paths share: schedule, steps (bf16 autocast on CUDA, gradient
+clipping, DDP), validation after each epoch, the best model kept, checkpoints every epoch, early
+stopping and resuming with every process's random generators."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -28,15 +17,19 @@ from torch import nn
 
 from crossmusim.errors import CrossmusimError, UserError
 from crossmusim.io import atomic_write_json
-from crossmusim.model import checkpoint as ckpt
-from crossmusim.model import distributed, run_folder
-from crossmusim.model.audio_cache import AudioCache, default_cache_dir
 from crossmusim.model.config import Preset, selected_metric
-from crossmusim.model.data import SplitData, check_text_types, epoch_batches, load_split_data, sample_rng, sample_text
 from crossmusim.model.dual_encoder import DualEncoder
-from crossmusim.model.features import FrozenFeatures
-from crossmusim.model.forward import Batch, HeadsForward, PairForward, lr_factor
 from crossmusim.model.loss import NTXentLoss
+from crossmusim.training import checkpoint as ckpt
+from crossmusim.training import distributed, run_folder
+from crossmusim.training.audio_cache import AudioCache
+from crossmusim.training.data import SplitData, epoch_batches, sample_rng, sample_text
+from crossmusim.training.features import FrozenFeatures
+from crossmusim.training.forward import Batch, HeadsForward, PairForward, lr_factor
+from crossmusim.training.logger import RunLogger, epoch_progress
+
+if TYPE_CHECKING:
+    from crossmusim.training.run import TrainOptions
 
 logger = logging.getLogger("crossmusim.train")
 
@@ -46,98 +39,30 @@ class TrainingDiverged(CrossmusimError):
 
 
 @dataclass
-class TrainOptions:
-    dataset: Path
-    out: Path
-    resume: bool = False
-    device: str = "cpu"
-    cache_dir: Path | None = None
-    command: str = ""
-    # The validation metric after each epoch (evaluation.validation.validate; the CLI passes it, so that
-    # the model package does not depend on the evaluation package). None: no validation.
-    validate: Callable[..., dict[str, float]] | None = None
+class TrainerParts:
+    """Everything one run's loop works on, built by `training.train` (or by a benchmark or test)."""
 
-
-def _load_data(config: Preset, options: TrainOptions, model: DualEncoder, state: distributed.Dist):
-    cache = AudioCache(options.cache_dir or default_cache_dir(), model.sample_rate)
-    types = check_text_types(config.train.text_types)
-    if not state.main:
-        state.barrier()  # rank 0 decodes into the cache first; the others then reuse it
-    data, report = load_split_data(options.dataset, cache, types)
-    if state.main:
-        state.barrier()
-    return cache, data, report
-
-
-def run_training(config: Preset, options: TrainOptions) -> dict[str, Any]:
-    state = distributed.setup(options.device)
-    try:
-        return _run(config, options, state)
-    finally:
-        distributed.teardown(state)
-
-
-def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict[str, Any]:
-    cfg = config.train
-    resume_from = run_folder.prepare_run(config, options, state)
-    handler = run_folder.log_to_file(options.out) if state.main else None
-    try:
-        torch.manual_seed(cfg.seed)
-        device = torch.device(f"cuda:{state.local_rank}" if options.device.startswith("cuda") else options.device)
-        model = DualEncoder(config).to(device)  # the same initial weights on every rank
-        if state.rank:
-            torch.manual_seed(cfg.seed + 1_000_003 * state.rank)  # each rank its own dropout stream
-        cache, data, report = _load_data(config, options, model, state)
-        train, valid = data["train"], data["validation"]
-        frozen_path = not model.text_tower.trainable and model.audio_tower.frozen
-        if frozen_path and state.world > 1:
-            raise UserError("both towers are frozen: that fast path trains the heads in one process (drop torchrun)")
-        too_long = model.text_tower.too_long([t.text for t in train.texts])
-        if too_long:
-            logger.warning("%d training texts exceed the text encoder's maximum length and are truncated", too_long)
-        if state.main:
-            atomic_write_json(
-                options.out / "data-report.json",
-                {
-                    **report.as_dict(),
-                    "texts": {s: len(d.texts) for s, d in data.items()},
-                    "songs": {s: len(d.songs) for s, d in data.items()},
-                    "texts_over_max_length": too_long,
-                    "songs_shorter_than_crop": sum(
-                        1 for s in train.songs.values() if cache.length(s.audio_key) < model.crop_samples
-                    ),
-                },
-            )
-        if not train.texts:
-            types = "/".join(config.train.text_types)
-            raise UserError(
-                f"{options.dataset}: the train split has no {types} text with usable audio "
-                f"({len(report.skipped)} songs skipped: see {options.out / 'data-report.json'})"
-            )
-        if report.skipped:
-            logger.warning("%d songs skipped (missing or undecodable audio): see data-report.json", len(report.skipped))
-        if not valid.texts:
-            logger.warning("the validation split is empty: no early stopping; the last epoch is kept as model/")
-        features = (
-            FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()) / "features", cfg.frozen_crops)
-            if frozen_path
-            else None
-        )
-        trainer = Trainer(config, options, state, model, cache, train, valid, features, device)
-        return trainer.fit(resume_from)
-    finally:
-        if handler is not None:
-            logging.getLogger("crossmusim").removeHandler(handler)
-            handler.close()
+    config: Preset
+    options: TrainOptions
+    state: distributed.Dist
+    model: DualEncoder
+    cache: AudioCache
+    train: SplitData
+    valid: SplitData
+    features: FrozenFeatures | None  # the frozen towers' cached outputs; None when a tower trains
+    device: torch.device
 
 
 class Trainer:
-    def __init__(self, config, options, state, model, cache, train: SplitData, valid: SplitData, features, device):
-        self.config, self.cfg, self.options, self.state = config, config.train, options, state
-        self.model, self.cache, self.train_data, self.valid, self.features = model, cache, train, valid, features
-        self.device = device
+    """One run's optimisation loop over everything `TrainerParts` holds."""
+
+    def __init__(self, parts: TrainerParts):
+        self.config, self.cfg, self.options, self.state = parts.config, parts.config.train, parts.options, parts.state
+        self.model, self.cache, self.features, self.device = parts.model, parts.cache, parts.features, parts.device
+        self.train_data, self.valid = parts.train, parts.valid
+        model, train, state, device, options = parts.model, parts.train, parts.state, parts.device, parts.options
         self.song_index = {song_id: i for i, song_id in enumerate(train.songs)}
-        forward = HeadsForward(model) if features is not None else PairForward(model)
+        forward = HeadsForward(model) if self.features is not None else PairForward(model)
         if state.world > 1:
             if device.type == "cuda":
                 forward = nn.SyncBatchNorm.convert_sync_batchnorm(forward)  # gloo/CPU has no SyncBatchNorm
@@ -240,7 +165,7 @@ class Trainer:
             stale, history = saved["stale"], list(saved["history"])
             selected = saved.get("selected", selected)
             logger.info("resumed from %s (epoch %d done)", resume_from.name, saved["epoch"])
-        writer = run_folder.tensorboard(out) if main else None
+        log = RunLogger(out) if main else None
         stopped_early = False
         for epoch in range(start, cfg.epochs + 1):
             if cfg.early_stop_patience and stale >= cfg.early_stop_patience:
@@ -267,7 +192,7 @@ class Trainer:
                 else:
                     stale += 1
                 history.append(row)
-                run_folder.append_metrics(out, row, writer)
+                log.record(row)
                 ckpt.save_checkpoint(out, epoch, self._state(epoch, best, best_epoch, stale, history, selected, rngs))
                 logger.info(
                     "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
@@ -278,8 +203,8 @@ class Trainer:
                     f"{score:.4f}" if score is not None else "n/a",
                 )
             stale = _broadcast(stale, self.state)
-        if writer is not None:
-            writer.close()
+        if log is not None:
+            log.close()
         summary = {
             "epochs_run": len(history),
             "best_epoch": best_epoch,
@@ -340,7 +265,7 @@ class Trainer:
         self.model.train()
         batches = self._batches(epoch)
         started = time.perf_counter()
-        bar = run_folder.progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
+        bar = epoch_progress(len(batches), epoch, self.cfg.epochs) if self.state.main else None
         losses = self.run_batches(epoch, batches, bar)
         if bar is not None:
             bar.close()

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from crossmusim.model.array_store import ArrayStore
-from crossmusim.model.audio_cache import WINDOWS_VERSION, AudioCache, windows
-from crossmusim.model.data import SampleRandom
+from crossmusim.model.audio.frontend import WINDOWS_VERSION, windows
 from crossmusim.model.dual_encoder import DualEncoder
+from crossmusim.training.array_store import ArrayStore
+from crossmusim.training.audio_cache import AudioCache
+from crossmusim.training.data import SampleRandom
 
 
 def tower_id(kind: str, config: dict, extra: str = "") -> str:

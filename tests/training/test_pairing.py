@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from crossmusim.model.audio_cache import AudioCache
 from crossmusim.model.config import preset
-from crossmusim.model.data import load_split_data, sample_rng, sample_text
-from crossmusim.model.distributed import Dist
 from crossmusim.model.dual_encoder import DualEncoder
-from crossmusim.model.train import Trainer, TrainOptions
+from crossmusim.training.audio_cache import AudioCache
+from crossmusim.training.data import load_split_data, sample_rng, sample_text
+from crossmusim.training.distributed import Dist
+from crossmusim.training.run import TrainOptions
+from crossmusim.training.trainer import Trainer, TrainerParts
 
 
 def _contains(wave: np.ndarray, crop: np.ndarray) -> bool:
@@ -29,8 +30,10 @@ def test_every_row_pairs_a_text_with_its_own_songs_audio_and_index(small_dataset
     data, _ = load_split_data(small_dataset, cache, ["caption"])
     train = data["train"]
     train.texts = train.texts + train.texts[:3]  # a song's second text in the same batch
-    trainer = Trainer(config, TrainOptions(small_dataset, tmp_path / "run"), Dist(), model, cache, train,
-                      data["validation"], None, torch.device("cpu"))  # fmt: skip
+    options = TrainOptions(small_dataset, tmp_path / "run")
+    trainer = Trainer(
+        TrainerParts(config, options, Dist(), model, cache, train, data["validation"], None, torch.device("cpu"))
+    )
     rows = [0, 1, 2, len(train.texts) - 3, len(train.texts) - 2, 4]
     batch = trainer.inputs(3, rows)
     songs = list(train.songs)
