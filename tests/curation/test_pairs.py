@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from crossmusim.curation.pairs import PairsFile, keywords
-from crossmusim.curation.pipeline import BuildConfig, build_dataset
+from crossmusim.curation import BuildConfig, build_dataset
 from crossmusim.errors import UserError
 from tests.conftest import run_cli
 
@@ -132,5 +132,9 @@ def test_pairs_input_errors_name_the_file_and_the_fix(tmp_path):
 def test_the_cli_builds_pairs_without_audio_option(pairs_csv, tmp_path):
     proc = run_cli("build-dataset", "--open", f"pairs={pairs_csv}", "--out", str(tmp_path / "ds"), check=True)
     assert "dataset written" in proc.stdout
+    build_dataset(BuildConfig(out=tmp_path / "library", open=[f"pairs={pairs_csv}"]))  # the call the CLI makes
+    assert _texts(tmp_path / "library") == _texts(tmp_path / "ds") and _songs(tmp_path / "library") == _songs(
+        tmp_path / "ds"
+    )
     proc = run_cli("build-dataset", "--open", f"pairs={pairs_csv}", "--out", str(tmp_path / "d2"), "--filters", "loud")
     assert proc.returncode != 0 and "--filters 'loud': loud unknown" in proc.stderr

@@ -3,11 +3,10 @@ in a Hugging Face dataset with artist-disjoint splits, a card, and statistics of
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,35 +15,28 @@ from crossmusim.curation import hub
 from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink, ForRecords
 from crossmusim.curation.build_checks import check_tags, nothing_paired
-from crossmusim.curation.dedup import ExactDedup, SharedTexts
+from crossmusim.curation.build_report import write_build_report
+from crossmusim.curation.dedup import ExactDedup
 from crossmusim.curation.filters import (
     filter_scope,
 )
 from crossmusim.curation.masking import MaskNames
 from crossmusim.curation.near_dedup import NearDedup
+from crossmusim.curation.pairing import pair_with_audio
 from crossmusim.curation.pairs import SOURCE as PAIRS
 from crossmusim.curation.pairs import PairsFile
-from crossmusim.curation.songkey import song_key
-from crossmusim.curation.sources import (
-    OPEN_READERS,
-    read_aspects,
-    read_crawl,
-    read_generated,
-    song_infos,
-)
-from crossmusim.curation.spill import Spool, WorkDir, external_sort
-from crossmusim.curation.splits import SPLITS, ArtistGroups, assign_splits, reference_splits
+from crossmusim.curation.readers import read_inputs, record_from_json
+from crossmusim.curation.spill import Spool, WorkDir
+from crossmusim.curation.split_rows import split_rows
 from crossmusim.curation.steps import per_record_steps
 from crossmusim.curation.tags import TagIndex, load_tags
-from crossmusim.errors import InputFormatError, UserError
+from crossmusim.errors import UserError
 from crossmusim.hub import check_token
-from crossmusim.io import JsonlAppender, atomic_write_json, atomic_write_text
+from crossmusim.io import JsonlAppender
 from crossmusim.outputs import check_output_folder
 from crossmusim.records import TextRecord
 
 logger = logging.getLogger("crossmusim.build")
-MIN_ARTISTS_PER_SPLIT = 5  # below this a split's retrieval metrics are noise
-GROUP = "_group"  # a paired row's artist key, while it waits for its split
 
 
 @dataclass
@@ -74,47 +66,6 @@ class BuildConfig:
     command: str = "crossmusim build-dataset"
 
 
-def _read_all(
-    config: BuildConfig, pairs: list[PairsFile], stats: CurationStats, sink: DropSink, work: Path
-) -> Iterator[TextRecord]:
-    """Every input's records, streamed: within each input in a content order, inputs in theirs."""
-    readers = [(p, read_crawl) for p in config.crawl] + [(p, read_generated) for p in config.generated]
-    readers += [(f.path, lambda path, f=f: iter(f.records)) for f in pairs]
-    for spec in config.open:
-        name, sep, value = spec.partition("=")
-        if name == PAIRS and sep:
-            continue
-        if not sep or name not in OPEN_READERS:
-            raise UserError(f"--open {spec!r}: expected NAME=FILE with NAME one of pairs, {', '.join(OPEN_READERS)}")
-        readers.append((Path(value), OPEN_READERS[name]))
-    infos = song_infos(config.crawl, config.generated) if config.aspects else {}
-    readers += [(p, lambda path, infos=infos: read_aspects(path, infos)) for p in config.aspects]
-    for path, _ in readers:
-        if not path.exists():
-            raise UserError(f"{path}: input not found")
-    for path, reader in readers:
-        # A file's own order (a concurrent crawl's arrival order) must not change the dataset: within
-        # each input, texts go in a content order; inputs keep theirs (earlier inputs win duplicates).
-        records = _well_formed(path, reader(path), config.strict, stats, sink)
-        yield from external_sort(
-            records, _content_order, chunk=config.chunk_records, workdir=work, decode=_record_from_json
-        )
-
-
-def _well_formed(
-    path: Path, items: Iterable[TextRecord | InputFormatError], strict: bool, stats: CurationStats, sink: DropSink
-) -> Iterator[TextRecord]:
-    for item in items:
-        if isinstance(item, InputFormatError):
-            if strict:
-                raise item
-            stats.count("read", str(path), "dropped_malformed")
-            sink.drop("read", "malformed", {"error": str(item)})
-            continue
-        stats.count("read", item.source, "kept")
-        yield item
-
-
 def _record_steps(config: BuildConfig, masker: MaskNames, work: WorkDir) -> list[Any]:
     """Every streaming step: the per-record ones (here or on Ray), then exact dedup (one hash per text)."""
     if config.engine == "ray":
@@ -136,45 +87,6 @@ def _record_steps(config: BuildConfig, masker: MaskNames, work: WorkDir) -> list
     if config.dedup != "off" and scope is not None:
         steps.append(ForRecords(ExactDedup(), scope))
     return steps
-
-
-def _record_from_json(data: dict[str, Any]) -> TextRecord:
-    return TextRecord(**data)
-
-
-def _content_order(record: TextRecord) -> tuple[str, ...]:
-    return (record.source_id, record.title, record.artist, record.text_type, record.text, "; ".join(record.aspects))
-
-
-def _song_id(record: TextRecord) -> tuple[str, str | None]:
-    """A song's id and key: by title and artist; a pairs row's by its audio file (its source id)."""
-    if record.source == PAIRS:
-        return "s" + hashlib.sha1(f"{PAIRS}:{record.source_id}".encode()).hexdigest()[:12], None
-    key = song_key(record.title, record.artist) if record.title and record.artist else None
-    if key:
-        return "s" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], key
-    return f"{record.source}:{record.source_id}", None
-
-
-def _row(record: TextRecord, song_id: str, audio, tags: dict[str, list[str]]) -> dict[str, Any]:
-    return {
-        "song_id": song_id,
-        "title": record.title,
-        "artist": record.artist,
-        "album": record.album,
-        "text_type": record.text_type,
-        "text": record.text if record.text_type != "aspects" else "; ".join(record.aspects),
-        "sentences": record.sentences,
-        "aspects": record.aspects,
-        "language": record.language,
-        "source": record.source,
-        "source_id": record.source_id,
-        "masked": record.masked,
-        "audio": str(audio.path),  # read (or linked) a batch at a time when the split is written
-        "duration_s": audio.duration_s,
-        "tags_coarse": tags["coarse"],
-        "tags_fine": tags["fine"],
-    }
 
 
 def build_dataset(config: BuildConfig) -> dict[str, Any]:
@@ -242,16 +154,14 @@ def _build(config: BuildConfig, inputs: BuildInputs, staging: Path) -> dict[str,
 def _build_in(work: WorkDir, config: BuildConfig, inputs: BuildInputs, staging: Path) -> dict[str, Any]:
     from crossmusim.curation import hf_dataset
 
-    audio, tags, tag_problems = inputs.audio, inputs.tags, inputs.tag_problems
-
     stats = CurationStats()
     masker = MaskNames()
     with JsonlAppender(staging / "dropped.jsonl") as dropped_file:
         sink = DropSink(dropped_file)
-        records: Spool[TextRecord] = work.spool("records.jsonl", _record_from_json)
+        records: Spool[TextRecord] = work.spool("records.jsonl", record_from_json)
         near_scope = filter_scope("dedup", config.filters)  # None: --filters leaves dedup out
         near = NearDedup(work, config.near_threshold) if config.dedup == "near" and near_scope else None
-        stream: Iterator[TextRecord] = _read_all(config, inputs.pairs, stats, sink, work.path)
+        stream: Iterator[TextRecord] = read_inputs(config, inputs.pairs, stats, sink, work.path)
         for step in _record_steps(config, masker, work):
             stream = step.apply(stream, stats, sink)
         for record in stream:
@@ -261,102 +171,16 @@ def _build_in(work: WorkDir, config: BuildConfig, inputs: BuildInputs, staging: 
         del stream  # the steps' state (exact dedup's hashes) is not needed from here on
         duplicates = near.duplicates(records, stats, sink) if near is not None else set()
 
-    rows: Spool[dict[str, Any]] = work.spool("rows.jsonl")
-    groups = ArtistGroups()
-    unmatched, unusable = [], []
-    used_audio: set[Path] = set()
-    shared, song_ids, song_keys = SharedTexts(), set(), set()
-    texts = 0
-    for ordinal, record in enumerate(records):
-        if ordinal in duplicates:
-            continue
-        texts += 1
-        song_id, key = _song_id(record)
-        ref = audio.find(record.source_id, key)
-        problem = audio.problem_of(record.source_id, key) if ref is None else None
-        if problem is not None:  # a file was there, but it cannot be used
-            stats.count("audio", record.source, "dropped_audio_unusable")
-            unusable.append({"song_id": song_id, "title": record.title, "origin": record.origin, **problem})
-            continue
-        if ref is None:
-            stats.count("audio", record.source, "dropped_no_audio")
-            unmatched.append(
-                {
-                    "song_id": song_id,
-                    "title": record.title,
-                    "artist": record.artist,
-                    "source": record.source,
-                    "origin": record.origin,
-                }
-            )
-            continue
-        stats.count("audio", record.source, "kept")
-        used_audio.add(ref.path)
-        shared.add(record, song_id)
-        song_ids.add(record.source_id)
-        song_keys.add(key or "")
-        group = groups.add(record.artist, str(ref.path), song_id)
-        rows.append({**_row(record, song_id, ref, tags.find(record.source_id, key)), GROUP: group})
-    if not len(rows):
-        raise UserError(nothing_paired(texts, unusable, unmatched))
-    check_tags(config.tags, tags, tags.unknown(song_ids, song_keys), tag_problems)
-    assignment = assign_splits(groups.sizes(), seed=config.seed, shares=config.split_shares)
-    if config.splits_from is not None:  # the same artists in the same splits as an earlier build
-        for key, split in reference_splits(config.splits_from).items():
-            if key in groups.parent:
-                assignment[groups.find(key)] = split
-    splits: dict[str, Spool[dict[str, Any]]] = {name: work.spool(f"rows-{name}.jsonl") for name in SPLITS}
-    counts = hf_dataset.RowCounts(SPLITS)
-    for row in rows:
-        split = assignment[groups.find(row.pop(GROUP))]
-        splits[split].append(row)
-        counts.add(split, row)
-    artists = {name: sum(1 for s in assignment.values() if s == name) for name in splits}
-    for name, count in artists.items():
-        share = config.split_shares[list(splits).index(name)]
-        if share > 0 and count < MIN_ARTISTS_PER_SPLIT:
-            logger.warning(
-                "the %s split holds %d artist%s (fewer than %d): its metrics will be noisy",
-                name,
-                count,
-                "" if count == 1 else "s",
-                MIN_ARTISTS_PER_SPLIT,
-            )
+    paired = pair_with_audio(records, duplicates, inputs.audio, inputs.tags, stats, work)
+    if not len(paired.rows):
+        raise UserError(nothing_paired(paired.texts, paired.unusable, paired.unmatched))
+    unknown = inputs.tags.unknown(paired.song_ids, paired.song_keys)
+    check_tags(config.tags, inputs.tags, unknown, inputs.tag_problems)
+    splits, counts, artists = split_rows(paired, config.seed, config.split_shares, config.splits_from, work)
     hf_dataset.write_dataset(
         splits, staging, parquet=config.parquet or bool(config.push_to_hub), embed=config.embed_audio
     )
-
-    all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
-    report = {
-        "texts_without_audio": unmatched,
-        "texts_with_unusable_audio": unusable,
-        "audio_without_texts": sorted(str(p) for p in all_audio - used_audio),
-        "audio_problems": audio.problems,
-        "tag_problems": tag_problems,
-    }
-    summary = {
-        "out": str(config.out),
-        "command": config.command,
-        "seed": config.seed,
-        "dedup": config.dedup,
-        "filters": "web text only" if config.filters is None else ",".join(config.filters) or "none",
-        "mask": {
-            "enabled": config.mask,
-            "checked": masker.checked,
-            "leaked": masker.leaked,
-            "leak_share": round(masker.leak_share, 6),
-        },
-        "stats": stats.as_dict(),
-        "rows": {name: len(split_rows) for name, split_rows in splits.items()},
-        "split_shares": list(config.split_shares),
-        "artists": artists,
-        "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
-        "unmatched_texts": len(unmatched),
-        "texts_with_unusable_audio": len(unusable),
-        "tags_rows": tags.rows,
-        "texts_shared_by_songs": shared.rows,
-    }
-    atomic_write_json(staging / "stats.json", summary)
-    atomic_write_json(staging / "report.json", report)
-    atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts.as_dict()))
-    return summary
+    return write_build_report(
+        staging, config, stats, masker, paired, inputs.audio, inputs.tags, inputs.tag_problems, splits, counts,
+        artists,
+    )  # fmt: skip

@@ -1,0 +1,58 @@
+"""A build's last block: `stats.json` (what every step kept and dropped, the rows per split),
+`report.json` (which texts found no usable audio, which audio found no text, the input problems) and
+the dataset card `README.md`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crossmusim.curation.audio import AudioIndex
+from crossmusim.curation.base import CurationStats
+from crossmusim.curation.masking import MaskNames
+from crossmusim.curation.pairing import Paired
+from crossmusim.curation.tags import TagIndex
+from crossmusim.io import atomic_write_json, atomic_write_text
+
+
+def write_build_report(
+    staging: Path, config, stats: CurationStats, masker: MaskNames, paired: Paired, audio: AudioIndex,
+    tags: TagIndex, tag_problems: list[str], splits: dict[str, Any], counts, artists: dict[str, int],
+) -> dict[str, Any]:  # fmt: skip
+    """Write the three files into `staging`; returns the summary (stats.json's content)."""
+    from crossmusim.curation import hf_dataset
+
+    all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
+    report = {
+        "texts_without_audio": paired.unmatched,
+        "texts_with_unusable_audio": paired.unusable,
+        "audio_without_texts": sorted(str(p) for p in all_audio - paired.used_audio),
+        "audio_problems": audio.problems,
+        "tag_problems": tag_problems,
+    }
+    summary = {
+        "out": str(config.out),
+        "command": config.command,
+        "seed": config.seed,
+        "dedup": config.dedup,
+        "filters": "web text only" if config.filters is None else ",".join(config.filters) or "none",
+        "mask": {
+            "enabled": config.mask,
+            "checked": masker.checked,
+            "leaked": masker.leaked,
+            "leak_share": round(masker.leak_share, 6),
+        },
+        "stats": stats.as_dict(),
+        "rows": {name: len(split_rows) for name, split_rows in splits.items()},
+        "split_shares": list(config.split_shares),
+        "artists": artists,
+        "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
+        "unmatched_texts": len(paired.unmatched),
+        "texts_with_unusable_audio": len(paired.unusable),
+        "tags_rows": tags.rows,
+        "texts_shared_by_songs": paired.shared.rows,
+    }
+    atomic_write_json(staging / "stats.json", summary)
+    atomic_write_json(staging / "report.json", report)
+    atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts.as_dict()))
+    return summary

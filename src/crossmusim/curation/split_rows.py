@@ -1,0 +1,44 @@
+"""A build's split block: the paired rows' artist groups assigned to train/validation/test (seeded,
+artist-disjoint, or as an earlier build had them), each split's rows spooled for writing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from crossmusim.curation.pairing import GROUP, Paired
+from crossmusim.curation.spill import Spool, WorkDir
+from crossmusim.curation.splits import SPLITS, assign_splits, reference_splits
+
+logger = logging.getLogger("crossmusim.build")
+MIN_ARTISTS_PER_SPLIT = 5  # below this a split's retrieval metrics are noise
+
+
+def split_rows(
+    paired: Paired, seed: int, shares: tuple[float, float, float], splits_from: Path | None, work: WorkDir
+) -> tuple[dict[str, Spool[dict[str, Any]]], Any, dict[str, int]]:
+    """The rows of each split, their counts (`hf_dataset.RowCounts`) and each split's artists."""
+    from crossmusim.curation.hf_dataset import RowCounts
+
+    groups = paired.groups
+    assignment = assign_splits(groups.sizes(), seed=seed, shares=shares)
+    if splits_from is not None:  # the same artists in the same splits as an earlier build
+        for key, split in reference_splits(splits_from).items():
+            if key in groups.parent:
+                assignment[groups.find(key)] = split
+    splits: dict[str, Spool[dict[str, Any]]] = {name: work.spool(f"rows-{name}.jsonl") for name in SPLITS}
+    counts = RowCounts(SPLITS)
+    for row in paired.rows:
+        split = assignment[groups.find(row.pop(GROUP))]
+        splits[split].append(row)
+        counts.add(split, row)
+    artists = {name: sum(1 for s in assignment.values() if s == name) for name in splits}
+    for name, count in artists.items():
+        share = shares[list(splits).index(name)]
+        if share > 0 and count < MIN_ARTISTS_PER_SPLIT:
+            logger.warning(
+                "the %s split holds %d artist%s (fewer than %d): its metrics will be noisy",
+                name, count, "" if count == 1 else "s", MIN_ARTISTS_PER_SPLIT,
+            )  # fmt: skip
+    return splits, counts, artists
