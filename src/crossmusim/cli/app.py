@@ -19,6 +19,7 @@ from crossmusim.cli import (
     demo,
     embed,
     evaluate,
+    experiment,
     generate,
     index,
     parse_page,
@@ -64,6 +65,7 @@ app.command(name="embed", help=embed.__doc__)(embed.embed)
 app.command(name="evaluate", help=evaluate.__doc__)(evaluate.evaluate)
 app.command(name="index", help=index.__doc__)(index.index)
 app.command(name="search", help=search.__doc__)(search.search)
+app.command(name="experiment", help=experiment.__doc__)(experiment.experiment)
 app.command(name="demo", help=demo.__doc__)(demo.demo)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from crossmusim.cli.options import OutDir
-from crossmusim.curation.filters import parse_filters
 from crossmusim.curation import BuildConfig, build_dataset
+from crossmusim.curation.filters import parse_filters
 from crossmusim.curation.splits import parse_shares
 from crossmusim.errors import UserError
 

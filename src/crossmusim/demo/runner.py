@@ -34,10 +34,10 @@ from typing import Any
 
 from crossmusim.demo.llm_standin import MODEL, StandInRates, WorldLLM
 from crossmusim.demo.site import LocalSite
-from crossmusim.demo.table import gain_rows, markdown, summary_rows
 from crossmusim.demo.world.build import WorldFiles, build_world
 from crossmusim.demo.world.pages import PageRates, world_site
 from crossmusim.errors import UserError
+from crossmusim.experiment.table import gain_rows, markdown, summary_rows
 from crossmusim.io import atomic_write_json, atomic_write_text
 
 TEXT_RUNS = {"captions": "caption", "aspects": "aspects", "both": "caption,aspects"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crossmusim.errors import UserError
 from crossmusim.model.config import Preset, apply_overrides, preset, read_toml
@@ -26,18 +27,22 @@ class TrainOverrides:
 
 
 def resolve_config(
-    preset_name: str = "cpu", config_file: Path | None = None, overrides: TrainOverrides | None = None
+    preset_name: str = "cpu",
+    config_file: Path | None = None,
+    overrides: TrainOverrides | None = None,
+    tables: dict[str, Any] | None = None,
 ) -> Preset:
-    """The preset, then the TOML file, then the overrides, each overriding the last."""
+    """The preset, then the TOML file (or `tables`, its content as a dict), then the overrides, each
+    overriding the last."""
     from crossmusim.model.audio.towers import audio_tower_kind
     from crossmusim.model.text import text_tower_kind
 
     o = overrides or TrainOverrides()
     text_encoder, audio_encoder, freeze, text_types = o.text_encoder, o.audio_encoder, o.freeze, o.text_types
     config = preset(preset_name)
-    values = read_toml(config_file) if config_file is not None else {}
-    if config_file is not None:
-        config = apply_overrides(config, values, str(config_file))
+    values = read_toml(config_file) if config_file is not None else dict(tables or {})
+    if values:
+        config = apply_overrides(config, values, str(config_file) if config_file else "the tables")
     model, train = config.model, config.train
     # a TOML table naming a tower without its kind: the kind follows from the name
     tables = values.get("model", {})

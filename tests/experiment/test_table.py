@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from crossmusim.demo.table import cell, gain_rows, mean_spread, summary_rows
+from crossmusim.experiment.table import cell, gain_rows, mean_spread, summary_rows
 
 
 def result(coarse: float, fine: float, same: float, r1: float | None = None) -> dict:

@@ -1,0 +1,30 @@
+"""Experiments: text-type variants x split seeds x baselines (and the masking ablation) on any
+dataset, through the library calls, with the best variant chosen on validation only and paired gains.
+
+    from crossmusim.experiment import read_experiment, run_experiment
+    result = run_experiment(read_experiment(Path("configs/real-4q.toml")))
+    print(result.table)
+
+`crossmusim experiment CONFIG.toml` runs the same; `crossmusim demo` runs its grid through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_EXPORTS = {
+    "ExperimentConfig": "config",
+    "read_experiment": "config",
+    "run_experiment": "grid",
+    "ExperimentRun": "grid",
+    "ExperimentResult": "grid",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'crossmusim.experiment' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"crossmusim.experiment.{_EXPORTS[name]}"), name)

@@ -1,0 +1,152 @@
+"""The experiment grid through the library calls: per split seed, build the dataset
+(`curation.build_dataset`), train every text-type variant (`training.train`, each selected on the same
+validation metric), pick the best variant by validation only (summed over seeds, never the test split),
+train it again on an unmasked build of the same split (the masking ablation), and score every model
+with every baseline on the seed's test songs in one `evaluation.evaluate` call. Then the table (mean ±
+spread over seeds) and each model's gain over the reference paired by seed, with wins.
+
+Every step is skipped when its output is complete (a dataset's stats.json, a run's summary.json, an
+evaluation's metrics.json), and a run killed mid-training resumes from its last checkpoint: an
+interrupted experiment continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crossmusim.experiment.config import ExperimentConfig, check_experiment
+from crossmusim.experiment.stages import Stage
+from crossmusim.experiment.table import gain_rows, summary_rows
+
+
+@dataclass
+class SeedResult:
+    seed: int
+    dataset: Path
+    runs: dict[str, Path] = field(default_factory=dict)  # variant -> run folder
+    metrics: dict[str, Any] = field(default_factory=dict)  # the evaluation's metrics.json
+
+
+@dataclass
+class ExperimentResult:
+    seeds: list[SeedResult]
+    best: str  # the variant chosen on validation
+    table: list[dict[str, str]]
+    gains: list[dict[str, str]]
+    stages: list[Stage]
+
+
+class ExperimentRun:
+    """One experiment in `config.out`; `on_stage` hears each step as it ends (the demo prints them)."""
+
+    def __init__(self, config: ExperimentConfig, on_stage: Callable[[Stage], None] | None = None):
+        self.config = check_experiment(config)
+        self.on_stage = on_stage
+        self.stages: list[Stage] = []
+
+    def stage(self, stage: Stage) -> None:
+        self.stages.append(stage)
+        if self.on_stage is not None:
+            self.on_stage(stage)
+
+    def run(self) -> ExperimentResult:
+        cfg = self.config
+        seeds = []
+        for seed in cfg.seeds:
+            dataset = self.dataset(seed, mask=True)
+            runs = {name: self.train(dataset, seed, name, types) for name, types in cfg.variants.items()}
+            seeds.append(SeedResult(seed, dataset, runs))
+        # Every run is selected on the same validation metric, so the variants compare fairly there.
+        best = max(cfg.variants, key=lambda name: sum(validation_score(s.runs[name]) for s in seeds))
+        for entry in seeds:
+            if cfg.unmasked:  # the masking ablation, for the best variant by validation (never by test)
+                unmasked = self.dataset(entry.seed, mask=False, splits_from=entry.dataset)
+                name = f"{best}-unmasked"
+                entry.runs[name] = self.train(unmasked, entry.seed, name, cfg.variants[best])
+            entry.metrics = self.evaluate(entry)
+        results = [entry.metrics["systems"] for entry in seeds]
+        names = list(results[0])
+        table = summary_rows(results, names)
+        gains = gain_rows(results, [n for n in names if n != cfg.reference], cfg.reference)
+        return ExperimentResult(seeds, best, table, gains, self.stages)
+
+    def dataset(self, seed: int, mask: bool, splits_from: Path | None = None) -> Path:
+        from crossmusim.curation import BuildConfig, build_dataset
+
+        if self.config.prebuilt is not None:
+            return self.config.prebuilt
+        start = time.monotonic()
+        out = self.config.out / f"seed{seed}" / ("dataset" if mask else "dataset-unmasked")
+        if not (out / "stats.json").is_file():
+            fields = {**self.config.dataset, "mask": mask}
+            if splits_from is not None:
+                fields["splits_from"] = splits_from
+            command = f"crossmusim experiment (seed {seed}{'' if mask else ', unmasked'})"
+            build_dataset(BuildConfig(out=out, seed=seed, command=command, **fields))
+        stats = json.loads((out / "stats.json").read_text("utf-8"))
+        steps = stats["stats"]["by_step"]
+        dropped = {k.removeprefix("dropped_"): v for step in steps.values() for k, v in step.items()
+                   if k.startswith("dropped_")}  # fmt: skip
+        rows = ", ".join(f"{k} {v}" for k, v in stats["rows"].items())
+        self.stage(Stage(f"build-dataset {seed}{'' if mask else ' unmasked'}", steps["read"]["kept"],
+                         sum(stats["rows"].values()), dropped, time.monotonic() - start, f"rows {rows}"))  # fmt: skip
+        return out
+
+    def train(self, dataset: Path, seed: int, name: str, text_types: str) -> Path:
+        from crossmusim.evaluation.validation import validate
+        from crossmusim.training import TrainOptions, TrainOverrides, resolve_config, train
+
+        cfg = self.config
+        start = time.monotonic()
+        out = (dataset.parent if cfg.prebuilt is None else cfg.out / f"seed{seed}") / name
+        if not (out / "summary.json").is_file():
+            config = resolve_config(cfg.preset, None, TrainOverrides(text_types=text_types, seed=seed), cfg.overrides)
+            resume = (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir())
+            options = TrainOptions(dataset=dataset, out=out, resume=resume, device=cfg.device,
+                                   cache_dir=cfg.cache_dir, command=f"crossmusim experiment ({name}, seed {seed})",
+                                   validate=validate)  # fmt: skip
+            train(config, options)
+        summary = json.loads((out / "summary.json").read_text("utf-8"))
+        report = json.loads((out / "data-report.json").read_text("utf-8"))
+        note = f"texts in, songs out; best epoch {summary['best_epoch']} of {summary['epochs_run']}"
+        self.stage(Stage(f"train {seed} {name}", report["texts"]["train"], report["songs"]["train"],
+                         {"songs_skipped": len(report["skipped"])}, time.monotonic() - start, note))  # fmt: skip
+        return out
+
+    def evaluate(self, entry: SeedResult) -> dict[str, Any]:
+        """Every model of the seed, the extra models and every baseline in one call on the test songs of
+        the masked build (an unmasked build keeps the same artists in the same splits)."""
+        from crossmusim.evaluation import EvaluateConfig, evaluate
+
+        cfg = self.config
+        start = time.monotonic()
+        out = self.config.out / f"seed{entry.seed}" / "evaluation"
+        if not (out / "metrics.json").is_file():
+            models = [*entry.runs.values(), *cfg.models]
+            evaluate(EvaluateConfig(out=out, models=models, baselines=list(cfg.baselines), dataset=entry.dataset,
+                                    reference=cfg.reference, cache_dir=cfg.cache_dir))  # fmt: skip
+        metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+        self.stage(Stage(f"evaluate {entry.seed}", metrics["tracks"], len(metrics["systems"]), {},
+                         time.monotonic() - start, "systems scored on the test artists"))  # fmt: skip
+        return metrics
+
+
+def run_experiment(config: ExperimentConfig, on_stage: Callable[[Stage], None] | None = None) -> ExperimentResult:
+    """Run the grid and write `experiment.json` and `report.md` into `config.out`."""
+    from crossmusim.experiment.report import write_report
+
+    result = ExperimentRun(config, on_stage).run()
+    write_report(config, result)
+    return result
+
+
+def validation_score(run: Path) -> float:
+    """The validation figure that selected the run's model (summary.json's `best`); -inf without one."""
+    best = json.loads((run / "summary.json").read_text("utf-8")).get("best") or {}
+    values = [v for v in best.values() if isinstance(v, int | float)]
+    return float(values[0]) if values else float("-inf")

@@ -1,0 +1,108 @@
+"""`crossmusim experiment CONFIG.toml`: the grid through the library calls, selection on validation
+only, the masking ablation on the same split, resumed runs, and one-line errors for a bad config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crossmusim.errors import UserError
+from crossmusim.experiment import read_experiment, run_experiment
+from crossmusim.experiment.grid import validation_score
+from tests.conftest import run_cli
+from tests.support.small_dataset import make_inputs
+
+
+def write_config(folder: Path, inputs: dict[str, Path], extra: str = "") -> Path:
+    """A TOML file beside the inputs, naming them by relative paths."""
+    rel = {k: v.relative_to(folder) for k, v in inputs.items()}
+    path = folder / "experiment.toml"
+    path.write_text(
+        f"""out = "exp"
+seeds = [0, 1]
+baselines = ["random", "dsp"]
+reference = "dsp"
+preset = "tiny"
+
+[dataset]
+generated = ["{rel["generated"]}"]
+audio = "{rel["audio"]}"
+tags = "{rel["tags"]}"
+split_shares = [0.5, 0.25, 0.25]
+dedup = "exact"
+
+[variants]
+captions = "caption"
+all = "caption,aspects"
+
+[ablations]
+unmasked = true
+
+[train]
+epochs = 1
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_the_grid_selects_on_validation_ablates_masking_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSMUSIM_CACHE", str(tmp_path / "cache"))
+    config = read_experiment(write_config(tmp_path, make_inputs(tmp_path / "inputs")))
+    assert config.out == tmp_path / "exp" and config.overrides == {"train": {"epochs": 1}}
+    stages = []
+    result = run_experiment(config, on_stage=stages.append)
+
+    names = [s.name for s in stages]
+    assert names[:3] == ["build-dataset 0", "train 0 captions", "train 0 all"]
+    assert "build-dataset 1 unmasked" in names and names[-1] == "evaluate 1"
+    # The best variant by validation (summed over seeds), never by test.
+    scores = {v: sum(validation_score(s.runs[v]) for s in result.seeds) for v in ("captions", "all")}
+    assert result.best == max(scores, key=scores.get)
+    systems = [row["system"] for row in result.table]
+    assert systems == ["crossmusim:captions", "crossmusim:all", f"crossmusim:{result.best}-unmasked", "random", "dsp"]
+    assert all(row["seeds"] == "2" for row in result.table)
+    assert [row["system"] for row in result.gains] == [s for s in systems if s != "dsp"]
+    seed1 = result.seeds[1]
+    unmasked = json.loads((seed1.runs[f"{result.best}-unmasked"] / "config.json").read_text("utf-8"))
+    assert unmasked["train"]["seed"] == 1 and unmasked["train"]["epochs"] == 1
+    same_split = [json.loads((seed1.dataset.parent / d / "stats.json").read_text("utf-8"))["artists"]
+                  for d in ("dataset", "dataset-unmasked")]  # fmt: skip
+    assert same_split[0] == same_split[1]
+    report = json.loads((config.out / "experiment.json").read_text("utf-8"))
+    assert report["best_variant"] == result.best and report["table"] == result.table
+    assert "## Gains over dsp" in (config.out / "report.md").read_text("utf-8")
+
+    # Everything is complete: the same command resumes, trains nothing and prints the same table.
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "exp").rglob("summary.json")}
+    proc = run_cli("experiment", str(tmp_path / "experiment.toml"), env={"CROSSMUSIM_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stderr
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "exp").rglob("summary.json")} == before
+    assert "| crossmusim:captions |" in proc.stdout and "train 1 all" in proc.stdout
+
+
+def test_a_bad_experiment_file_gets_one_line_naming_the_fix(tmp_path):
+    inputs = make_inputs(tmp_path / "inputs", artists=2, songs_per_artist=1)
+    good = write_config(tmp_path, inputs).read_text("utf-8")
+    cases = {
+        'out = "exp"\n': ("", "no out"),
+        "seeds = [0, 1]\n": ("seeds = []\n", "seeds is empty"),
+        '"random", "dsp"]': ('"random", "dsp", "nope"]', "nope"),
+        'reference = "dsp"': ('reference = "musicnn-std"', "reference 'musicnn-std' is not among the baselines"),
+        'all = "caption,aspects"': ('all = "caption,lyric"', "[variants] all"),
+        'dedup = "exact"\n': ('dedup = "exact"\nloudness = 3\n', "[dataset] loudness unknown"),
+        "[ablations]": ("[ablation]", "ablation unknown"),
+        "epochs = 1\n": ("epochs = 1\nbogus = 1\n", "train: unknown field 'bogus'"),
+        'preset = "tiny"': ('preset = "huge"', "--preset 'huge'"),
+    }
+    for old, (new, message) in cases.items():
+        path = tmp_path / "bad.toml"
+        path.write_text(good.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(UserError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
+            read_experiment(path)
+        assert "\n" not in str(info.value)
+    proc = run_cli("experiment", str(tmp_path / "missing.toml"))
+    assert proc.returncode != 0 and "no such config file" in proc.stderr
