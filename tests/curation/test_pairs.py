@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
 
-from crossmusim.curation.pairs import PairsFile, keywords
 from crossmusim.curation import BuildConfig, build_dataset
+from crossmusim.curation.pairs import PairsFile, keywords
 from crossmusim.errors import UserError
 from tests.conftest import run_cli
 

@@ -58,7 +58,7 @@ def test_embed_is_deterministic_cached_and_lists_bad_files(eval_dataset, tiny_ru
 
 
 def test_with_plain_cuda_the_workers_take_the_gpus_in_turn():
-    from crossmusim.evaluation.embed import worker_device
+    from crossmusim.evaluation.whole_tracks import worker_device
 
     assert [worker_device("cuda", k, gpus=2) for k in range(5)] == ["cuda:0", "cuda:1", "cuda:0", "cuda:1", "cuda:0"]
     assert [worker_device("cuda:3", k, gpus=8) for k in range(2)] == ["cuda:3", "cuda:3"]  # a named GPU: all there
@@ -116,7 +116,7 @@ def test_random_and_dsp_baselines():
 
 
 def test_embedding_caches_are_keyed_by_everything_that_changes_the_vectors(monkeypatch):
-    from crossmusim.evaluation import embed
+    from crossmusim.evaluation import whole_tracks as embed
 
     keys = {embed.system_id(RandomEmbedder(seed=1)), embed.system_id(RandomEmbedder(seed=2)),
             embed.system_id(RandomEmbedder(seed=1, dim=64)), embed.system_id(DspEmbedder())}  # fmt: skip

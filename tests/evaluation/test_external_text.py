@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from crossmusim.errors import UserError
-from crossmusim.evaluation.embed import tracks_from_dataset
 from crossmusim.evaluation.embeddings_io import TextVectors, write_embeddings
+from crossmusim.evaluation.whole_tracks import tracks_from_dataset
 from crossmusim.model.dual_encoder import DualEncoder
 from tests.conftest import run_cli
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from crossmusim.evaluation.baselines import Embedder, check_system
-from crossmusim.evaluation.embed import Track, embed_tracks
 from crossmusim.evaluation.probe import ProbeRecipe, ProbeTrainer
 from crossmusim.evaluation.scoring import gain_rows
 from crossmusim.evaluation.validation import m2m_levels
+from crossmusim.evaluation.whole_tracks import Track, embed_tracks
 from crossmusim.model.config import HeadConfig
 from crossmusim.model.heads import ProjectionHead
 from crossmusim.training.data import Song, SplitData

@@ -9,9 +9,9 @@ import json
 import numpy as np
 
 from crossmusim.curation.tags import load_tags
-from crossmusim.evaluation.embed import Track
 from crossmusim.evaluation.queries import caption_retrieval, read_queries
 from crossmusim.evaluation.tag_sets import read_tag_file
+from crossmusim.evaluation.whole_tracks import Track
 from tests.conftest import run_cli
 
 

@@ -9,7 +9,7 @@ import soundfile as sf
 import torch
 
 from crossmusim.evaluation.baselines import ModelEmbedder, MusicnnEmbedder
-from crossmusim.evaluation.embed import Track, embed_tracks
+from crossmusim.evaluation.whole_tracks import Track, embed_tracks
 from crossmusim.model import config as cfg
 from crossmusim.model.dual_encoder import DualEncoder
 

@@ -22,14 +22,10 @@ def demo(
         False, "--keep-servers", help="Keep the site and the LLM stand-in serving after the run (Ctrl-C stops)."
     ),
 ) -> None:
-    from crossmusim.cli.app import app
     from crossmusim.demo.runner import DemoConfig, DemoRun
 
-    def invoke(args: list[str]) -> None:
-        app(args=args, prog_name="crossmusim", standalone_mode=False)
-
     config = DemoConfig(out=out, songs=songs, seed=seed, seeds=seeds, seconds=seconds, keep_servers=keep_servers)
-    run = DemoRun(config, invoke, echo=typer.echo)
+    run = DemoRun(config, echo=typer.echo)
     report = run.run()
     typer.echo("")
     typer.echo((run.root / "report.md").read_text("utf-8"))

@@ -5,15 +5,16 @@
    its own: Scrapy's reactor runs once per process);
 3. generate: describe the catalogue with the LLM stand-in on loopback (`crossmusim generate`);
 4. aspects: keywords from the descriptions and from the pages (`crossmusim aspects`, lexicon);
-5. per split seed: build-dataset, train on captions, on aspects and on both; the best text types by
-   validation (every run selected on the same validation metric) trained again on an unmasked build of
-   the same split; then one evaluate call per seed scores the four models and the baselines (random,
-   DSP, musicnn as it is, musicnn-std, untrained, probe) on the same test songs;
+5. the experiment grid (`crossmusim.experiment` with the demo's settings): per split seed,
+   build-dataset, train on captions, on aspects and on both; the best text types by validation (every
+   run selected on the same validation metric) trained again on an unmasked build of the same split;
+   then one evaluate call per seed scores the four models and the baselines (random, DSP, musicnn as
+   it is, musicnn-std, untrained, probe) on the same test songs;
 6. index the first seed's test songs and search them by text and by song.
 
-Every command runs in this process through the CLI (the `invoke` the CLI hands in: this package does
-not import the CLI), its output kept in `logs/<stage>.log`; the counts shown are read back from the
-files each command writes.
+Every stage is a library call (`run_crawl` in a process of its own, `run_generate`, `run_aspects`,
+the experiment runner for the seeds' grid, `evaluation.embed` and the retrieval pool for search), its
+output and logs kept in `logs/<stage>.log`; the counts shown are the stages' own summaries.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import subprocess
+import logging
+import multiprocessing
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,13 +38,16 @@ from crossmusim.demo.site import LocalSite
 from crossmusim.demo.world.build import WorldFiles, build_world
 from crossmusim.demo.world.pages import PageRates, world_site
 from crossmusim.errors import UserError
-from crossmusim.experiment.table import gain_rows, markdown, summary_rows
+from crossmusim.experiment.config import ExperimentConfig
+from crossmusim.experiment.grid import ExperimentResult, ExperimentRun
+from crossmusim.experiment.report import tables_markdown
+from crossmusim.experiment.stages import Stage
 from crossmusim.io import atomic_write_json, atomic_write_text
 
 TEXT_RUNS = {"captions": "caption", "aspects": "aspects", "both": "caption,aspects"}
 BASELINES = ("random", "dsp", "musicnn", "musicnn-std", "untrained", "probe")
 REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline
-SPLIT_SHARES = "0.6,0.2,0.2"  # about 29 training artists of 48: never fewer than ~24 (issue 12)
+SPLIT_SHARES = (0.6, 0.2, 0.2)  # about 29 training artists of 48: never fewer than ~24 (issue 12)
 
 
 @dataclass
@@ -59,30 +63,9 @@ class DemoConfig:
     llm_rates: StandInRates = field(default_factory=StandInRates)
 
 
-@dataclass
-class Stage:
-    name: str
-    records_in: int
-    records_out: int
-    dropped: dict[str, int]
-    seconds: float
-    note: str = ""
-
-    def line(self) -> str:
-        drops = ", ".join(f"{k} {v}" for k, v in self.dropped.items() if v) or "none"
-        note = f"; {self.note}" if self.note else ""
-        return (
-            f"{self.name:<26} {self.records_in:>6} in  {self.records_out:>6} out  {self.seconds:7.1f} s  "
-            f"dropped: {drops}{note}"
-        )
-
-
 class DemoRun:
-    def __init__(
-        self, config: DemoConfig, invoke: Callable[[list[str]], None], echo: Callable[[str], None] = print
-    ) -> None:
+    def __init__(self, config: DemoConfig, echo: Callable[[str], None] = print) -> None:
         self.config = config
-        self.invoke = invoke  # runs one crossmusim command line in this process
         self.echo = echo
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         self.root = config.out / "runs" / f"{stamp}-seed{config.seed}-songs{config.songs}"
@@ -92,28 +75,21 @@ class DemoRun:
         self.logs.mkdir(parents=True)
         self.cache = config.out / "cache"  # decoded audio, frozen features: shared by runs of this folder
         self.stages: list[Stage] = []
+        self.stdout = sys.stdout  # the stage lines go here, also while a stage's output goes to its log
 
     # -- plumbing -----------------------------------------------------------------------------------
-    def command(self, stage: str, *args: str) -> str:
-        """Run one crossmusim command in this process; its output and logging go to logs/<stage>.log
-        (and its standard output is also returned)."""
-        printed = io.StringIO()
+    @contextlib.contextmanager
+    def logged(self, stage: str) -> Iterator[None]:
+        """Inside: crossmusim's logs, prints and progress bars go to logs/<stage>.log (the demo prints
+        its own lines)."""
         with (self.logs / f"{stage}.log").open("a", encoding="utf-8") as log, _logging_to(log):
-            log.write(f"$ crossmusim {' '.join(args)}\n")
-            log.flush()
-            try:
-                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(log):
-                    self.invoke(list(args))
-            except SystemExit as exc:  # a command that ends with an exit code (budget, interruption)
-                if exc.code not in (None, 0):
-                    raise UserError(f"crossmusim {args[0]} exited with {exc.code}: see {log.name}") from exc
-            finally:
-                log.write(printed.getvalue())
-        return printed.getvalue()
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                yield
 
     def stage(self, stage: Stage) -> Stage:
         self.stages.append(stage)
-        self.echo(stage.line())
+        with contextlib.redirect_stdout(self.stdout):
+            self.echo(stage.line())
         return stage
 
     # -- the stages ---------------------------------------------------------------------------------
@@ -133,9 +109,10 @@ class DemoRun:
                 site.stop()
                 llm.stop()
         self.aspects(world)
-        per_seed, best = self.seeds(world)
-        search = self.search(world, per_seed[0]["dataset"], per_seed[0]["runs"][best])
-        return self.report(per_seed, best, search)
+        grid = self.seeds(world)
+        first = grid.seeds[0]
+        search = self.search(world, first.dataset, first.runs[grid.best])
+        return self.report(grid, search)
 
     def wait_for_interrupt(self) -> None:
         """With --keep-servers: serve the site and the stand-in until Ctrl-C."""
@@ -168,19 +145,25 @@ class DemoRun:
         return site, llm
 
     def crawl(self, world: WorldFiles, site: LocalSite) -> None:
+        from crossmusim.crawlers.config import CrawlConfig
+        from crossmusim.crawlers.terms import load_terms
+
         start = time.monotonic()
         out = self.root / "crawl"
-        args = ["crawl", "--out", str(out), "--base-url", site.url, "--terms", str(world.terms), "--delay", "0",
-                "--timeout", "10", "--retry-backoff", "0.2", "--block-backoff", "0.2",
-                # Our own loopback server: no politeness needed, so four requests at a time, unthrottled.
-                "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "--set", "AUTOTHROTTLE_ENABLED=false"]  # fmt: skip
-        with (self.logs / "crawl.log").open("w", encoding="utf-8") as log:
-            log.write(f"$ crossmusim {' '.join(args)}\n")
-            log.flush()
-            proc = subprocess.run([sys.executable, "-m", "crossmusim", *args], stdout=log, stderr=subprocess.STDOUT,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
-        if proc.returncode != 0:
-            raise UserError(f"the demo's crawl failed (exit {proc.returncode}): see {self.logs / 'crawl.log'}")
+        # Our own loopback server: no politeness needed, so four requests at a time, unthrottled.
+        unthrottled = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "AUTOTHROTTLE_ENABLED": False}
+        config = CrawlConfig(
+            out_dir=out, terms=load_terms(world.terms), base_url=site.url, download_delay=0, timeout_s=10,
+            backoff_base_s=0.2, block_backoff_s=0.2, extra_settings=unthrottled,
+        )  # fmt: skip
+        # Scrapy's reactor runs once per process: the crawl gets a process of its own.
+        process = multiprocessing.get_context("spawn").Process(
+            target=_crawl_in_process, args=(config, self.logs / "crawl.log"), name="crossmusim-demo-crawl"
+        )
+        process.start()
+        process.join()
+        if process.exitcode != 0:
+            raise UserError(f"the demo's crawl failed (exit {process.exitcode}): see {self.logs / 'crawl.log'}")
         stats = json.loads((out / "crawl-stats.json").read_text("utf-8"))
         pages = len(site.spec.entries)
         dropped = {**stats.get("skipped", {}), **stats.get("dropped", {})}
@@ -189,140 +172,90 @@ class DemoRun:
         self.stage(Stage("crawl", stats["pages_fetched"], stats["items"], dropped, time.monotonic() - start, note))
 
     def generate(self, world: WorldFiles, llm: WorldLLM) -> None:
+        from crossmusim.generate.runner import GenerateConfig, run_generate
+        from crossmusim.llm.session import LLMOptions
+
         start = time.monotonic()
-        out = self.root / "generate"
-        args = ["generate", "--llm", MODEL, "--provider", "openai-compatible", "--base-url", llm.base_url,
-                "--songs", str(world.catalogue), "--out", str(out), "--concurrency", "8"]  # fmt: skip
-        self.command("generate", *args)
-        summary = json.loads((out / "generate-summary.json").read_text("utf-8"))
+        options = LLMOptions(llm=MODEL, provider="openai-compatible", base_urls=[llm.base_url], concurrency=8)
+        with self.logged("generate"):
+            summary = run_generate(GenerateConfig(songs=world.catalogue, out_dir=self.root / "generate", llm=options))
         dropped = {"abstained": summary["abstained"], "failed": summary["failed"]}
         note = f"{summary['requests_sent']} requests; the stand-in's answers: {_counts(Counter(llm.kinds.values()))}"
         self.stage(Stage("generate", summary["records"], summary["described"], dropped, time.monotonic() - start, note))
 
     def aspects(self, world: WorldFiles) -> None:
+        from crossmusim.aspects.pipeline import AspectsConfig, run_aspects
+
         for name, source in (
             ("aspects-llm", self.root / "generate" / "descriptions.jsonl"),
             ("aspects-pages", self.root / "crawl" / "songs.jsonl"),
         ):
             start = time.monotonic()
-            out = self.root / name
-            self.command(name, "aspects", "--in", str(source), "--out", str(out), "--extractor", "lexicon",
-                         "--vocab", str(world.vocabulary))  # fmt: skip
-            summary = json.loads((out / "aspects-summary.json").read_text("utf-8"))
+            config = AspectsConfig(input=source, out_dir=self.root / name, vocab=[str(world.vocabulary)])
+            with self.logged(name):
+                summary = run_aspects(config)
             dropped = {"without_aspects": summary["without_aspects"], "failed": summary["failed"]}
             self.stage(Stage(name, summary["records"], summary["with_aspects"], dropped, time.monotonic() - start))
 
-    def dataset(self, world: WorldFiles, seed: int, mask: bool, splits_from: Path | None = None) -> Path:
-        start = time.monotonic()
-        out = self.root / f"seed{seed}" / ("dataset" if mask else "dataset-unmasked")
-        args = ["build-dataset", "--out", str(out), "--crawl", str(self.root / "crawl"),
-                "--generated", str(self.root / "generate"), "--aspects", str(self.root / "aspects-llm"),
-                "--aspects", str(self.root / "aspects-pages"), "--audio", str(world.manifest), "--tags",
-                str(world.tags), "--link-audio", "--split-shares", SPLIT_SHARES, "--seed", str(seed),
-                "--mask" if mask else "--no-mask"]  # fmt: skip
-        args += ["--splits-from", str(splits_from)] if splits_from else []
-        self.command(f"build-dataset-seed{seed}", *args)
-        stats = json.loads((out / "stats.json").read_text("utf-8"))
-        steps = stats["stats"]["by_step"]
-        dropped = {k.removeprefix("dropped_"): v for step in steps.values() for k, v in step.items()
-                   if k.startswith("dropped_")}  # fmt: skip
-        rows = sum(stats["rows"].values())
-        self.stage(Stage(f"build-dataset {seed}{'' if mask else ' unmasked'}", steps["read"]["kept"], rows, dropped,
-                         time.monotonic() - start,
-                         "rows " + ", ".join(f"{k} {v}" for k, v in stats["rows"].items())))  # fmt: skip
-        return out
+    def experiment_config(self, world: WorldFiles) -> ExperimentConfig:
+        """The demo's grid as an experiment: the world's texts and audio, three text-type variants, the
+        masking ablation, every baseline; `crossmusim experiment` runs the same from a TOML file."""
+        cfg, root = self.config, self.root
+        dataset = {"crawl": [root / "crawl"], "generated": [root / "generate"],
+                   "aspects": [root / "aspects-llm", root / "aspects-pages"], "audio": world.manifest,
+                   "tags": world.tags, "embed_audio": False, "split_shares": SPLIT_SHARES}  # fmt: skip
+        return ExperimentConfig(out=root, dataset=dataset, seeds=list(range(cfg.seed, cfg.seed + cfg.seeds)),
+                                variants=dict(TEXT_RUNS), baselines=list(BASELINES), reference=REFERENCE,
+                                preset="cpu", unmasked=True, cache_dir=self.cache)  # fmt: skip
 
-    def train(self, dataset: Path, seed: int, name: str, text_types: str) -> Path:
-        start = time.monotonic()
-        out = dataset.parent / name
-        self.command(f"train-seed{seed}", "train", "--dataset", str(dataset), "--out", str(out), "--preset", "cpu",
-                     "--text-types", text_types, "--seed", str(seed), "--cache-dir", str(self.cache))  # fmt: skip
-        summary = json.loads((out / "summary.json").read_text("utf-8"))
-        report = json.loads((out / "data-report.json").read_text("utf-8"))
-        texts, songs = report["texts"]["train"], report["songs"]["train"]
-        self.stage(Stage(f"train {seed} {name}", texts, songs, {"songs_skipped": len(report["skipped"])},
-                         time.monotonic() - start, f"texts in, songs out; best epoch {summary['best_epoch']} of "
-                         f"{summary['epochs_run']}"))  # fmt: skip
-        return out
-
-    def evaluate(self, dataset: Path, seed: int, runs: list[Path]) -> dict:
-        """Every model of the seed and every baseline in one call, on the masked build's test songs (the
-        unmasked build keeps the same artists in the same splits, so none of them trained it)."""
-        start = time.monotonic()
-        out = dataset.parent / "evaluation"
-        args = ["evaluate", "--out", str(out), "--dataset", str(dataset), "--cache-dir", str(self.cache),
-                "--reference", REFERENCE]  # fmt: skip
-        for run in runs:
-            args += ["--model", str(run)]
-        for baseline in BASELINES:
-            args += ["--baseline", baseline]
-        self.command(f"evaluate-seed{seed}", *args)
-        metrics = json.loads((out / "metrics.json").read_text("utf-8"))
-        self.stage(Stage(f"evaluate {seed}", metrics["tracks"], len(metrics["systems"]), {},
-                         time.monotonic() - start, "systems scored on the test artists"))  # fmt: skip
-        return metrics
-
-    def seeds(self, world: WorldFiles) -> tuple[list[dict[str, Any]], str]:
-        cfg = self.config
-        per_seed = []
-        for seed in range(cfg.seed, cfg.seed + cfg.seeds):
-            dataset = self.dataset(world, seed, mask=True)
-            runs = {name: self.train(dataset, seed, name, types) for name, types in TEXT_RUNS.items()}
-            per_seed.append({"seed": seed, "dataset": dataset, "runs": runs})
-        # Every run is selected on the same validation metric, so the text types compare fairly there.
-        best = max(TEXT_RUNS, key=lambda name: sum(_validation(s["runs"][name]) for s in per_seed))
-        for entry in per_seed:  # the masking ablation, for the best model by validation (never by test)
-            seed = entry["seed"]
-            unmasked = self.dataset(world, seed, mask=False, splits_from=entry["dataset"])
-            entry["runs"][f"{best}-unmasked"] = self.train(unmasked, seed, f"{best}-unmasked", TEXT_RUNS[best])
-            entry["metrics"] = self.evaluate(entry["dataset"], seed, list(entry["runs"].values()))
-        return per_seed, best
+    def seeds(self, world: WorldFiles) -> ExperimentResult:
+        with self.logged("experiment"):
+            return ExperimentRun(self.experiment_config(world), on_stage=self.stage).run()
 
     def search(self, world: WorldFiles, dataset: Path, run: Path) -> dict[str, list[dict[str, Any]]]:
         """Index the test songs with the best model; find songs by text and by a song."""
+        from crossmusim.evaluation import EmbedConfig, embed
+        from crossmusim.evaluation.embeddings_io import read_meta
+        from crossmusim.evaluation.retrieval import build_pool, save_pool
+        from crossmusim.evaluation.retrieval import search as pool_search
+        from crossmusim.evaluation.run_models import load_run_model
+
         start = time.monotonic()
-        index, vectors = self.root / "index", self.root / "test-embeddings.npz"
-        self.command("index", "embed", "--model", str(run), "--dataset", str(dataset), "--split", "test", "--out",
-                     str(vectors), "--cache-dir", str(self.cache))  # fmt: skip
-        self.command("index", "index", "--embeddings", str(vectors), "--out", str(index))
+        vectors = self.root / "test-embeddings.npz"
+        with self.logged("index"):
+            done = embed(EmbedConfig(out=vectors, model=run, dataset=dataset, split="test", cache_dir=self.cache))
+            pool = build_pool(done.ids, done.vectors, read_meta(vectors.with_name(vectors.stem + ".tracks.jsonl")))
+            save_pool(pool, self.root / "index")
+            encoder = load_run_model(run)
         labels = {(v["title"], v["artist"]): v for v in json.loads(world.labels.read_text("utf-8")).values()}
-        items = (index / "items.jsonl").read_text("utf-8").splitlines()
-        first = json.loads(items[0])["id"] if items else None
-        queries = [["--text", text] for text in SEARCH_TEXTS] + ([["--id", first]] if first else [])
+        queries = {f"--text {text}": (encoder.embed_text([text]), set()) for text in SEARCH_TEXTS}
+        if done.ids:
+            first = done.ids[0]
+            queries[f"--id {first}"] = (pool.vector(first), {first})
         found = {}
-        for query in queries:
-            hits = self._search(index, run, query)
-            found[" ".join(query)] = [{**hit, **_label_line(labels.get((hit.get("title"), hit.get("artist")), {}))}
-                                      for hit in hits]  # fmt: skip
+        for name, (query, exclude) in queries.items():
+            hits = pool_search(pool, query, 5, exclude=exclude)[0]
+            found[name] = [{**hit, **_label_line(labels.get((hit.get("title"), hit.get("artist")), {}))}
+                           for hit in hits]  # fmt: skip
         self.stage(Stage("index+search", len(queries), sum(len(h) for h in found.values()), {},
                          time.monotonic() - start, f"{len(queries)} queries"))  # fmt: skip
         return found
 
-    def _search(self, index: Path, run: Path, query: list[str]) -> list[dict[str, Any]]:
-        printed = self.command(
-            "search", "search", "--index", str(index), "--model", str(run), "--top", "5", "--json", *query
-        )
-        return [json.loads(line) for line in printed.splitlines() if line.strip().startswith("{")]
-
-    def report(self, per_seed: list[dict[str, Any]], best: str, found: dict[str, list[dict[str, Any]]]) -> dict:
-        results = [entry["metrics"]["systems"] for entry in per_seed]
-        names = list(results[0])
-        summary = summary_rows(results, names)
-        gains = gain_rows(results, [n for n in names if n != REFERENCE], REFERENCE)
-        first = per_seed[0]["dataset"].parent
+    def report(self, grid: ExperimentResult, found: dict[str, list[dict[str, Any]]]) -> dict:
+        first = grid.seeds[0].dataset.parent
         pictures = sorted(p.name for p in (first / "evaluation").glob("*.png"))
         report = {
             "stages": [asdict(s) for s in self.stages],
-            "seeds": [e["seed"] for e in per_seed],
-            "best_text_types": best,
-            "table": summary,
-            "gains": gains,
+            "seeds": [e.seed for e in grid.seeds],
+            "best_text_types": grid.best,
+            "table": grid.table,
+            "gains": grid.gains,
             "search": found,
             "report_html": str(first / "evaluation" / "report.html"),
             "plots": [str(first / "evaluation" / p) for p in pictures],
         }
         atomic_write_json(self.root / "demo.json", report)
-        atomic_write_text(self.root / "report.md", report_markdown(self, report))
+        atomic_write_text(self.root / "report.md", report_markdown(self, report, grid))
         report["report_md"] = str(self.root / "report.md")
         return report
 
@@ -336,7 +269,7 @@ def _label_line(labels: dict[str, Any]) -> dict[str, Any]:
     return {"labels": ", ".join([*labels.get("coarse", []), *labels.get("fine", [])])}
 
 
-def report_markdown(run: DemoRun, report: dict[str, Any]) -> str:
+def report_markdown(run: DemoRun, report: dict[str, Any], grid: ExperimentResult) -> str:
     cfg = run.config
     lines = [
         "# crossmusim demo",
@@ -351,14 +284,7 @@ def report_markdown(run: DemoRun, report: dict[str, Any]) -> str:
         *[Stage(**s).line() for s in report["stages"]],
         "```",
         "",
-        "## Evaluation on the test artists (percent, mean ± spread over seeds)",
-        "",
-        markdown(report["table"]),
-        "",
-        f"## Gains over {REFERENCE}, paired by seed (mean ± spread, wins/seeds; same artist: lower wins)",
-        "",
-        markdown(report["gains"]),
-        "",
+        *tables_markdown(grid, REFERENCE),
         f"The masking ablation trains the best text types by validation ({report['best_text_types']}) on the "
         "same splits without masking names (`-unmasked`), scored in the same evaluate call on the same test songs. "
         f"Baselines: `{REFERENCE}` (musicnn's features standardised with the training split's statistics) is the "
@@ -383,8 +309,6 @@ def _counts(counter: Counter[str]) -> str:
 @contextlib.contextmanager
 def _logging_to(stream: io.TextIOBase):
     """Point crossmusim's terminal log handler at `stream` while inside (the demo prints its own lines)."""
-    import logging
-
     handlers = [h for h in logging.getLogger().handlers if getattr(h, "_crossmusim", False)]
     old = [h.setStream(stream) for h in handlers]  # type: ignore[attr-defined]
     try:
@@ -394,7 +318,15 @@ def _logging_to(stream: io.TextIOBase):
             handler.setStream(previous)  # type: ignore[attr-defined]
 
 
-def _validation(run: Path) -> float:
-    best = json.loads((run / "summary.json").read_text("utf-8")).get("best") or {}
-    values = [v for v in best.values() if isinstance(v, int | float)]
-    return float(values[0]) if values else float("-inf")
+def _crawl_in_process(config, log_path: Path) -> None:
+    """The crawl in a spawned process, its output and logs in `log_path`; failure is the exit code."""
+    from crossmusim.crawlers.runner import run_crawl
+    from crossmusim.logs import setup_logging
+
+    with log_path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        setup_logging(verbose=True)
+        try:
+            run_crawl(config)
+        except Exception as exc:  # the parent reports the exit code and points at this log
+            log.write(f"crossmusim: {exc}\n")
+            raise SystemExit(1) from None

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-_EXPORTS = {"evaluate": "run", "EvaluateConfig": "run", "Evaluation": "run", "embed_tracks": "embed"}
+_EXPORTS = {
+    "evaluate": "run",
+    "EvaluateConfig": "run",
+    "Evaluation": "run",
+    "embed": "embed_run",
+    "EmbedConfig": "embed_run",
+    "Embedded": "embed_run",
+    "embed_tracks": "whole_tracks",
+}
 __all__ = list(_EXPORTS)
 
 

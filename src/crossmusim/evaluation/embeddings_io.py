@@ -4,12 +4,15 @@ on write, so that the inner product is the cosine similarity everywhere downstre
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 
 from crossmusim.errors import UserError
+from crossmusim.io import open_text
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -96,3 +99,19 @@ class TextVectors:
                 "its ids must be the query texts (each tag after --t2m-template) or the --queries ids"
             )
         return self.vectors[rows]
+
+
+def read_meta(path: Path) -> dict[str, dict]:
+    """Rows of `id` and any columns (CSV/TSV), or the `.tracks.jsonl` that embed writes."""
+    if not path.is_file():
+        raise UserError(f"--meta {path}: no such file")
+    if path.suffix == ".jsonl":
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    else:
+        with open_text(path) as handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            rows = list(csv.DictReader(handle, delimiter="\t" if "\t" in sample.splitlines()[0] else ","))
+    if rows and "id" not in rows[0]:
+        raise UserError(f"--meta {path}: needs an 'id' column (and any others: artist, title, path)")
+    return {str(row["id"]): row for row in rows}

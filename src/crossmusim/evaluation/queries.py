@@ -11,7 +11,7 @@ import numpy as np
 
 from crossmusim.errors import UserError
 from crossmusim.evaluation import metrics
-from crossmusim.evaluation.embed import Track
+from crossmusim.evaluation.whole_tracks import Track
 from crossmusim.io import iter_table_rows
 
 ID_COLUMNS = ("id", "ytid")

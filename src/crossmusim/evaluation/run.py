@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.errors import UserError
-from crossmusim.evaluation.embed import Track
 from crossmusim.evaluation.scoring import (
     REFERENCE,
     T2M_TEMPLATE,
@@ -27,6 +26,7 @@ from crossmusim.evaluation.scoring import (
     interval_lines,
     table_rows,
 )
+from crossmusim.evaluation.whole_tracks import Track
 
 
 @dataclass
@@ -97,8 +97,8 @@ def check_config(config: EvaluateConfig) -> None:
 
 def load_tracks(config: EvaluateConfig) -> tuple[list[Track], int]:
     """The tracks to score and how many tagged ids have no audio."""
-    from crossmusim.evaluation.embed import tracks_from_audio, tracks_from_dataset
     from crossmusim.evaluation.tag_sets import read_tag_file, with_audio
+    from crossmusim.evaluation.whole_tracks import tracks_from_audio, tracks_from_dataset
 
     if config.dataset is not None:
         return tracks_from_dataset(config.dataset, config.split), 0
@@ -111,8 +111,8 @@ def load_tracks(config: EvaluateConfig) -> tuple[list[Track], int]:
 def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple[str, str]]) -> list[System]:
     """Embed the tracks with every model and baseline; read the embedding files."""
     from crossmusim.evaluation.baselines import make_embedder
-    from crossmusim.evaluation.embed import embed_tracks, training_tracks
     from crossmusim.evaluation.embeddings_io import TextVectors, normalise, read_embeddings
+    from crossmusim.evaluation.whole_tracks import embed_tracks, training_tracks
     from crossmusim.model.frozen_outputs import FrozenOutputs
 
     systems = []

@@ -17,7 +17,7 @@ import numpy as np
 
 from crossmusim.errors import UserError
 from crossmusim.evaluation import confidence, metrics
-from crossmusim.evaluation.embed import Track
+from crossmusim.evaluation.whole_tracks import Track
 
 T2M_TEMPLATE = "{tag}"  # the tag word itself is the text query
 REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline: gains are measured against it

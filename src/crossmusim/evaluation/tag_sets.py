@@ -23,7 +23,7 @@ from pathlib import Path
 
 from crossmusim.curation.tags import FOUR_Q_COLUMNS, four_q_tags
 from crossmusim.errors import UserError
-from crossmusim.evaluation.embed import Track
+from crossmusim.evaluation.whole_tracks import Track
 from crossmusim.io import open_text
 
 JAMENDO_LEVELS = {"genre": "fine", "mood/theme": "coarse"}

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from crossmusim.evaluation.embed import Track
 from crossmusim.evaluation.metrics import rank
 from crossmusim.evaluation.scoring import format_cell
+from crossmusim.evaluation.whole_tracks import Track
 
 SAMPLE_QUERIES, NEIGHBOURS = 12, 5
 
