@@ -20,7 +20,7 @@ import torch
 from synthetic_clips import write_clips  # this folder (the script's) is on sys.path
 
 from crossmusim.evaluation.baselines import make_embedder
-from crossmusim.evaluation.embed import WorkerSpec, embed_tracks, tracks_from_audio, worker_device
+from crossmusim.evaluation.whole_tracks import WorkerSpec, embed_tracks, tracks_from_audio, worker_device
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import torch
 from synthetic_clips import write_clips  # this folder (the script's) is on sys.path
 
 from crossmusim.evaluation.baselines import ModelEmbedder, MusicnnEmbedder, RandomEmbedder
-from crossmusim.evaluation.embed import embed_tracks, tracks_from_audio
+from crossmusim.evaluation.whole_tracks import embed_tracks, tracks_from_audio
 from crossmusim.model import config as cfg
 from crossmusim.model.dual_encoder import DualEncoder
 

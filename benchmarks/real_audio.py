@@ -34,8 +34,8 @@ import sys
 import time
 from pathlib import Path
 
-from crossmusim.curation.tags import four_q_tags
-from crossmusim.demo.table import gain_rows, markdown, summary_rows
+from crossmusim.curation.four_q import tag_text_rows
+from crossmusim.experiment.table import gain_rows, markdown, summary_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "realdata"
@@ -44,33 +44,7 @@ BASELINES = ("random", "dsp", "musicnn", "musicnn-std", "untrained", "probe")
 REFERENCE = "musicnn-std"
 
 
-def sentence(moods: list[str], genres: list[str]) -> str:
-    """One caption from a clip's AllMusic tags: "A circular, greasy and messy country track."."""
-
-    def listed(words: list[str]) -> str:
-        words = [w.lower() for w in words]
-        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-    mood = listed(moods) + " " if moods else ""
-    return f"A {mood}{listed(genres) if genres else 'music'} track."
-
-
 PAIR_COLUMNS = ["audio", "title", "artist", "id", "language", "text", "type"]
-
-
-def tag_rows(data: Path) -> dict[str, tuple[dict, list[dict]]]:
-    """Per clip id: its pairs-row base (audio path absolute: nothing copied) and its two tag-text rows,
-    the moods and genres as an aspects list and as one sentence."""
-    found = {}
-    with (data / "metadata.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            coarse, moods = four_q_tags(row)
-            genres = [g for g in coarse if g != row["Quadrant"].strip()]
-            base = {"audio": str((data / "audio" / f"{row['Song']}.ogg").resolve()), "title": row["Title"],
-                    "artist": row["Artist"], "id": row["Song"], "language": "en"}  # fmt: skip
-            found[row["Song"]] = base, [{**base, "text": "; ".join(moods + genres), "type": "aspects"},
-                                        {**base, "text": sentence(moods, genres), "type": "caption"}]  # fmt: skip
-    return found
 
 
 def write_rows(path: Path, rows: list[dict]) -> Path:
@@ -87,7 +61,7 @@ def write_pairs(data: Path, out: Path) -> Path:
     path = out / "pairs.csv"
     if path.is_file():
         return path
-    return write_rows(path, [r for _, rows in tag_rows(data).values() for r in rows])
+    return write_rows(path, [r for _, rows in tag_text_rows(data).values() for r in rows])
 
 
 def cli(*args: str, log: Path) -> None:

@@ -40,9 +40,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from real_audio import REAL, ROOT, cli, tag_rows, train, write_rows
+from real_audio import REAL, ROOT, cli, train, write_rows
 
-from crossmusim.demo.table import gain_rows, markdown, summary_rows
+from crossmusim.curation.four_q import tag_text_rows
+from crossmusim.experiment.table import gain_rows, markdown, summary_rows
 
 VARIANTS = {"4q-llm": ("llm", "caption"), "4q-llm+tags": ("llm+tags", "caption,aspects"),
             "4q-tags-sub": ("tags", "caption,aspects")}  # fmt: skip
@@ -113,7 +114,7 @@ def usable(generated: Path, songs: Path | None = None, data: Path | None = None)
 
 def write_pairs(data: Path, out: Path, texts: dict[str, str]) -> dict[str, Path]:
     """One pairs file per text source, over the songs that have an LLM description."""
-    clips = {song: found for song, found in tag_rows(data).items() if song in texts}
+    clips = {song: found for song, found in tag_text_rows(data).items() if song in texts}
     rows = {"llm": [{**base, "text": texts[song], "type": "caption"} for song, (base, _) in clips.items()],
             "tags": [r for _, tagged in clips.values() for r in tagged]}  # fmt: skip
     rows["llm+tags"] = rows["llm"] + rows["tags"]

@@ -23,8 +23,8 @@ def build(
     open_sets: list[str] = typer.Option(
         None,
         "--open",
-        help="NAME=FILE: pairs (your own audio,title,artist,text,type rows: CSV, JSONL or Parquet), musiccaps, "
-        "wikimute, song-describer, muchin (repeatable).",
+        help="NAME=FILE: pairs (your own audio,title,artist,text,type rows: CSV, JSONL or Parquet), 4q=FOLDER (the "
+        "4Q clips' AllMusic tag text as pairs), musiccaps, wikimute, song-describer, muchin (repeatable).",
     ),
     filters: str = typer.Option(
         None,

@@ -19,6 +19,7 @@ from crossmusim.io import iter_table_rows
 from crossmusim.records import TextRecord
 
 SOURCE = "pairs"  # curated text: the web-text filters leave it alone unless --filters names them
+PAIRS_INPUTS = ("pairs", "4q")  # the --open names read as pairs: a pairs file, the 4Q dataset's tag text
 REQUIRED = ("audio", "title", "artist", "text", "type")
 TYPES = ("caption", "aspects", "lyrics")
 
@@ -52,6 +53,16 @@ class PairsFile:
     records: list[TextRecord | InputFormatError] = field(default_factory=list)
     audio: list[AudioRef] = field(default_factory=list)
     missing_audio: list[str] = field(default_factory=list)  # "file:line: path"
+
+    @classmethod
+    def from_rows(cls, origin: Path, rows: list[dict[str, Any]]) -> PairsFile:
+        """Pairs made in code (`--open 4q=FOLDER`), read exactly as a file of the same rows would be."""
+        pairs = cls(origin)
+        ids_of: dict[Path, str] = {}
+        owner: dict[str, Path] = {}
+        for line, row in enumerate(rows, 2):  # the line a CSV of these rows would give
+            pairs._add(line, row, ids_of, owner)
+        return pairs
 
     @classmethod
     def read(cls, path: Path) -> PairsFile:
@@ -118,3 +129,18 @@ class PairsFile:
                 f"{self.missing_audio[0]} does not exist{more}: fix the audio paths "
                 f"(relative ones are read from {self.path.parent})"
             )
+
+
+def read_pairs_inputs(specs: list[str]) -> list[PairsFile]:
+    """The `--open` inputs that are pairs: `pairs=FILE` and `4q=FOLDER` (its tag text as pairs)."""
+    found = []
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        if name == SOURCE:
+            found.append(PairsFile.read(Path(value)))
+        elif name == "4q":
+            from crossmusim.curation.four_q import tag_text_rows
+
+            rows = [row for _, clip_rows in tag_text_rows(Path(value)).values() for row in clip_rows]
+            found.append(PairsFile.from_rows(Path(value) / "metadata.csv", rows))
+    return found

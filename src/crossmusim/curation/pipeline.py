@@ -23,8 +23,7 @@ from crossmusim.curation.filters import (
 from crossmusim.curation.masking import MaskNames
 from crossmusim.curation.near_dedup import NearDedup
 from crossmusim.curation.pairing import pair_with_audio
-from crossmusim.curation.pairs import SOURCE as PAIRS
-from crossmusim.curation.pairs import PairsFile
+from crossmusim.curation.pairs import PAIRS_INPUTS, PairsFile, read_pairs_inputs
 from crossmusim.curation.readers import read_inputs, record_from_json
 from crossmusim.curation.spill import Spool, WorkDir
 from crossmusim.curation.split_rows import split_rows
@@ -95,7 +94,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
     if not (config.crawl or config.generated or config.aspects or config.open):
         raise UserError("no text source: give --crawl, --generated, --aspects or --open NAME=FILE")
     check_output_folder(config.out, "build-dataset")
-    if config.audio is None and not any(spec.startswith(PAIRS + "=") for spec in config.open):
+    if config.audio is None and not any(spec.partition("=")[0] in PAIRS_INPUTS for spec in config.open):
         raise UserError("no audio: give --audio MANIFEST (path,title,artist,id) or --audio FOLDER")
     if config.dedup not in ("near", "exact", "off"):
         raise UserError(f"--dedup {config.dedup!r}: choose near, exact or off")
@@ -103,7 +102,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         raise UserError(f"--engine {config.engine!r}: choose local or ray")
     if config.ray_address and config.engine != "ray":
         raise UserError("--ray-address needs --engine ray")
-    pairs = [PairsFile.read(Path(spec.partition("=")[2])) for spec in config.open if spec.startswith(PAIRS + "=")]
+    pairs = read_pairs_inputs(config.open)
     for pairs_file in pairs:
         pairs_file.check_audio()
     if config.embed_audio is None:  # users' own recordings are often not theirs to redistribute

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crossmusim.curation.base import CurationStats, DropSink
-from crossmusim.curation.pairs import SOURCE as PAIRS
-from crossmusim.curation.pairs import PairsFile
+from crossmusim.curation.pairs import PAIRS_INPUTS, PairsFile
 from crossmusim.curation.sources import OPEN_READERS, read_aspects, read_crawl, read_generated, song_infos
 from crossmusim.curation.spill import external_sort
 from crossmusim.errors import InputFormatError, UserError
@@ -28,10 +27,11 @@ def read_inputs(
     readers += [(f.path, lambda path, f=f: iter(f.records)) for f in pairs]
     for spec in config.open:
         name, sep, value = spec.partition("=")
-        if name == PAIRS and sep:
+        if name in PAIRS_INPUTS and sep:
             continue
         if not sep or name not in OPEN_READERS:
-            raise UserError(f"--open {spec!r}: expected NAME=FILE with NAME one of pairs, {', '.join(OPEN_READERS)}")
+            names = ", ".join([*PAIRS_INPUTS, *OPEN_READERS])
+            raise UserError(f"--open {spec!r}: expected NAME=FILE with NAME one of {names}")
         readers.append((Path(value), OPEN_READERS[name]))
     infos = song_infos(config.crawl, config.generated) if config.aspects else {}
     readers += [(p, lambda path, infos=infos: read_aspects(path, infos)) for p in config.aspects]
