@@ -10,6 +10,7 @@ import pytest
 
 from crossmusim.errors import UserError
 from crossmusim.experiment import read_experiment, run_experiment
+from crossmusim.experiment.config import experiment_toml
 from crossmusim.experiment.grid import validation_score
 from tests.conftest import run_cli
 from tests.support.small_dataset import make_inputs
@@ -53,6 +54,8 @@ def test_the_grid_selects_on_validation_ablates_masking_and_resumes(tmp_path, mo
     monkeypatch.setenv("CROSSMUSIM_CACHE", str(tmp_path / "cache"))
     config = read_experiment(write_config(tmp_path, make_inputs(tmp_path / "inputs")))
     assert config.out == tmp_path / "exp" and config.overrides == {"train": {"epochs": 1}}
+    (tmp_path / "again.toml").write_text(experiment_toml(config), encoding="utf-8")
+    assert read_experiment(tmp_path / "again.toml") == config  # what the demo writes for its grid reads back
     stages = []
     result = run_experiment(config, on_stage=stages.append)
 

@@ -38,7 +38,7 @@ from crossmusim.demo.site import LocalSite
 from crossmusim.demo.world.build import WorldFiles, build_world
 from crossmusim.demo.world.pages import PageRates, world_site
 from crossmusim.errors import UserError
-from crossmusim.experiment.config import ExperimentConfig
+from crossmusim.experiment.config import ExperimentConfig, experiment_toml
 from crossmusim.experiment.grid import ExperimentResult, ExperimentRun
 from crossmusim.experiment.report import tables_markdown
 from crossmusim.experiment.stages import Stage
@@ -209,8 +209,12 @@ class DemoRun:
                                 preset="cpu", unmasked=True, cache_dir=self.cache)  # fmt: skip
 
     def seeds(self, world: WorldFiles) -> ExperimentResult:
+        config = self.experiment_config(world)
+        # The grid as a file: `crossmusim experiment RUN/experiment.toml` runs it again (complete steps are
+        # kept) or, edited, with other variants, seeds or baselines on the same world.
+        atomic_write_text(self.root / "experiment.toml", experiment_toml(config))
         with self.logged("experiment"):
-            return ExperimentRun(self.experiment_config(world), on_stage=self.stage).run()
+            return ExperimentRun(config, on_stage=self.stage).run()
 
     def search(self, world: WorldFiles, dataset: Path, run: Path) -> dict[str, list[dict[str, Any]]]:
         """Index the test songs with the best model; find songs by text and by a song."""

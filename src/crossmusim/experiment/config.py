@@ -28,6 +28,7 @@ and ablations; read from a TOML file (`crossmusim experiment CONFIG.toml`) or bu
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,36 @@ def _resolve(base: Path, value: Any) -> Path:
 def _open_spec(base: Path, spec: str) -> str:
     name, sep, value = str(spec).partition("=")
     return f"{name}={_resolve(base, value)}" if sep else str(spec)
+
+
+def experiment_toml(config: ExperimentConfig) -> str:
+    """The TOML file `read_experiment` reads back into `config` (absolute paths), so that a grid run in
+    code (the demo's) can be run again or changed with `crossmusim experiment FILE`."""
+    top = {"out": config.out, "seeds": config.seeds, "baselines": config.baselines, "reference": config.reference,
+           "preset": config.preset, "models": config.models, "device": config.device}  # fmt: skip
+    if config.cache_dir is not None:
+        top["cache_dir"] = config.cache_dir
+    lines = [f"{key} = {_toml_value(value)}" for key, value in top.items()]
+    tables = {"dataset": config.dataset, "variants": config.variants, "ablations": {"unmasked": config.unmasked}}
+    tables.update({name: values for name, values in config.overrides.items()})
+    for name, values in tables.items():
+        lines += ["", f"[{name}]"]
+        nested = {k: v for k, v in values.items() if isinstance(v, dict)}
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items() if k not in nested and v is not None]
+        for sub, sub_values in nested.items():
+            lines += ["", f"[{name}.{sub}]", *[f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sub_values.items()]]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("-", "").replace("_", "").isalnum() else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
