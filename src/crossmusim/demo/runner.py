@@ -34,19 +34,18 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.demo.llm_standin import MODEL, StandInRates, WorldLLM
+from crossmusim.demo.report import REFERENCE, report_markdown
 from crossmusim.demo.site import LocalSite
 from crossmusim.demo.world.build import WorldFiles, build_world
 from crossmusim.demo.world.pages import PageRates, world_site
 from crossmusim.errors import UserError
 from crossmusim.experiment.config import ExperimentConfig, experiment_toml
 from crossmusim.experiment.grid import ExperimentResult, ExperimentRun
-from crossmusim.experiment.report import tables_markdown
 from crossmusim.experiment.stages import Stage
 from crossmusim.io import atomic_write_json, atomic_write_text
 
 TEXT_RUNS = {"captions": "caption", "aspects": "aspects", "both": "caption,aspects"}
 BASELINES = ("random", "dsp", "musicnn", "musicnn-std", "untrained", "probe")
-REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline
 SPLIT_SHARES = (0.6, 0.2, 0.2)  # about 29 training artists of 48: never fewer than ~24 (issue 12)
 
 
@@ -259,7 +258,7 @@ class DemoRun:
             "plots": [str(first / "evaluation" / p) for p in pictures],
         }
         atomic_write_json(self.root / "demo.json", report)
-        atomic_write_text(self.root / "report.md", report_markdown(self, report, grid))
+        atomic_write_text(self.root / "report.md", report_markdown(self.config, report, grid))
         report["report_md"] = str(self.root / "report.md")
         return report
 
@@ -271,39 +270,6 @@ def _label_line(labels: dict[str, Any]) -> dict[str, Any]:
     if not labels:
         return {}
     return {"labels": ", ".join([*labels.get("coarse", []), *labels.get("fine", [])])}
-
-
-def report_markdown(run: DemoRun, report: dict[str, Any], grid: ExperimentResult) -> str:
-    cfg = run.config
-    lines = [
-        "# crossmusim demo",
-        "",
-        f"A synthetic world of {cfg.songs} songs (seed {cfg.seed}), split seeds {report['seeds']}. The songs, their "
-        "pages and the LLM that describes them are synthetic: the LLM is a stand-in answering from the labels, "
-        "so these figures show text acting as weak label supervision, not what a real model's descriptions do.",
-        "",
-        "## Stages",
-        "",
-        "```",
-        *[Stage(**s).line() for s in report["stages"]],
-        "```",
-        "",
-        *tables_markdown(grid, REFERENCE),
-        f"The masking ablation trains the best text types by validation ({report['best_text_types']}) on the "
-        "same splits without masking names (`-unmasked`), scored in the same evaluate call on the same test songs. "
-        f"Baselines: `{REFERENCE}` (musicnn's features standardised with the training split's statistics) is the "
-        "reference; `untrained` is the models' architecture before training; `probe` is their audio head trained "
-        "as a tag classifier on the training split's tags (an upper bound for tag-like text).",
-        "",
-        "## Search (first seed's test songs, the best model)",
-        "",
-    ]
-    for query, hits in report["search"].items():
-        lines.append(f"- `{query}`:")
-        lines += [f"  - {h.get('title')} / {h.get('artist')}: {h.get('labels', '?')} (score {h['score']:.3f})"
-                  for h in hits]  # fmt: skip
-    lines += ["", f"Per-seed reports with plots: {report['report_html']}", ""]
-    return "\n".join(lines)
 
 
 def _counts(counter: Counter[str]) -> str:
