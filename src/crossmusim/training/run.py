@@ -115,6 +115,11 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
             logger.warning("%d songs skipped (missing or undecodable audio): see data-report.json", len(report.skipped))
         if not valid.texts:
             logger.warning("the validation split is empty: no early stopping; the last epoch is kept as model/")
+        elif options.validate is None:
+            logger.warning(
+                "no validate function given (crossmusim.evaluation.validation.validate): no selection or early "
+                "stopping; the last epoch is kept as model/"
+            )
         features = (
             FrozenFeatures(model, cache, (options.cache_dir or default_cache_dir()) / "features", cfg.frozen_crops)
             if frozen_path
