@@ -369,6 +369,17 @@ CASES: list[Case] = [
          r"--index .*idx: not a crossmusim index \(run crossmusim index first\)"),
     Case("search-no-query", lambda c: ["search", "--index", str(c.folder("idx"))],
          r"give one query: --audio FILE, --text \"\.\.\.\" or --id ID"),
+    # -- experiment -----------------------------------------------------------------------------------
+    Case("experiment-missing-file", lambda c: ["experiment", str(c.root / "nope.toml")],
+         r".*nope\.toml: no such config file"),
+    Case("experiment-not-toml", lambda c: ["experiment", str(c.write("e.toml", "out = [unclosed"))],
+         r".*e\.toml: not valid TOML \(.*\)"),
+    Case("experiment-unknown-key", lambda c: ["experiment", str(c.write("e.toml", 'out = "x"\nseed = 3\n'))],
+         r".*e\.toml: seed unknown \(the keys are ablations, .*\)"),
+    Case("experiment-no-text-source", lambda c: ["experiment", str(c.write("e.toml", 'out = "x"\n[dataset]\ntags = "t.csv"\n'))],
+         r".*e\.toml: \[dataset\] has no text source: give open, crawl, generated or aspects \(or path\)"),
+    Case("build-4q-folder-without-metadata", lambda c: build_args(c, "--open", f"4q={c.folder('q')}"),
+         r"--open 4q=.*q: no metadata\.csv there \(give the 4Q dataset's folder\)"),
     # -- demo -----------------------------------------------------------------------------------------
     Case("demo-too-few-songs", lambda c: ["demo", "--out", str(c.root / "d"), "--songs", "10"],
          r"crossmusim demo: Invalid value for '--songs'.*greater than or equal to 40 \(see --help\)", exit_code=2),
