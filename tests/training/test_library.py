@@ -18,6 +18,7 @@ def metric_rows(run: Path) -> list[dict[str, str]]:
     return list(csv.DictReader((run / "metrics.csv").read_text(encoding="utf-8").splitlines()))
 
 
+@pytest.mark.slow
 def test_the_library_call_trains_the_run_the_cli_trains(small_dataset, tmp_path, cache_env, monkeypatch):
     args = ["--preset", "tiny", "--epochs", "2", "--text-types", "caption", "--seed", "3"]
     cli_run = tmp_path / "cli"
