@@ -45,6 +45,12 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     assert "| crossmusim:both |" in printed and (run / "report.md").is_file()
     assert all((run / "seed0" / "evaluation" / name).is_file() for name in ("report.html", "gain_coarse.png"))
     assert "report.html" in report["report_html"] and report["plots"]
+    # The grid ran through the experiment runner, and its settings are a file that runner reads back.
+    from crossmusim.experiment import read_experiment
+
+    grid = read_experiment(run / "experiment.toml")
+    assert grid.out == run and grid.unmasked and list(grid.variants) == ["captions", "aspects", "both"]
+    assert grid.seeds == [0, 1] and grid.reference == "musicnn-std"
     # The world is cached by seed and size: nothing is rendered twice.
     from crossmusim.demo.world.build import build_world
 
