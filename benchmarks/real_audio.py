@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from crossmusim.curation.four_q import tag_text_rows
+from crossmusim.curation.four_q import tag_text_pairs
 from crossmusim.experiment.table import gain_rows, markdown, summary_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +61,7 @@ def write_pairs(data: Path, out: Path) -> Path:
     path = out / "pairs.csv"
     if path.is_file():
         return path
-    return write_rows(path, [r for _, rows in tag_text_rows(data).values() for r in rows])
+    return write_rows(path, tag_text_pairs(data))
 
 
 def cli(*args: str, log: Path) -> None:

@@ -10,7 +10,7 @@ import datasets
 import pytest
 
 from crossmusim.curation import BuildConfig, build_dataset
-from crossmusim.curation.four_q import sentence, tag_text_rows
+from crossmusim.curation.four_q import sentence, tag_text_pairs
 from crossmusim.errors import UserError
 from crossmusim.experiment import read_experiment
 from tests.conftest import REPO_ROOT
@@ -34,7 +34,7 @@ def _split_of_songs(out: Path) -> dict[tuple[str, str], list[str]]:
 
 def test_4q_input_builds_what_the_pairs_file_builds(realdata, tmp_path):
     folder = realdata / "real-audio-4q"
-    rows = [row for _, clip_rows in tag_text_rows(folder).values() for row in clip_rows]
+    rows = tag_text_pairs(folder)
     assert len(rows) == 1200 and all(Path(r["audio"]).is_file() for r in rows[:10])
     pairs = tmp_path / "pairs.csv"
     with pairs.open("w", encoding="utf-8", newline="") as handle:

@@ -12,15 +12,8 @@ below are imported on first use (PEP 562), so importing one step does not load t
 
 from __future__ import annotations
 
-from typing import Any
+from crossmusim.lazy import lazy_exports
 
 _EXPORTS = {"build_dataset": "pipeline", "BuildConfig": "pipeline"}
 __all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'crossmusim.curation' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"crossmusim.curation.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -41,3 +41,8 @@ def tag_text_rows(folder: Path) -> dict[str, tuple[dict[str, str], list[dict[str
             found[row["Song"]] = base, [{**base, "text": "; ".join(moods + genres), "type": "aspects"},
                                         {**base, "text": sentence(moods, genres), "type": "caption"}]  # fmt: skip
     return found
+
+
+def tag_text_pairs(folder: Path) -> list[dict[str, str]]:
+    """Every clip's two tag-text rows, in metadata order: the pairs `--open 4q=FOLDER` reads."""
+    return [row for _, clip_rows in tag_text_rows(folder).values() for row in clip_rows]

@@ -139,8 +139,7 @@ def read_pairs_inputs(specs: list[str]) -> list[PairsFile]:
         if name == SOURCE:
             found.append(PairsFile.read(Path(value)))
         elif name == "4q":
-            from crossmusim.curation.four_q import tag_text_rows
+            from crossmusim.curation.four_q import tag_text_pairs
 
-            rows = [row for _, clip_rows in tag_text_rows(Path(value)).values() for row in clip_rows]
-            found.append(PairsFile.from_rows(Path(value) / "metadata.csv", rows))
+            found.append(PairsFile.from_rows(Path(value) / "metadata.csv", tag_text_pairs(Path(value))))
     return found

@@ -10,7 +10,7 @@ does not load torch.
 
 from __future__ import annotations
 
-from typing import Any
+from crossmusim.lazy import lazy_exports
 
 _EXPORTS = {
     "evaluate": "run",
@@ -22,11 +22,4 @@ _EXPORTS = {
     "embed_tracks": "whole_tracks",
 }
 __all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'crossmusim.evaluation' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"crossmusim.evaluation.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

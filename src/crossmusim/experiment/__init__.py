@@ -10,7 +10,7 @@ dataset, through the library calls, with the best variant chosen on validation o
 
 from __future__ import annotations
 
-from typing import Any
+from crossmusim.lazy import lazy_exports
 
 _EXPORTS = {
     "ExperimentConfig": "config",
@@ -20,11 +20,4 @@ _EXPORTS = {
     "ExperimentResult": "grid",
 }
 __all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'crossmusim.experiment' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"crossmusim.experiment.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -81,7 +81,7 @@ class ExperimentRun:
         if self.config.prebuilt is not None:
             return self.config.prebuilt
         start = time.monotonic()
-        out = self.config.out / f"seed{seed}" / ("dataset" if mask else "dataset-unmasked")
+        out = seed_folder(self.config, seed) / ("dataset" if mask else "dataset-unmasked")
         if not (out / "stats.json").is_file():
             fields = {**self.config.dataset, "mask": mask}
             if splits_from is not None:
@@ -103,7 +103,7 @@ class ExperimentRun:
 
         cfg = self.config
         start = time.monotonic()
-        out = (dataset.parent if cfg.prebuilt is None else cfg.out / f"seed{seed}") / name
+        out = seed_folder(cfg, seed) / name
         if not (out / "summary.json").is_file():
             config = resolve_config(cfg.preset, None, TrainOverrides(text_types=text_types, seed=seed), cfg.overrides)
             resume = (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir())
@@ -125,7 +125,7 @@ class ExperimentRun:
 
         cfg = self.config
         start = time.monotonic()
-        out = self.config.out / f"seed{entry.seed}" / "evaluation"
+        out = seed_folder(cfg, entry.seed) / "evaluation"
         if not (out / "metrics.json").is_file():
             models = [*entry.runs.values(), *cfg.models]
             evaluate(EvaluateConfig(out=out, models=models, baselines=list(cfg.baselines), dataset=entry.dataset,
@@ -143,6 +143,11 @@ def run_experiment(config: ExperimentConfig, on_stage: Callable[[Stage], None] |
     result = ExperimentRun(config, on_stage).run()
     write_report(config, result)
     return result
+
+
+def seed_folder(config: ExperimentConfig, seed: int) -> Path:
+    """Where a seed's datasets, runs and evaluation go (a prebuilt dataset stays where it is)."""
+    return config.out / f"seed{seed}"
 
 
 def validation_score(run: Path) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.experiment.config import ExperimentConfig
-from crossmusim.experiment.grid import ExperimentResult
+from crossmusim.experiment.grid import ExperimentResult, seed_folder
 from crossmusim.experiment.table import markdown
 from crossmusim.io import atomic_write_json, atomic_write_text
 
@@ -32,9 +32,7 @@ def report_dict(config: ExperimentConfig, result: ExperimentResult) -> dict[str,
         "best_variant": result.best,
         "table": result.table,
         "gains": result.gains,
-        "evaluations": [str(entry.dataset.parent / "evaluation") for entry in result.seeds]
-        if config.prebuilt is None
-        else [str(config.out / f"seed{entry.seed}" / "evaluation") for entry in result.seeds],
+        "evaluations": [str(seed_folder(config, entry.seed) / "evaluation") for entry in result.seeds],
     }
 
 

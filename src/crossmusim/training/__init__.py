@@ -12,7 +12,7 @@ trainer.
 
 from __future__ import annotations
 
-from typing import Any
+from crossmusim.lazy import lazy_exports
 
 _EXPORTS = {
     "train": "run",
@@ -24,11 +24,4 @@ _EXPORTS = {
     "resolve_config": "settings",
 }
 __all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'crossmusim.training' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"crossmusim.training.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
