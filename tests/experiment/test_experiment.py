@@ -109,3 +109,44 @@ def test_a_bad_experiment_file_gets_one_line_naming_the_fix(tmp_path):
         assert "\n" not in str(info.value)
     proc = run_cli("experiment", str(tmp_path / "missing.toml"))
     assert proc.returncode != 0 and "no such config file" in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_prebuilt_dataset_is_used_as_it_is_for_every_seed(tmp_path, monkeypatch, small_dataset):
+    """`[dataset] path`: no build; every seed trains on the same split with its own seed, one evaluate each."""
+    monkeypatch.setenv("CROSSMUSIM_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "prebuilt.toml"
+    path.write_text(
+        f"""out = "exp"
+seeds = [0, 1]
+baselines = ["random"]
+reference = "random"
+preset = "tiny"
+
+[dataset]
+path = "{small_dataset}"
+
+[variants]
+captions = "caption"
+
+[train]
+epochs = 1
+""",
+        encoding="utf-8",
+    )
+    config = read_experiment(path)
+    assert config.prebuilt == small_dataset
+    stages = []
+    result = run_experiment(config, on_stage=stages.append)
+    assert sorted(s.name for s in stages) == ["evaluate 0", "evaluate 1", "train 0 captions", "train 1 captions"]
+    assert [s.dataset for s in result.seeds] == [small_dataset, small_dataset]
+    assert not (tmp_path / "exp" / "seed0" / "dataset").exists()  # nothing rebuilt beside the prebuilt one
+    for seed in result.seeds:
+        trained = json.loads((seed.runs["captions"] / "config.json").read_text("utf-8"))
+        assert trained["train"]["seed"] == seed.seed
+    assert [row["system"] for row in result.table] == ["crossmusim:captions", "random"]
+    assert result.table[0]["seeds"] == "2"
+    # The unmasked ablation needs build inputs: with a prebuilt path it is refused before any work.
+    path.write_text(path.read_text("utf-8") + "\n[ablations]\nunmasked = true\n", encoding="utf-8")
+    with pytest.raises(UserError, match="give build inputs, not path"):
+        read_experiment(path)
