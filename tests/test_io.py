@@ -5,6 +5,7 @@ import pytest
 from crossmusim.errors import InputFormatError
 from crossmusim.io import (
     JsonlAppender,
+    atomic_output,
     atomic_write_json,
     cut_torn_tail,
     detect_encoding,
@@ -95,3 +96,17 @@ def test_a_binary_file_is_not_text(tmp_path):
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(InputFormatError, match=r"songs\.csv: is not UTF-8, GB18030 or Big5 text"):
         read_text(path)
+
+
+def test_atomic_output_renames_on_success_and_leaves_the_old_file_when_the_writer_fails(tmp_path):
+    target = tmp_path / "sub" / "table.bin"
+    with atomic_output(target) as tmp:
+        assert tmp.parent == target.parent and tmp != target
+        tmp.write_bytes(b"new")
+        assert not target.exists()  # nothing at the real name until the block ends
+    assert target.read_bytes() == b"new"
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("writer died")
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["table.bin"]  # no temporary left behind

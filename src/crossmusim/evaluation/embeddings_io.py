@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from crossmusim.errors import UserError
-from crossmusim.io import open_text
+from crossmusim.io import atomic_output, open_text
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -28,23 +27,21 @@ def write_embeddings(path: Path, ids: list[str], vectors: np.ndarray) -> Path:
         raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
     if len(set(ids)) != len(ids):
         raise UserError(f"{path}: duplicate ids in the embeddings to write")
-    vectors = normalise(vectors)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if path.suffix == ".npz":
-        with open(tmp, "wb") as handle:
-            np.savez(handle, ids=np.asarray(ids, dtype=str), embeddings=vectors)
-    elif path.suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.table(
-            {"id": pa.array(ids, pa.string()), "embedding": pa.array(list(vectors), pa.list_(pa.float32()))}
-        )
-        pq.write_table(table, tmp)
-    else:
+    if path.suffix not in (".npz", ".parquet"):
         raise UserError(f"{path}: embeddings are written as .npz or .parquet")
-    os.replace(tmp, path)
+    vectors = normalise(vectors)
+    with atomic_output(path) as tmp:
+        if path.suffix == ".npz":
+            with open(tmp, "wb") as handle:
+                np.savez(handle, ids=np.asarray(ids, dtype=str), embeddings=vectors)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.table(
+                {"id": pa.array(ids, pa.string()), "embedding": pa.array(list(vectors), pa.list_(pa.float32()))}
+            )
+            pq.write_table(table, tmp)
     return path
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from crossmusim.errors import UserError
 from crossmusim.evaluation import confidence, metrics
 from crossmusim.evaluation.whole_tracks import Track
+from crossmusim.io import atomic_output
 
 T2M_TEMPLATE = "{tag}"  # the tag word itself is the text query
 REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline: gains are measured against it
@@ -76,17 +77,14 @@ def score(
 
 def write_queries(path: Path, rows: list[dict]) -> Path:
     """Every query of the evaluation as Parquet (system, level, query, tag, ap, relevant_ranks), atomically."""
-    import os
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     columns = ("system", "level", "query", "tag", "ap", "relevant_ranks")
     types = (pa.string(), pa.string(), pa.string(), pa.string(), pa.float64(), pa.list_(pa.int32()))
     table = pa.table({c: pa.array([r[c] for r in rows], t) for c, t in zip(columns, types, strict=True)})
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        pq.write_table(table, tmp)
     return path
 
 

@@ -7,7 +7,6 @@ so a checkpoint can hold tensors and plain containers only, never pickled code.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import torch
 
 from crossmusim.errors import UserError
+from crossmusim.io import atomic_output
 
 PATTERN = re.compile(r"epoch-(\d{4,})\.pt$")
 
@@ -25,10 +25,8 @@ def checkpoint_path(run: Path, epoch: int) -> Path:
 
 def save_checkpoint(run: Path, epoch: int, state: dict[str, Any]) -> Path:
     path = checkpoint_path(run, epoch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        torch.save(state, tmp)
     return path
 
 

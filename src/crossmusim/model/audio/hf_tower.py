@@ -22,15 +22,10 @@ import torch
 
 from crossmusim.errors import UserError
 from crossmusim.extras import require
-from crossmusim.model.audio.towers import AudioTower
+from crossmusim.model.audio.towers import AudioTower, is_transformers_folder
 from crossmusim.model.config import AudioTowerConfig
 
 BUNDLED = "audio"  # the model folder's subfolder holding a fine-tuned tower's config and extractor
-
-
-def is_transformers_folder(name: str) -> bool:
-    folder = Path(name)
-    return folder.is_dir() and (folder / "config.json").is_file()
 
 
 class TransformersAudioTower(AudioTower):

@@ -142,11 +142,16 @@ AUDIO_TOWERS.register("mtt", _mtt)
 AUDIO_TOWERS.register("transformers", _transformers)
 
 
+def is_transformers_folder(name: str) -> bool:
+    folder = Path(name)
+    return folder.is_dir() and (folder / "config.json").is_file()
+
+
 def audio_tower_kind(name: str) -> str:
     """The registry entry an `--audio-encoder` value belongs to: musicnn-msd/-mtt, mtt[-SIZE], a local
     transformers model folder, or a registered name."""
     if Path(name).is_dir():
-        if not (Path(name) / "config.json").is_file():
+        if not is_transformers_folder(name):
             raise UserError(f"--audio-encoder {name}: a folder without config.json is not a transformers model folder")
         return "transformers"
     if name.startswith("musicnn"):
