@@ -56,6 +56,7 @@ def cluster_stats(out: Path) -> dict:
     return json.loads((out / "crawl-stats.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_two_workers_crawl_the_site_together_once_each_at_one_shared_rate(site, redis_url, tmp_path):
     delay = 0.1
     workers = [start_worker(site.url, tmp_path / w, redis_url, "together", "--delay", str(delay)) for w in "ab"]

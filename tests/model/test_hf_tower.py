@@ -36,6 +36,7 @@ def train(dataset: Path, out: Path, env: dict[str, str], *args: str):
                    *args, env=env, timeout=300)  # fmt: skip
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_a_fine_tuned_transformers_tower_is_bundled_with_the_model(small_dataset, wav2vec2_folder, tmp_path,
                                                                    cache_env):  # fmt: skip
     source = tmp_path / "w2v"

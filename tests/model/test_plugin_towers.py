@@ -8,6 +8,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from crossmusim.evaluation.baselines import BASELINES
 from crossmusim.model.audio.towers import AUDIO_TOWERS
@@ -17,6 +18,7 @@ from tests.conftest import run_cli
 from tests.support.plugin_package import write_plugin_package
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_entry_point_towers_train_load_and_evaluate_by_name(small_dataset, tmp_path, cache_env, monkeypatch):
     site = write_plugin_package(tmp_path / "site")
     env = {**cache_env, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
