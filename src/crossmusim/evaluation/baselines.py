@@ -93,8 +93,7 @@ class ModelEmbedder(Embedder):
             return self.embed_track(cache.read(key), track_id)
         outputs = tower_windows(self, self.model.audio_tower, audio.__dict__, self.model.crop_samples, cache, features)
         device = next(self.model.audio_head.parameters()).device
-        embedded = self.model.audio_head(torch.from_numpy(outputs.get(key)).to(device))  # each window normalised
-        return torch.nn.functional.normalize(embedded.float().mean(dim=0), dim=0).cpu().numpy()
+        return self.model.song_vector(torch.from_numpy(outputs.get(key)).to(device)).cpu().numpy()
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         return self.model.embed_text(texts)

@@ -8,15 +8,16 @@ with the default `select_metric = "auto"`):
 - otherwise `t2m_map@10` on one fixed query set: every validation caption (the whole text) queries
   the validation songs (`evaluation.metrics.t2m_metrics`), whatever the run trains on; a validation
   split without captions falls back to all its texts (aspects: the first five).
-Each song is embedded as the mean of its whole-track windows' embeddings (`model.audio_cache.windows`),
-exactly as evaluation embeds it.
+Each song is embedded from its whole-track windows by `DualEncoder.song_vector`, exactly as evaluation
+embeds it.
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import torch
-from torch import nn
 
 from crossmusim.evaluation.metrics import m2m_map, t2m_metrics
 from crossmusim.model.audio.frontend import windows
@@ -26,6 +27,7 @@ from crossmusim.training.data import SplitData, TextItem, evaluation_text
 from crossmusim.training.features import FrozenFeatures
 
 M2M = "m2m_map@100"
+HALVINGS = 4  # artist halvings of the validation songs for the tower weight's choice
 
 
 def query_texts(texts: list[TextItem]) -> list[TextItem]:
@@ -45,6 +47,39 @@ def m2m_levels(vectors: np.ndarray, ids: list[str], coarse: list[list[str]], fin
     return out
 
 
+def artist_halvings(artists: list[str], cuts: int = HALVINGS) -> list[np.ndarray]:
+    """`cuts` fixed pseudo-random halvings of the songs (0 or 1 per song) that keep each artist's songs
+    in one half (a song without artist is its own), the same in every epoch and run."""
+    return [np.array([zlib.crc32(f"{cut}:{artist}".encode()) % 2 for artist in artists]) for cut in range(cuts)]
+
+
+def tower_weight_scores(
+    model: DualEncoder, outputs: list[torch.Tensor], split: SplitData, song_ids: list[str], weights: list[float]
+) -> dict[float, dict]:
+    """Validation M2M (`m2m_map@100`) of the songs embedded with each candidate tower weight: over every
+    validation song (`all`) and over each half of each artist halving (`halves`: [[half 0, half 1], ...];
+    NaN where a half has no tag of two songs). Empty when the songs carry no tags."""
+    songs = [split.songs[s] for s in song_ids]
+    cuts = artist_halvings([song.artist or song.song_id for song in songs])
+    scores = {}
+    for weight in weights:
+        vectors = torch.stack([model.song_vector(o, weight) for o in outputs]).cpu().numpy()
+        found = m2m_levels(vectors, song_ids, [s.tags_coarse for s in songs], [s.tags_fine for s in songs])
+        if M2M not in found:
+            return {}
+        halves = []
+        for cut in cuts:
+            pair = []
+            for half in (0, 1):
+                rows = np.flatnonzero(cut == half)
+                part = m2m_levels(vectors[rows], [song_ids[i] for i in rows], [songs[i].tags_coarse for i in rows],
+                                  [songs[i].tags_fine for i in rows])  # fmt: skip
+                pair.append(part.get(M2M, float("nan")))
+            halves.append(pair)
+        scores[weight] = {"all": found[M2M], "halves": halves}
+    return scores
+
+
 @torch.no_grad()
 def validate(
     model: DualEncoder,
@@ -54,21 +89,25 @@ def validate(
     max_aspects: int,
     frozen: FrozenFeatures | None = None,
     device: str = "cpu",
+    tower_weights: list[float] | None = None,
 ) -> dict[str, float]:
+    """The validation metrics of `model` as it is; with `tower_weights`, also each candidate weight's
+    scores under the key `tower_weights` (`tower_weight_scores`), for the choice after training."""
     if len(split.songs) < 2:
         return {}
     was_training = model.training
     model.eval()
     song_ids = list(split.songs)
-    song_vectors = []
+    song_vectors, song_outputs = [], []
     for song_id in song_ids:
         key = split.songs[song_id].audio_key
         if frozen is not None:
-            embedded = model.audio_head(torch.from_numpy(frozen.whole(key)).to(device))
+            outputs = torch.from_numpy(frozen.whole(key)).to(device)
         else:
             chunks = torch.from_numpy(windows(cache.read(key), model.crop_samples)).to(device)
-            embedded = torch.cat([model.encode_audio(chunks[i : i + 8]) for i in range(0, len(chunks), 8)])
-        song_vectors.append(nn.functional.normalize(embedded.float().mean(dim=0), dim=0))
+            outputs = torch.cat([model.audio_tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)])
+        song_vectors.append(model.song_vector(outputs))
+        song_outputs.append(outputs)
     songs = torch.stack(song_vectors)
     songs_np = songs.cpu().numpy()
     out = m2m_levels(songs_np, song_ids, [split.songs[s].tags_coarse for s in song_ids],
@@ -77,12 +116,15 @@ def validate(
     if queries:
         texts = [evaluation_text(item, max_aspects) for item in queries]
         if frozen is not None:
-            text_vectors = model.text_head(torch.from_numpy(frozen.texts(texts)).to(device))
+            text_vectors = model.text_vectors(model.text_head(torch.from_numpy(frozen.texts(texts)).to(device)))
         else:
-            text_vectors = torch.cat([model.encode_text(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+            text_vectors = torch.cat([model.text_vectors(model.encode_text(texts[i : i + 64]))
+                                      for i in range(0, len(texts), 64)])  # fmt: skip
         scores = (text_vectors.float() @ songs.T).cpu().numpy()
         index = {song_id: i for i, song_id in enumerate(song_ids)}
         relevant = np.array([index[item.song_id] for item in queries])
         out.update(t2m_metrics(scores, relevant))
+    if tower_weights:
+        out["tower_weights"] = tower_weight_scores(model, song_outputs, split, song_ids, tower_weights)
     model.train(was_training)
     return out

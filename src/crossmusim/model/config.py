@@ -46,6 +46,10 @@ class HeadConfig:
     dim: int = 256  # the shared embedding space
     # z-score the audio tower's outputs at the audio head's input with the training split's statistics
     standardise_audio: bool = False
+    # A song's embedding keeps the standardised tower features beside the head's output with this
+    # weight w: the cosine of two songs is w * features' cosine + (1 - w) * heads' cosine (texts score
+    # songs by the head part alone). 0: the head alone. Needs standardise_audio.
+    tower_weight: float = 0.0
 
 
 @dataclass
@@ -79,6 +83,11 @@ class TrainConfig:
     # 2: chosen on validation among the counts that keep the first run's tower time within twice the
     # old fixed grid's on 30-s songs (benchmarks/select_defaults.py --crops; RESULTS.md).
     frozen_crops: int = 2
+    # Candidate `[model.head] tower_weight`s, chosen after training on validation only: for each, the
+    # epoch is chosen on one artist-disjoint half of the validation songs and scored on the other (both
+    # ways, several halvings), so the noisier embedding is not favoured by its own epoch selection; the
+    # best keeps its best epoch. Empty: the model's own weight, no choice.
+    tower_weights: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -111,7 +120,16 @@ def _cpu() -> Preset:
         # standardised audio-head input: chosen on validation (real 4Q clips +1.3/+1.25 M2M coarse/fine
         # over 5 split seeds, the demo world even; benchmarks/RESULTS.md)
         ModelConfig(TextTowerConfig(), AudioTowerConfig(), HeadConfig(standardise_audio=True)),
-        TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3, warmup_epochs=1.0, early_stop_patience=10),
+        # tower weight chosen per run: on the real 4Q clips 0.5 wins on held-out validation halves, on the
+        # demo world the head alone (benchmarks/select_tower_weight.py; RESULTS.md)
+        TrainConfig(
+            epochs=60,
+            batch_size=64,
+            learning_rate=1e-3,
+            warmup_epochs=1.0,
+            early_stop_patience=10,
+            tower_weights=[0.0, 0.25, 0.5, 0.75],
+        ),
     )
 
 
@@ -223,7 +241,11 @@ def check_same_training(saved: dict[str, Any], config: Preset, where: str) -> No
 RETIRED = {"train": ("num_workers",)}
 # Fields added later, with the value a saved config that lacks them was trained with (its preset's
 # default may differ now): an older run folder loads as it was trained.
-ADDED = {("model", "head", "standardise_audio"): False}
+ADDED = {
+    ("model", "head", "standardise_audio"): False,
+    ("model", "head", "tower_weight"): 0.0,
+    ("train", "tower_weights"): [],
+}
 
 
 def _with_added(values: dict[str, Any]) -> dict[str, Any]:

@@ -42,6 +42,12 @@ class DualEncoder(nn.Module):
         # Outputs of a frozen audio tower shared with other models (`FrozenOutputs`); None: run it each time.
         self.frozen_outputs: FrozenOutputs | None = None
         self.saved_extra: dict[str, Any] = {}  # what config.json held besides the config (how it was trained)
+        for where, weight in [("[model.head] tower_weight", head.tower_weight),
+                              *(("[train] tower_weights", w) for w in config.train.tower_weights)]:  # fmt: skip
+            if not 0.0 <= weight < 1.0:
+                raise UserError(f"{where}: {weight} is not a weight in [0, 1)")
+            if weight > 0 and not head.standardise_audio:
+                raise UserError(f"{where}: a weight above 0 needs [model.head] standardise_audio = true (or drop it)")
         self.text_head = ProjectionHead(self.text_tower.dim, head.hidden, head.dim)
         self.audio_head = ProjectionHead(
             self.audio_tower.dim, head.hidden, head.dim, standardise=head.standardise_audio
@@ -55,6 +61,35 @@ class DualEncoder(nn.Module):
     def crop_samples(self) -> int:
         return int(round(self.config.train.crop_seconds * self.sample_rate))
 
+    @property
+    def dim(self) -> int:
+        """The width of the space `embed_audio` and `embed_text` return: the head's, plus the tower's
+        when songs keep their tower features (`[model.head] tower_weight`)."""
+        head = self.config.model.head
+        return head.dim + (self.audio_tower.dim if head.tower_weight > 0 else 0)
+
+    def song_vector(self, tower_outputs: torch.Tensor, weight: float | None = None) -> torch.Tensor:
+        """A song's embedding from its windows' tower outputs (windows x tower dim): the mean of the
+        windows' head outputs, re-normalised. With `tower_weight` w > 0 the mean of the windows'
+        standardised tower features (normalised) goes beside it, [sqrt(w) features, sqrt(1 - w) head],
+        so that two songs' cosine is w x their features' cosine + (1 - w) x their heads' cosine: what
+        the pretrained tower knows is kept where a head trained on a few hundred songs would lose it.
+        `weight`: another weight than the model's (training compares candidates on validation)."""
+        head = nn.functional.normalize(self.audio_head(tower_outputs).float().mean(dim=0), dim=0)
+        weight = self.config.model.head.tower_weight if weight is None else weight
+        if weight <= 0:
+            return head
+        features = nn.functional.normalize(self.audio_head.prepare(tower_outputs).mean(dim=0), dim=0)
+        return torch.cat([features * weight**0.5, head * (1 - weight) ** 0.5])
+
+    def text_vectors(self, head_outputs: torch.Tensor) -> torch.Tensor:
+        """Texts in the songs' space: the text head's outputs, zeros where songs keep tower features, so
+        a text ranks songs by their head part alone, as trained (scores scaled by sqrt(1 - w))."""
+        if self.config.model.head.tower_weight <= 0:
+            return head_outputs
+        zeros = head_outputs.new_zeros(len(head_outputs), self.audio_tower.dim)
+        return torch.cat([zeros, head_outputs], dim=1)
+
     # -- training-time forward passes (tensors in, embeddings out) --
     def encode_text(self, texts: list[str]) -> torch.Tensor:
         return self.text_head(self.text_tower(texts))
@@ -66,12 +101,13 @@ class DualEncoder(nn.Module):
     @torch.no_grad()
     def embed_text(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         self.eval()
-        out = [self.encode_text(texts[i : i + batch_size]).float().cpu() for i in range(0, len(texts), batch_size)]
-        return torch.cat(out).numpy() if out else np.zeros((0, self.config.model.head.dim), np.float32)
+        out = [self.text_vectors(self.encode_text(texts[i : i + batch_size])).float().cpu()
+               for i in range(0, len(texts), batch_size)]  # fmt: skip
+        return torch.cat(out).numpy() if out else np.zeros((0, self.dim), np.float32)
 
     @torch.no_grad()
     def embed_audio(self, waves: list[np.ndarray], sample_rate: int | None = None, batch_size: int = 16) -> np.ndarray:
-        """One embedding per song: the mean of its crop-length windows' embeddings, re-normalised.
+        """One embedding per song from its crop-length windows (`song_vector`), L2-normalised.
 
         `waves` are mono float arrays at `sample_rate` (default: the tower's; others are resampled).
         """
@@ -85,10 +121,9 @@ class DualEncoder(nn.Module):
             if sample_rate and sample_rate != self.sample_rate:
                 wave = resample(wave, sample_rate, self.sample_rate)
             chunks = torch.from_numpy(windows(wave, self.crop_samples))
-            parts = [self.audio_head(self._tower_outputs(chunks[i : i + batch_size], device))
-                     for i in range(0, len(chunks), batch_size)]  # fmt: skip
-            result.append(nn.functional.normalize(torch.cat(parts).mean(dim=0), dim=0).float().cpu())
-        return torch.stack(result).numpy() if result else np.zeros((0, self.config.model.head.dim), np.float32)
+            parts = [self._tower_outputs(chunks[i : i + batch_size], device) for i in range(0, len(chunks), batch_size)]
+            result.append(self.song_vector(torch.cat(parts)).float().cpu())
+        return torch.stack(result).numpy() if result else np.zeros((0, self.dim), np.float32)
 
     def _tower_outputs(self, chunks: torch.Tensor, device: torch.device) -> torch.Tensor:
         """The audio tower on CPU windows; a frozen tower's outputs come from `frozen_outputs` when shared."""

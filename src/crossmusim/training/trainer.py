@@ -4,6 +4,7 @@ stopping and resuming with every process's random generators."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from crossmusim.model.config import Preset, selected_metric
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.loss import NTXentLoss
 from crossmusim.training import checkpoint as ckpt
-from crossmusim.training import distributed, run_folder
+from crossmusim.training import distributed, run_folder, tower_weight
 from crossmusim.training.audio_cache import AudioCache
 from crossmusim.training.data import SplitData, epoch_batches, sample_rng, sample_text
 from crossmusim.training.features import FrozenFeatures
@@ -153,6 +154,7 @@ class Trainer:
         cfg, out, main = self.cfg, self.options.out, self.state.main
         start, best, best_epoch, stale, history = 1, None, 0, 0, []
         selected = "no_validation"  # the selection metric's name, once validation has computed it
+        weights: tower_weight.History = []  # each epoch's scores of the candidate tower weights
         if resume_from is None and self.model.audio_head.standardise:
             self.model.audio_head.set_input_statistics(self._training_tower_outputs())
         if resume_from is not None:
@@ -164,6 +166,7 @@ class Trainer:
             start, best, best_epoch = saved["epoch"] + 1, saved["best"], saved["best_epoch"]
             stale, history = saved["stale"], list(saved["history"])
             selected = saved.get("selected", selected)
+            weights = [(int(e), dict(scores)) for e, scores in saved.get("tower_weights", [])]
             logger.info("resumed from %s (epoch %d done)", resume_from.name, saved["epoch"])
         log = RunLogger(out) if main else None
         stopped_early = False
@@ -175,12 +178,16 @@ class Trainer:
             rngs = distributed.gather_objects(self.state, ckpt.rng_states())  # every rank takes part
             if main:
                 validate = self.options.validate
+                candidates = {"tower_weights": cfg.tower_weights} if cfg.tower_weights else {}
                 metrics = (
                     validate(self.model, self.valid, self.cache, max_aspects=cfg.max_aspects, frozen=self.features,
-                             device=self.device)
+                             device=self.device, **candidates)
                     if validate is not None
                     else {}
                 )  # fmt: skip
+                if metrics.get("tower_weights"):
+                    weights.append((epoch, metrics.pop("tower_weights")))
+                metrics.pop("tower_weights", None)
                 row.update({f"val_{k}": v for k, v in metrics.items()})
                 chosen = selected_metric(cfg.select_metric, metrics)
                 selected = f"val_{chosen}" if chosen else selected
@@ -193,7 +200,8 @@ class Trainer:
                     stale += 1
                 history.append(row)
                 log.record(row)
-                ckpt.save_checkpoint(out, epoch, self._state(epoch, best, best_epoch, stale, history, selected, rngs))
+                state = self._state(epoch, best, best_epoch, stale, history, selected, rngs)
+                ckpt.save_checkpoint(out, epoch, {**state, "tower_weights": weights})
                 logger.info(
                     "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
                     epoch,
@@ -205,6 +213,9 @@ class Trainer:
             stale = _broadcast(stale, self.state)
         if log is not None:
             log.close()
+        choice = self._keep_tower_weight(weights, selected, history) if main else None
+        if choice is not None:
+            best, best_epoch = choice.score, choice.epoch
         summary = {
             "epochs_run": len(history),
             "best_epoch": best_epoch,
@@ -213,9 +224,39 @@ class Trainer:
             "processes": self.state.world,  # DDP processes over all nodes
             "model": str(out / "model"),
         }
+        if choice is not None:
+            summary["tower_weight"] = choice.as_dict()
         if main:
             atomic_write_json(out / "summary.json", summary)
         return summary
+
+    def _keep_tower_weight(
+        self, weights: tower_weight.History, selected: str, history: list[dict]
+    ) -> tower_weight.TowerWeightChoice | None:
+        """With candidate tower weights scored on validation M2M: the chosen weight and its epoch's
+        weights (from that epoch's checkpoint) become the run's model."""
+        if not weights or selected != "val_m2m_map@100":
+            if self.cfg.tower_weights:
+                logger.info("tower weights not compared: validation has no M2M (no tags); the model keeps its own")
+            return None
+        choice = tower_weight.choose_tower_weight(weights)
+        if choice is None:
+            logger.info(
+                "tower weights not compared: no validation half has a tag of two songs; the model keeps its own"
+            )
+            return None
+        saved = ckpt.load_checkpoint(ckpt.checkpoint_path(self.options.out, choice.epoch))
+        self.model.load_state_dict(saved["weights"], strict=False)
+        self.model.config = copy.deepcopy(self.model.config)  # the run's own config stays as it was given
+        self.model.config.model.head.tower_weight = choice.weight
+        row = next((r for r in history if r.get("epoch") == choice.epoch), {})
+        metrics = {k.removeprefix("val_"): v for k, v in row.items() if k.startswith("val_")}
+        extra = {"trained": {"epoch": choice.epoch, "metrics": metrics}, "tower_weight": choice.as_dict()}
+        run_folder.save_model(self.model, self.options.out, extra)
+        held = ", ".join(f"{w}: {v:.4f}" for w, v in choice.held_out.items())
+        logger.info("tower weight %s kept (held-out validation halves: %s), epoch %d: %s %.4f",
+                    choice.weight, held, choice.epoch, selected, choice.score)  # fmt: skip
+        return choice
 
     def step(self, batch: Batch, epoch: int = 0, step: int = 0) -> float:
         """One optimisation step on one batch; returns its loss."""

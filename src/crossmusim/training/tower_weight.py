@@ -1,0 +1,59 @@
+"""Which `[model.head] tower_weight` a run keeps (`[train] tower_weights`), from the scores validation
+recorded after each epoch (`evaluation.validation.tower_weight_scores`). Pure: scores in, choice out.
+
+Why not the best validation figure: each weight's figure would be that of the epoch it was selected by,
+on the same songs, and the head alone (the noisiest embedding) gains most from that selection. Here,
+for each weight, each artist halving and each direction, the epoch is chosen on one half and scored on
+the other; the weight with the best mean held-out score is kept (ties: the smaller weight), with the
+epoch whose score on every validation song is best for it (the run's usual rule).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+# (epoch, {weight: {"all": M2M over the validation songs, "halves": [[half 0, half 1] per halving]}})
+History = list[tuple[int, dict[float, dict]]]
+
+
+@dataclass
+class TowerWeightChoice:
+    weight: float
+    epoch: int
+    score: float  # validation M2M of the kept epoch at the kept weight, every validation song
+    held_out: dict[float, float] = field(default_factory=dict)  # each candidate's mean held-out M2M
+
+    def as_dict(self) -> dict:
+        return {"weight": self.weight, "epoch": self.epoch, "validation_m2m": self.score,
+                "held_out_m2m": {str(w): v for w, v in self.held_out.items()}}  # fmt: skip
+
+
+def held_out_score(history: History, weight: float) -> float:
+    """The mean, over halvings and both directions, of the held-out half's score at the epoch the other
+    half chose; NaN when no half could be scored."""
+    values = []
+    for cut in range(len(history[0][1][weight]["halves"])):
+        for chooser in (0, 1):
+            pairs = [scores[weight]["halves"][cut] for _, scores in history]
+            usable = [i for i, pair in enumerate(pairs) if not math.isnan(pair[chooser])]
+            if not usable:
+                continue
+            chosen = max(usable, key=lambda i: pairs[i][chooser])  # the first best epoch, as training keeps
+            if not math.isnan(pairs[chosen][1 - chooser]):
+                values.append(pairs[chosen][1 - chooser])
+    return sum(values) / len(values) if values else math.nan
+
+
+def choose_tower_weight(history: History) -> TowerWeightChoice | None:
+    """The weight to keep and its epoch; None without scores (no validation tags)."""
+    if not history or not history[0][1]:
+        return None
+    weights = sorted(w for w in history[0][1] if all(w in scores for _, scores in history))
+    held = {w: held_out_score(history, w) for w in weights}
+    usable = [w for w in weights if not math.isnan(held[w])]
+    if not usable:
+        return None
+    weight = max(usable, key=lambda w: (held[w], -w))
+    epoch, scores = max(history, key=lambda entry: entry[1][weight]["all"])
+    return TowerWeightChoice(weight, epoch, scores[weight]["all"], held)
