@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ import torch
 
 from crossmusim.evaluation.baselines import ModelEmbedder, tower_windows
 from crossmusim.evaluation.run_models import load_run_model
-from crossmusim.evaluation.validation import M2M, m2m_levels
+from crossmusim.evaluation.validation import M2M, artist_halvings, m2m_levels
 from crossmusim.evaluation.whole_tracks import tracks_from_dataset
 from crossmusim.training.audio_cache import AudioCache, default_cache_dir
 from crossmusim.training.checkpoint import PATTERN, load_checkpoint
@@ -74,8 +73,7 @@ def study(run: Path, dataset: Path, cache_root: Path, weights: list[float], cuts
     features /= np.linalg.norm(features, axis=1, keepdims=True)
     model.config.model.head.tower_weight = 0.0
     rows = []
-    for cut in range(cuts):
-        half = np.array([zlib.crc32(f"{cut}:{t.artist or t.id}".encode()) % 2 for t in tracks])
+    for half in artist_halvings([t.artist or t.id for t in tracks], cuts):  # the trainer's halvings
         for chooser in (0, 1):
             choose, score = np.flatnonzero(half == chooser), np.flatnonzero(half != chooser)
             row = {FEATURES: m2m(features, tracks, score)}

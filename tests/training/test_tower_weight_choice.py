@@ -70,3 +70,14 @@ def test_training_keeps_the_chosen_weight_with_its_epochs_weights(cache_env, tmp
     weights = load_file(str(out / "model" / "model.safetensors"))
     epoch_weights = load_checkpoint(checkpoint_path(out, kept["epoch"]))["weights"]
     assert torch.equal(weights["audio_head.net.0.weight"], epoch_weights["audio_head.net.0.weight"])
+
+
+def test_halvings_keep_each_artists_songs_together_and_differ_between_cuts():
+    from crossmusim.evaluation.validation import artist_halvings
+
+    artists = [f"artist {i // 2}" for i in range(40)]  # two songs each
+    cuts = artist_halvings(artists)
+    assert len(cuts) == 4 and all(set(cut) == {0, 1} for cut in cuts)
+    assert all(cut[i] == cut[i + 1] for cut in cuts for i in range(0, 40, 2))
+    assert len({tuple(cut) for cut in cuts}) == 4
+    assert all((a == b).all() for a, b in zip(cuts, artist_halvings(artists), strict=True))  # the same every epoch

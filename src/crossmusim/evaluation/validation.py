@@ -14,7 +14,7 @@ embeds it.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 
 import numpy as np
 import torch
@@ -50,7 +50,11 @@ def m2m_levels(vectors: np.ndarray, ids: list[str], coarse: list[list[str]], fin
 def artist_halvings(artists: list[str], cuts: int = HALVINGS) -> list[np.ndarray]:
     """`cuts` fixed pseudo-random halvings of the songs (0 or 1 per song) that keep each artist's songs
     in one half (a song without artist is its own), the same in every epoch and run."""
-    return [np.array([zlib.crc32(f"{cut}:{artist}".encode()) % 2 for artist in artists]) for cut in range(cuts)]
+
+    def side(cut: int, artist: str) -> int:  # a cryptographic hash: CRC parities of one string are affine
+        return hashlib.sha256(f"{cut}:{artist}".encode()).digest()[0] % 2
+
+    return [np.array([side(cut, artist) for artist in artists]) for cut in range(cuts)]
 
 
 def tower_weight_scores(
