@@ -1,5 +1,6 @@
 """Which `[model.head] tower_weight` a run keeps (`[train] tower_weights`), from the scores validation
-recorded after each epoch (`evaluation.validation.tower_weight_scores`). Pure: scores in, choice out.
+recorded after each epoch (`evaluation.validation.tower_weight_scores`): `choose_tower_weight` is pure
+(scores in, choice out); `keep_tower_weight` makes the choice the run's model.
 
 Why not the best validation figure: each weight's figure would be that of the epoch it was selected by,
 on the same songs, and the head alone (the noisiest embedding) gains most from that selection. Here,
@@ -10,8 +11,16 @@ epoch whose score on every validation song is best for it (the run's usual rule)
 
 from __future__ import annotations
 
+import copy
+import logging
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossmusim.training import checkpoint as ckpt
+from crossmusim.training import run_folder
+
+logger = logging.getLogger("crossmusim.train")
 
 # (epoch, {weight: {"all": M2M over the validation songs, "halves": [[half 0, half 1] per halving]}})
 History = list[tuple[int, dict[float, dict]]]
@@ -57,3 +66,26 @@ def choose_tower_weight(history: History) -> TowerWeightChoice | None:
     weight = max(usable, key=lambda w: (held[w], -w))
     epoch, scores = max(history, key=lambda entry: entry[1][weight]["all"])
     return TowerWeightChoice(weight, epoch, scores[weight]["all"], held)
+
+
+def keep_tower_weight(
+    model, out: Path, history: History, selected: str, epochs: list[dict]
+) -> TowerWeightChoice | None:
+    """After training: the chosen weight, with its epoch's weights (from that epoch's checkpoint), saved
+    as the run's model; None (the model as selected during training) when validation scored no M2M."""
+    choice = choose_tower_weight(history) if selected == "val_m2m_map@100" else None
+    if choice is None:
+        logger.info("tower weights not compared: no validation M2M on both halves (tags of two songs each); "
+                    "the model keeps its own")  # fmt: skip
+        return None
+    model.load_state_dict(ckpt.load_checkpoint(ckpt.checkpoint_path(out, choice.epoch))["weights"], strict=False)
+    model.config = copy.deepcopy(model.config)  # the run's own config stays as it was given
+    model.config.model.head.tower_weight = choice.weight
+    row = next((r for r in epochs if r.get("epoch") == choice.epoch), {})
+    metrics = {k.removeprefix("val_"): v for k, v in row.items() if k.startswith("val_")}
+    run_folder.save_model(model, out, {"trained": {"epoch": choice.epoch, "metrics": metrics},
+                                       "tower_weight": choice.as_dict()})  # fmt: skip
+    held = ", ".join(f"{w}: {v:.4f}" for w, v in choice.held_out.items())
+    logger.info("tower weight %s kept (held-out validation halves: %s), epoch %d: %s %.4f",
+                choice.weight, held, choice.epoch, selected, choice.score)  # fmt: skip
+    return choice

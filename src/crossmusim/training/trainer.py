@@ -4,7 +4,6 @@ stopping and resuming with every process's random generators."""
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -213,7 +212,9 @@ class Trainer:
             stale = _broadcast(stale, self.state)
         if log is not None:
             log.close()
-        choice = self._keep_tower_weight(weights, selected, history) if main else None
+        choice = None
+        if main and self.cfg.tower_weights:
+            choice = tower_weight.keep_tower_weight(self.model, out, weights, selected, history)
         if choice is not None:
             best, best_epoch = choice.score, choice.epoch
         summary = {
@@ -229,34 +230,6 @@ class Trainer:
         if main:
             atomic_write_json(out / "summary.json", summary)
         return summary
-
-    def _keep_tower_weight(
-        self, weights: tower_weight.History, selected: str, history: list[dict]
-    ) -> tower_weight.TowerWeightChoice | None:
-        """With candidate tower weights scored on validation M2M: the chosen weight and its epoch's
-        weights (from that epoch's checkpoint) become the run's model."""
-        if not weights or selected != "val_m2m_map@100":
-            if self.cfg.tower_weights:
-                logger.info("tower weights not compared: validation has no M2M (no tags); the model keeps its own")
-            return None
-        choice = tower_weight.choose_tower_weight(weights)
-        if choice is None:
-            logger.info(
-                "tower weights not compared: no validation half has a tag of two songs; the model keeps its own"
-            )
-            return None
-        saved = ckpt.load_checkpoint(ckpt.checkpoint_path(self.options.out, choice.epoch))
-        self.model.load_state_dict(saved["weights"], strict=False)
-        self.model.config = copy.deepcopy(self.model.config)  # the run's own config stays as it was given
-        self.model.config.model.head.tower_weight = choice.weight
-        row = next((r for r in history if r.get("epoch") == choice.epoch), {})
-        metrics = {k.removeprefix("val_"): v for k, v in row.items() if k.startswith("val_")}
-        extra = {"trained": {"epoch": choice.epoch, "metrics": metrics}, "tower_weight": choice.as_dict()}
-        run_folder.save_model(self.model, self.options.out, extra)
-        held = ", ".join(f"{w}: {v:.4f}" for w, v in choice.held_out.items())
-        logger.info("tower weight %s kept (held-out validation halves: %s), epoch %d: %s %.4f",
-                    choice.weight, held, choice.epoch, selected, choice.score)  # fmt: skip
-        return choice
 
     def step(self, batch: Batch, epoch: int = 0, step: int = 0) -> float:
         """One optimisation step on one batch; returns its loss."""
