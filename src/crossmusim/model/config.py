@@ -120,8 +120,8 @@ def _cpu() -> Preset:
         # standardised audio-head input: chosen on validation (real 4Q clips +1.3/+1.25 M2M coarse/fine
         # over 5 split seeds, the demo world even; benchmarks/RESULTS.md)
         ModelConfig(TextTowerConfig(), AudioTowerConfig(), HeadConfig(standardise_audio=True)),
-        # tower weight chosen per run: on the real 4Q clips 0.5 wins on held-out validation halves, on the
-        # demo world the head alone (benchmarks/select_tower_weight.py; RESULTS.md)
+        # tower weight chosen per run: on held-out validation halves the real 4Q clips favour 0.25-0.5
+        # (weakly), the demo world the head alone (benchmarks/select_tower_weight.py; RESULTS.md)
         TrainConfig(
             epochs=60,
             batch_size=64,
