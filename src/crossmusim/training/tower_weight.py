@@ -38,19 +38,23 @@ class TowerWeightChoice:
                 "held_out_m2m": {str(w): v for w, v in self.held_out.items()}}  # fmt: skip
 
 
-def held_out_score(history: History, weight: float) -> float:
-    """The mean, over halvings and both directions, of the held-out half's score at the epoch the other
-    half chose; NaN when no half could be scored."""
+def held_out_values(history: History, weight: float) -> list[float]:
+    """For each halving and each direction (half 0 chooses, then half 1), the held-out half's score at
+    the epoch the choosing half found best (the first best, as training keeps); NaN where the choosing
+    half scored no epoch or the held-out half has no score."""
     values = []
     for cut in range(len(history[0][1][weight]["halves"])):
+        pairs = [scores[weight]["halves"][cut] for _, scores in history]
         for chooser in (0, 1):
-            pairs = [scores[weight]["halves"][cut] for _, scores in history]
             usable = [i for i, pair in enumerate(pairs) if not math.isnan(pair[chooser])]
-            if not usable:
-                continue
-            chosen = max(usable, key=lambda i: pairs[i][chooser])  # the first best epoch, as training keeps
-            if not math.isnan(pairs[chosen][1 - chooser]):
-                values.append(pairs[chosen][1 - chooser])
+            chosen = max(usable, key=lambda i: pairs[i][chooser]) if usable else None
+            values.append(math.nan if chosen is None else pairs[chosen][1 - chooser])
+    return values
+
+
+def held_out_score(history: History, weight: float) -> float:
+    """The mean of `held_out_values` that are numbers; NaN when no half could be scored."""
+    values = [v for v in held_out_values(history, weight) if not math.isnan(v)]
     return sum(values) / len(values) if values else math.nan
 
 
