@@ -21,12 +21,13 @@ import torch
 
 from crossmusim.evaluation.metrics import m2m_map, t2m_metrics
 from crossmusim.model.audio.frontend import windows
+from crossmusim.model.config import M2M_METRIC
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.training.audio_cache import AudioCache
 from crossmusim.training.data import SplitData, TextItem, evaluation_text
 from crossmusim.training.features import FrozenFeatures
 
-M2M = "m2m_map@100"
+M2M = M2M_METRIC
 HALVINGS = 4  # artist halvings of the validation songs for the tower weight's choice
 
 

@@ -194,8 +194,10 @@ def load_toml(path: Path, config: Preset) -> Preset:
     return apply_overrides(config, read_toml(path), str(path))
 
 
+# Validation M2M mAP@100, coarse and fine averaged (evaluation.validation); the tower weight is chosen on it.
+M2M_METRIC = "m2m_map@100"
 # "auto" selection: the first of these that validation computed (see TrainConfig.select_metric).
-AUTO_SELECTION = ("m2m_map@100", "t2m_map@10")
+AUTO_SELECTION = (M2M_METRIC, "t2m_map@10")
 
 
 def selected_metric(select: str, metrics: dict[str, float]) -> str | None:

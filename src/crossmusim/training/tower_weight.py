@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crossmusim.model.config import M2M_METRIC
 from crossmusim.training import checkpoint as ckpt
 from crossmusim.training import run_folder
 
@@ -77,7 +78,7 @@ def keep_tower_weight(
 ) -> TowerWeightChoice | None:
     """After training: the chosen weight, with its epoch's weights (from that epoch's checkpoint), saved
     as the run's model; None (the model as selected during training) when validation scored no M2M."""
-    choice = choose_tower_weight(history) if selected == "val_m2m_map@100" else None
+    choice = choose_tower_weight(history) if selected == f"val_{M2M_METRIC}" else None
     if choice is None:
         logger.info("tower weights not compared: no validation M2M on both halves (tags of two songs each); "
                     "the model keeps its own")  # fmt: skip
