@@ -5,8 +5,9 @@ A run keeps the epoch whose validation M2M is best, so the validation figure of 
 optimistic, and the more so the noisier the embedding: comparing weights by that figure favours the
 head alone. Here every validation split is cut into two artist-disjoint halves (the trainer's four
 fixed halvings); for each weight the epoch is chosen on one half (the run's own rule: best M2M
-mAP@100, coarse and fine averaged) and scored on the other, then the other way round. Every embedding is the library's own
-(`DualEncoder.song_vector` with the weight set), from each epoch's checkpoint of finished runs.
+mAP@100, coarse and fine averaged) and scored on the other, then the other way round. Every
+embedding is the library's own (`DualEncoder.song_vector` with the weight set), from each epoch's
+checkpoint of finished runs.
 Nothing here reads a test split.
 
     python benchmarks/select_tower_weight.py --runs out/real-4q [--variants 4q-both,...] [--cache-dir DIR]
