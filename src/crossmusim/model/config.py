@@ -85,7 +85,7 @@ class TrainConfig:
     frozen_crops: int = 2
     # Candidate `[model.head] tower_weight`s, chosen after training on validation only: for each, the
     # epoch is chosen on one artist-disjoint half of the validation songs and scored on the other (both
-    # ways, several halvings), so the noisier embedding is not favoured by its own epoch selection; the
+    # ways, four halvings), so the noisier embedding is not favoured by its own epoch selection; the
     # best keeps its best epoch. Empty: the model's own weight, no choice.
     tower_weights: list[float] = field(default_factory=list)
 

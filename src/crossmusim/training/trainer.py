@@ -121,7 +121,9 @@ class Trainer:
         self.model.audio_tower.train()
         return torch.cat(outputs).numpy()
 
-    def _state(self, epoch: int, best, best_epoch: int, stale: int, history: list, selected: str, rngs: list):
+    def _state(
+        self, epoch: int, best, best_epoch: int, stale: int, history: list, selected: str, rngs: list, weights: list
+    ):
         return {
             "epoch": epoch,
             "selected": selected,
@@ -133,6 +135,7 @@ class Trainer:
             "stale": stale,
             "history": history,
             "rng": rngs,  # every process's generators, in rank order
+            "tower_weights": weights,  # each epoch's candidate tower weights' validation scores
         }
 
     def _restore_rng(self, saved: dict[str, Any]) -> None:
@@ -184,9 +187,9 @@ class Trainer:
                     if validate is not None
                     else {}
                 )  # fmt: skip
-                if metrics.get("tower_weights"):
-                    weights.append((epoch, metrics.pop("tower_weights")))
-                metrics.pop("tower_weights", None)
+                scores = metrics.pop("tower_weights", None)
+                if scores:
+                    weights.append((epoch, scores))
                 row.update({f"val_{k}": v for k, v in metrics.items()})
                 chosen = selected_metric(cfg.select_metric, metrics)
                 selected = f"val_{chosen}" if chosen else selected
@@ -199,8 +202,8 @@ class Trainer:
                     stale += 1
                 history.append(row)
                 log.record(row)
-                state = self._state(epoch, best, best_epoch, stale, history, selected, rngs)
-                ckpt.save_checkpoint(out, epoch, {**state, "tower_weights": weights})
+                state = self._state(epoch, best, best_epoch, stale, history, selected, rngs, weights)
+                ckpt.save_checkpoint(out, epoch, state)
                 logger.info(
                     "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
                     epoch,
@@ -213,7 +216,7 @@ class Trainer:
         if log is not None:
             log.close()
         choice = None
-        if main and self.cfg.tower_weights:
+        if main and cfg.tower_weights:
             choice = tower_weight.keep_tower_weight(self.model, out, weights, selected, history)
         if choice is not None:
             best, best_epoch = choice.score, choice.epoch
