@@ -56,11 +56,11 @@ def study(run: Path, dataset: Path, cache_root: Path, weights: list[float]) -> l
     model, tracks, windows = validation_windows(run, dataset, cache_root)
     split = SplitData({t.id: Song(t.id, t.artist or t.id, "", t.tags_coarse, t.tags_fine) for t in tracks}, [])
     ids = [t.id for t in tracks]
-    epochs = sorted((run / "checkpoints").glob("epoch-*.pt"), key=lambda p: int(PATTERN.search(p.name).group(1)))
+    epochs = sorted((int(PATTERN.search(p.name).group(1)), p) for p in (run / "checkpoints").glob("epoch-*.pt"))
     history = []
-    for number, checkpoint in enumerate(epochs):
+    for epoch, checkpoint in epochs:
         model.load_state_dict(load_checkpoint(checkpoint)["weights"], strict=False)
-        history.append((number, tower_weight_scores(model, windows, split, ids, weights)))
+        history.append((epoch, tower_weight_scores(model, windows, split, ids, weights)))
     # Weight 1 is the standardised features alone (no head, so no epoch to choose): each held-out half.
     features = tower_weight_scores(model, windows, split, ids, [1.0])[1.0]["halves"]
     columns = {FEATURES: [pair[1 - chooser] for pair in features for chooser in (0, 1)]}
