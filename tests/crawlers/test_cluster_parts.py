@@ -3,6 +3,7 @@ song claims. (test_cluster.py runs whole workers.)"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -14,7 +15,6 @@ from crossmusim.crawlers.cluster.keys import ClusterKeys
 pytest.importorskip("scrapy_redis", reason='the shared crawl needs pip install "crossmusim[cluster]"')
 redis = pytest.importorskip("redis")
 
-from crossmusim.crawlers.cluster.middlewares import SharedRateLimitMiddleware  # noqa: E402
 from crossmusim.crawlers.cluster.pipelines import ClusterSongClaimPipeline, ClusterSongDonePipeline  # noqa: E402
 from crossmusim.crawlers.cluster.queue import (  # noqa: E402
     TOKEN_META,
@@ -23,6 +23,7 @@ from crossmusim.crawlers.cluster.queue import (  # noqa: E402
     pending_work,
     reclaim_dead_workers,
 )
+from crossmusim.crawlers.cluster.rate import SharedRate  # noqa: E402
 
 
 class PagesSpider(scrapy.Spider):
@@ -97,18 +98,39 @@ def test_a_request_that_goes_back_in_the_queue_leaves_its_old_token_behind(redis
 
 def test_the_rate_is_shared_one_request_per_delay_across_workers(redis_url, server):
     delay = 0.2
-    a = SharedRateLimitMiddleware(worker_crawler(redis_url, "a", DOWNLOAD_DELAY=delay))
-    b = SharedRateLimitMiddleware(worker_crawler(redis_url, "b", DOWNLOAD_DELAY=delay))
+    a = SharedRate(worker_crawler(redis_url, "a", DOWNLOAD_DELAY=delay))
+    b = SharedRate(worker_crawler(redis_url, "b", DOWNLOAD_DELAY=delay))
     started = time.monotonic()
-    waits = []
-    for middleware in (a, b, a, b, b):
-        waits.append(int(middleware._reserve(keys=[ClusterKeys("t").rate("site")], args=[middleware.delay_ms])))
+    waits = [rate.reserve("site") for rate in (a, b, a, b, b)]
     elapsed_ms = (time.monotonic() - started) * 1000
     # Each reservation is one delay after the one before, whichever worker asked.
     for k, wait in enumerate(waits):
         assert k * 200 - elapsed_ms - 5 <= wait <= k * 200
-    other_host = int(a._reserve(keys=[ClusterKeys("t").rate("elsewhere")], args=[a.delay_ms]))
-    assert other_host == 0  # per site
+    assert a.reserve("elsewhere") == 0  # per site
+
+
+def test_a_request_that_wakes_too_late_takes_a_new_turn_instead_of_crowding_the_next(redis_url, server):
+    delay = 0.2
+    crawler = worker_crawler(redis_url, "a", DOWNLOAD_DELAY=delay)
+    overslept = []
+
+    async def busy_then_punctual(seconds: float) -> None:
+        if not overslept:  # the process was busy: it wakes most of a turn late
+            overslept.append(seconds)
+            seconds += 0.8 * delay
+        time.sleep(seconds)
+
+    rate = SharedRate(crawler, sleep=busy_then_punctual)
+    assert asyncio.run(rate.wait_for_turn("site")) == 1  # the host's first turn is now
+    started = time.monotonic()
+    assert asyncio.run(rate.wait_for_turn("site")) == 2  # its turn went by while it slept: a new one
+    waited = time.monotonic() - started
+    assert 1.95 * delay <= waited < 2.5 * delay  # the next free turn, two delays after the first
+    assert crawler.stats.get_value("crossmusim/cluster/rate_turns_missed") == 1
+    on_time = SharedRate(crawler, sleep=busy_then_punctual)
+    assert asyncio.run(on_time.wait_for_turn("site")) == 1  # punctual: its first turn is kept
+    no_delay = SharedRate(worker_crawler(redis_url, "b", DOWNLOAD_DELAY=0))
+    assert asyncio.run(no_delay.wait_for_turn("site")) == 0  # no delay asked: never waits
 
 
 class Song:

@@ -1,4 +1,4 @@
-"""Middlewares of a shared crawl: one rate limit per site for all workers, and acknowledgements.
+"""Middlewares of a shared crawl: the acknowledgements of the requests it popped.
 
 A popped request is done when its outcome is final: the callback's output has been handled (its
 new requests queued, its items through the pipelines) or the download failed for good.
@@ -10,53 +10,15 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
-from twisted.internet.task import deferLater
 
 from crossmusim.crawlers.cluster.connection import ClusterComponent
 from crossmusim.crawlers.cluster.queue import TOKEN_META, ack
 
 logger = logging.getLogger(__name__)
-
-# Reserve the next send time for a host on the Redis clock (so the workers' clocks do not matter):
-# the reservation is max(now, next free time); the next free time moves on by the delay.
-_RESERVE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local at = math.max(now, free)
-redis.call('SET', KEYS[1], at + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 60000)
-return at - now
-"""
-
-
-class SharedRateLimitMiddleware(ClusterComponent):
-    """At most one request per `DOWNLOAD_DELAY` to each host from the whole cluster.
-
-    It runs after the HTTP cache (a cached page costs the site nothing) and before the worker's own
-    download slot, which still keeps its own delay and AutoThrottle.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.delay_ms = round(crawler.settings.getfloat("DOWNLOAD_DELAY") * 1000)
-        self._reserve = self.server.register_script(_RESERVE)
-
-    async def process_request(self, request: Request) -> None:
-        if self.delay_ms <= 0:
-            return None
-        host = urlsplit(request.url).hostname or ""
-        wait_ms = int(self._reserve(keys=[self.keys.rate(host)], args=[self.delay_ms]))
-        if wait_ms > 0:
-            self.crawler.stats.inc_value("crossmusim/cluster/rate_waits")
-            await maybe_deferred_to_future(deferLater(reactor, wait_ms / 1000, lambda: None))
-        return None
 
 
 class FailureAckMiddleware(ClusterComponent):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings.default_settings import DOWNLOAD_HANDLERS_BASE
+
 from crossmusim.crawlers.cluster.keys import ClusterKeys
+from crossmusim.crawlers.cluster.rate import INNER_HANDLERS
 
 _PKG = "crossmusim.crawlers.cluster"
 
@@ -33,8 +36,15 @@ def cluster_settings(settings: dict[str, Any], redis_url: str, prefix: str, work
     out["ITEM_PIPELINES"] = pipelines
     downloader = dict(settings.get("DOWNLOADER_MIDDLEWARES", {}))
     downloader[f"{_PKG}.middlewares.FailureAckMiddleware"] = 10  # outermost: sees only final failures
-    downloader[f"{_PKG}.middlewares.SharedRateLimitMiddleware"] = 950  # after the HTTP cache (900)
     out["DOWNLOADER_MIDDLEWARES"] = downloader
+    # The shared rate wraps the crawl's own HTTP(S) handlers: it gates the send itself (rate.py).
+    handlers = dict(settings.get("DOWNLOAD_HANDLERS", {}))
+    out[INNER_HANDLERS] = {scheme: handlers.get(scheme, DOWNLOAD_HANDLERS_BASE[scheme]) for scheme in ("http", "https")}
+    out["DOWNLOAD_HANDLERS"] = {
+        **handlers,
+        "http": f"{_PKG}.rate.SharedRateHttpHandler",
+        "https": f"{_PKG}.rate.SharedRateHttpsHandler",
+    }
     spider_mw = dict(settings.get("SPIDER_MIDDLEWARES", {}))
     spider_mw[f"{_PKG}.middlewares.OutputAckMiddleware"] = 1  # outermost: sees the final output
     out["SPIDER_MIDDLEWARES"] = spider_mw
