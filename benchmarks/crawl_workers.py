@@ -5,7 +5,8 @@ Two sites on loopback, both synthetic (the `testing.synthetic_site` pages):
 - `slow`: every page takes `--latency` seconds to answer and the delay is small: one worker, which
   keeps one request at a time per site, is bound by the latency; more workers should add up;
 - `polite`: pages answer at once and the delay is large: the shared rate limit is the bound, and two
-  workers must not crawl faster than one (one rate for the cluster, not one per worker).
+  workers must not crawl faster than one (one rate for the cluster, not one per worker), and no
+  second may hold more than 1 / delay + 1.5 requests (`most_in_a_second`).
 
     python benchmarks/crawl_workers.py [--songs 200] [--latency 0.1] [--delay 0.02] [--polite-delay 0.1]
 """
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,6 +60,9 @@ def run(site: LocalSite, work: Path, terms: Path, delay: float, workers: int, re
         "seconds": round(seconds, 1),
         "pages_per_s": round(pages / seconds, 1),
         "site_pages_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1),  # first to last request
+        # The rate promise: the most requests the site saw in any one second, and the closest two.
+        "most_in_a_second": max(sum(1 for t in times if start <= t < start + 1.0) for start in times),
+        "closest_s": round(min(b - a for a, b in pairwise(times)), 3),
     }
 
 
