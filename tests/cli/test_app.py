@@ -1,3 +1,5 @@
+import pytest
+
 from crossmusim import __version__
 from tests.conftest import run_cli
 
@@ -57,6 +59,7 @@ def test_unknown_site_and_missing_chromium(tmp_path):
     )
 
 
+@pytest.mark.slow  # a whole crawl (tests/crawlers covers its parts); the default suite keeps under 10 minutes
 def test_demo_crawls_the_bundled_site(tmp_path):
     proc = run_cli("crawl", "--demo", "--out", str(tmp_path / "demo"))
     assert proc.returncode == 0, proc.stderr

@@ -88,6 +88,7 @@ def _lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+@pytest.mark.slow  # two worker processes; the default suite keeps under 10 minutes
 def test_a_worker_killed_mid_way_loses_nothing(redis_url, tmp_path):
     n_songs, terms_list = 40, ("流行", "摇滚", "民谣", "伤感")
     terms = tmp_path / "terms.txt"

@@ -53,6 +53,7 @@ def python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=REPO_ROOT, timeout=300)  # fmt: skip
 
 
+@pytest.mark.slow  # a hub server and two processes; the default suite keeps under 10 minutes
 def test_a_model_goes_to_the_hub_and_comes_back(tiny_model, tmp_path):
     report = tmp_path / "report"
     report.mkdir()
