@@ -69,6 +69,7 @@ def test_two_workers_crawl_the_site_together_once_each_at_one_shared_rate(site, 
     assert all(s["finish_reason"] == "finished" for s in stats)
     assert all(s["pages_fetched"] > 0 for s in stats), "one worker did all the work"
     assert not any(s["cluster"].get("orphans_requeued") for s in stats)  # every outcome was acknowledged
+    assert all(s["cluster"]["rate_turns"] >= s["pages_fetched"] for s in stats)  # every download took a turn
     # One rate for the cluster: never more than one request per delay on average, in any second.
     times = sorted(t for t, _ in site.log)
     for start in times:

@@ -127,6 +127,7 @@ def test_a_request_that_wakes_too_late_takes_a_new_turn_instead_of_crowding_the_
     waited = time.monotonic() - started
     assert 1.95 * delay <= waited < 2.5 * delay  # the next free turn, two delays after the first
     assert crawler.stats.get_value("crossmusim/cluster/rate_turns_missed") == 1
+    assert crawler.stats.get_value("crossmusim/cluster/rate_turns") == 3
     on_time = SharedRate(crawler, sleep=busy_then_punctual)
     assert asyncio.run(on_time.wait_for_turn("site")) == 1  # punctual: its first turn is kept
     no_delay = SharedRate(worker_crawler(redis_url, "b", DOWNLOAD_DELAY=0))

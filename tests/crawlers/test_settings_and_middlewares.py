@@ -86,3 +86,19 @@ def test_bad_terms_files(tmp_path):
     path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(InputFormatError, match=r"bad\.txt: is not UTF-8, GB18030 or Big5 text"):
         load_terms(path)
+
+
+def test_a_shared_crawl_sends_through_its_own_handlers_on_the_clusters_turns(tmp_path):
+    pytest.importorskip("scrapy_redis", reason='the shared crawl needs pip install "crossmusim[cluster]"')
+    shared = {"out_dir": tmp_path, "terms": [], "redis_url": "redis://127.0.0.1:1/0"}
+    s = build_settings(CrawlConfig(**shared))
+    assert s["DOWNLOAD_HANDLERS"]["http"].endswith("rate.SharedRateHttpHandler")
+    assert s["CROSSMUSIM_CLUSTER_DOWNLOAD_HANDLERS"]["https"].endswith("http11.HTTP11DownloadHandler")
+    mine = "my.handlers.Proxied"  # a user's own handler, given with -s after everything else
+    s = build_settings(CrawlConfig(**shared, extra_settings={"DOWNLOAD_HANDLERS": {"https": mine}}))
+    assert s["DOWNLOAD_HANDLERS"]["https"].endswith("rate.SharedRateHttpsHandler")  # wrapped, not bypassed
+    assert s["CROSSMUSIM_CLUSTER_DOWNLOAD_HANDLERS"] == {
+        "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+        "https": mine,
+    }
+    assert "CROSSMUSIM_CLUSTER_DOWNLOAD_HANDLERS" not in build_settings(CrawlConfig(out_dir=tmp_path, terms=[]))

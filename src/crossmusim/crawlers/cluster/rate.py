@@ -63,6 +63,7 @@ class SharedRate(ClusterComponent):
         turns = 0
         while self.delay_ms > 0:
             turns += 1
+            self.crawler.stats.inc_value("crossmusim/cluster/rate_turns")
             wait_ms = self.reserve(host)
             if wait_ms <= 0:
                 break

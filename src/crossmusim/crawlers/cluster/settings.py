@@ -13,7 +13,7 @@ _PKG = "crossmusim.crawlers.cluster"
 
 
 def cluster_settings(settings: dict[str, Any], redis_url: str, prefix: str, worker: str) -> dict[str, Any]:
-    """`settings` (a single crawl's) changed to share its queue, filter, rate and songs via Redis."""
+    """`settings` (a single crawl's) changed to share its queue, filter and songs via Redis (the rate: below)."""
     keys = ClusterKeys(prefix)
     out = dict(settings)
     out.update(
@@ -37,14 +37,6 @@ def cluster_settings(settings: dict[str, Any], redis_url: str, prefix: str, work
     downloader = dict(settings.get("DOWNLOADER_MIDDLEWARES", {}))
     downloader[f"{_PKG}.middlewares.FailureAckMiddleware"] = 10  # outermost: sees only final failures
     out["DOWNLOADER_MIDDLEWARES"] = downloader
-    # The shared rate wraps the crawl's own HTTP(S) handlers: it gates the send itself (rate.py).
-    handlers = dict(settings.get("DOWNLOAD_HANDLERS", {}))
-    out[INNER_HANDLERS] = {scheme: handlers.get(scheme, DOWNLOAD_HANDLERS_BASE[scheme]) for scheme in ("http", "https")}
-    out["DOWNLOAD_HANDLERS"] = {
-        **handlers,
-        "http": f"{_PKG}.rate.SharedRateHttpHandler",
-        "https": f"{_PKG}.rate.SharedRateHttpsHandler",
-    }
     spider_mw = dict(settings.get("SPIDER_MIDDLEWARES", {}))
     spider_mw[f"{_PKG}.middlewares.OutputAckMiddleware"] = 1  # outermost: sees the final output
     out["SPIDER_MIDDLEWARES"] = spider_mw
@@ -52,3 +44,14 @@ def cluster_settings(settings: dict[str, Any], redis_url: str, prefix: str, work
     extensions[f"{_PKG}.extension.ClusterWorker"] = 100
     out["EXTENSIONS"] = extensions
     return out
+
+
+def shared_rate_handlers(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings that send `settings`' own HTTP(S) download handlers through the shared rate.
+
+    Applied last (after `-s` overrides), so a user's own handler is wrapped, not bypassed.
+    """
+    handlers = dict(settings.get("DOWNLOAD_HANDLERS", {}))
+    inner = {scheme: handlers.get(scheme, DOWNLOAD_HANDLERS_BASE[scheme]) for scheme in ("http", "https")}
+    handlers.update({"http": f"{_PKG}.rate.SharedRateHttpHandler", "https": f"{_PKG}.rate.SharedRateHttpsHandler"})
+    return {INNER_HANDLERS: inner, "DOWNLOAD_HANDLERS": handlers}
