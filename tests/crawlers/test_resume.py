@@ -90,6 +90,7 @@ def test_resume_of_a_finished_crawl_fetches_no_item_again(site, tmp_path):
     assert fetched == {"/item/小幸运/1888"}  # only the JS page, whose emptiness is no final verdict
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_resume_keeps_run_history_and_log(site, tmp_path):
     from tests.crawlers.test_crawl import crawl
 

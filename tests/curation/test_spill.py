@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from crossmusim.curation.dedup import (
     MinHasher,
@@ -57,6 +58,7 @@ def test_near_duplicates_on_memory_mapped_signatures_match_the_in_memory_ones(tm
     assert sum(d is not None for d in on_disk) >= 30
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_the_build_is_the_same_bytes_with_tiny_sort_runs(curation_inputs):
     root = curation_inputs["root"]
     assert build(curation_inputs, root / "default").returncode == 0

@@ -15,6 +15,7 @@ from crossmusim.model.dual_encoder import DualEncoder
 from tests.conftest import run_cli
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_files_of_a_models_vectors_score_as_the_model(eval_dataset, tiny_run, eval_cache, tmp_path):
     proc = run_cli("embed", "--model", str(tiny_run), "--dataset", str(eval_dataset), "--split", "test",
                    "--out", str(tmp_path / "audio.npz"), env=eval_cache)  # fmt: skip

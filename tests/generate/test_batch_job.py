@@ -55,6 +55,7 @@ def test_a_batch_job_runs_end_to_end_and_answers_from_its_results(tmp_path, serv
     assert again.returncode == 0 and server.batch_api.created == 1
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_a_stopped_run_resumes_the_same_job(tmp_path, server):
     server.batch_api.delay = 4.0
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
