@@ -78,13 +78,16 @@ def build_settings(config: CrawlConfig, worker_id: str | None = None) -> dict[st
         )
     if config.render_js:
         settings.update(render_settings(config.chromium_path))
-    if not config.redis_url:
-        return {**settings, **config.extra_settings}
-    from crossmusim.crawlers.cluster.settings import cluster_settings, shared_rate_handlers  # the cluster extra
+    if config.redis_url:
+        from crossmusim.crawlers.cluster.settings import cluster_settings  # needs the cluster extra
 
-    settings = cluster_settings(settings, config.redis_url, config.redis_key, worker_id or "worker")
+        settings = cluster_settings(settings, config.redis_url, config.redis_key, worker_id or "worker")
     settings.update(config.extra_settings)
-    return {**settings, **shared_rate_handlers(settings)}
+    if config.redis_url:  # after -s, so a user's own download handler is wrapped too
+        from crossmusim.crawlers.cluster.settings import shared_rate_handlers
+
+        settings.update(shared_rate_handlers(settings))
+    return settings
 
 
 def render_settings(chromium_path: str) -> dict[str, Any]:

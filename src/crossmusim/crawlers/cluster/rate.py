@@ -25,7 +25,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from crossmusim.crawlers.cluster.connection import ClusterComponent
 from crossmusim.errors import UserError
 
-# The handler each wrapper sends through, by scheme (set by cluster_settings from the crawl's own).
+# The handler each wrapper sends through, by scheme (set by settings.shared_rate_handlers).
 INNER_HANDLERS = "CROSSMUSIM_CLUSTER_DOWNLOAD_HANDLERS"
 
 # Reserve the next send time for a host on the Redis clock (so the workers' clocks do not matter):
