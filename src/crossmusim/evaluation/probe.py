@@ -28,8 +28,9 @@ import torch
 from torch import nn
 
 from crossmusim.errors import UserError
-from crossmusim.evaluation.validation import M2M, m2m_levels
+from crossmusim.evaluation.validation import m2m_levels
 from crossmusim.model.audio.frontend import WINDOWS_VERSION
+from crossmusim.model.config import M2M_METRIC
 from crossmusim.training.data import SplitData, sample_rng
 
 
@@ -94,8 +95,8 @@ class ProbeTrainer:
         vectors = torch.stack([nn.functional.normalize(head(w).mean(dim=0), dim=0) for w in windows]).numpy()
         levels = m2m_levels(vectors, list(self.valid.songs), [s.tags_coarse for s in songs],
                             [s.tags_fine for s in songs])  # fmt: skip
-        if M2M in levels:
-            return levels[M2M]
+        if M2M_METRIC in levels:
+            return levels[M2M_METRIC]
         logits = torch.stack([classifier(head.net(head.prepare(w))).mean(dim=0) for w in windows])
         return -float(nn.functional.binary_cross_entropy_with_logits(logits, self.valid_targets))
 

@@ -27,7 +27,6 @@ from crossmusim.training.audio_cache import AudioCache
 from crossmusim.training.data import SplitData, TextItem, evaluation_text
 from crossmusim.training.features import FrozenFeatures
 
-M2M = M2M_METRIC
 HALVINGS = 4  # artist halvings of the validation songs for the tower weight's choice
 
 
@@ -44,7 +43,7 @@ def m2m_levels(vectors: np.ndarray, ids: list[str], coarse: list[list[str]], fin
         if result["tags"]:
             out[f"m2m_{level}_map@100"] = result["map@100"]
     if out:
-        out[M2M] = float(np.mean(list(out.values())))
+        out[M2M_METRIC] = float(np.mean(list(out.values())))
     return out
 
 
@@ -70,7 +69,7 @@ def tower_weight_scores(
     for weight in weights:
         vectors = torch.stack([model.song_vector(o, weight) for o in outputs]).cpu().numpy()
         found = m2m_levels(vectors, song_ids, [s.tags_coarse for s in songs], [s.tags_fine for s in songs])
-        if M2M not in found:
+        if M2M_METRIC not in found:
             return {}
         halves = []
         for cut in cuts:
@@ -79,9 +78,9 @@ def tower_weight_scores(
                 rows = np.flatnonzero(cut == half)
                 part = m2m_levels(vectors[rows], [song_ids[i] for i in rows], [songs[i].tags_coarse for i in rows],
                                   [songs[i].tags_fine for i in rows])  # fmt: skip
-                pair.append(part.get(M2M, float("nan")))
+                pair.append(part.get(M2M_METRIC, float("nan")))
             halves.append(pair)
-        scores[weight] = {"all": found[M2M], "halves": halves}
+        scores[weight] = {"all": found[M2M_METRIC], "halves": halves}
     return scores
 
 
