@@ -157,6 +157,7 @@ def test_retry_after_is_honoured_and_the_crawl_pauses(site, tmp_path):
     assert during == []
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_scrapy_settings_pass_through(site, tmp_path):
     proc = crawl(site, tmp_path / "out", "-s", "ROBOTSTXT_OBEY=false", "-s", "USER_AGENT=via-set")
     assert proc.returncode == 0, proc.stderr

@@ -76,6 +76,7 @@ def test_stopped_crawl_resumes_without_loss_or_duplicates(slow_site, tmp_path, s
     assert sum(search_hits) <= len(search_hits) + 1
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_resume_of_a_finished_crawl_fetches_no_item_again(site, tmp_path):
     from tests.crawlers.test_crawl import crawl
 

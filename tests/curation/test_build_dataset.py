@@ -125,6 +125,7 @@ def test_full_build(curation_inputs):
     assert not list(out.parent.glob(".dataset.tmp-*"))
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_same_inputs_and_seed_give_identical_bytes(curation_inputs):
     out = curation_inputs["root"] / "dataset"
     assert build(curation_inputs, out, "--seed", "7").returncode == 0
@@ -328,6 +329,7 @@ def test_bad_split_shares_are_one_line(curation_inputs):
     )
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_contradicted_llm_descriptions_are_dropped_unless_kept(curation_inputs):
     path = curation_inputs["generated"] / "descriptions.jsonl"
     rows = list(read_jsonl(path))

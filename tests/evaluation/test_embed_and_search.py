@@ -87,6 +87,7 @@ def test_workers_give_the_same_embeddings_in_the_same_order(eval_dataset, tiny_r
     assert np.allclose(read_embeddings(tmp_path / "d2.npz")[1], read_embeddings(tmp_path / "d1.npz")[1], atol=1e-5)
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_model_text_queries_are_embedded_beside_the_tracks(eval_dataset, tiny_run, eval_cache, tmp_path):
     queries = tmp_path / "q.txt"
     queries.write_text("a deep low bass drone\nnoisy percussion bursts\n", encoding="utf-8")

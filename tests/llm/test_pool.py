@@ -44,6 +44,7 @@ def _statuses(tmp_path, out="out"):
     return [r["status"] for r in read_jsonl(tmp_path / out / "descriptions.jsonl")]
 
 
+@pytest.mark.slow  # end to end; the default suite keeps under 10 minutes
 def test_requests_spread_over_every_endpoint_and_share_one_cache(tmp_path, servers):
     proc = _generate(tmp_path, [s.base_url for s in servers])
     assert proc.returncode == 0, proc.stderr
