@@ -65,7 +65,7 @@ def evaluated(eval_dataset, tiny_run, eval_cache, tmp_path_factory):
     return out, proc
 
 
-def test_evaluate_models_baselines_and_embedding_files(evaluated):
+def test_evaluate_models_baselines_and_embedding_files(evaluated, tiny_run):
     out, proc = evaluated
     header = proc.stdout.splitlines()[0]
     assert header.startswith("| system | T2M R@1 | T2M R@5 | T2M mAP@10 | M2M coarse mAP@100 | M2M fine mAP@100")
@@ -77,16 +77,26 @@ def test_evaluate_models_baselines_and_embedding_files(evaluated):
     assert set(ours["m2m_coarse"]["per_tag"]) <= {"drone", "melody", "drums", "chord"} and ours["t2m"]["tags"] >= 2
     assert "t2m" not in report["systems"]["random"]  # no text side
     assert "t2m" in report["systems"]["untrained"] and "t2m" not in report["systems"]["probe"]
-    assert "| probe | - | - | - |" in proc.stdout and f"gains over {reference} (points):" in proc.stdout
+    assert "| probe | - | - | - |" in proc.stdout and f"gains over {reference} (points, paired 95%" in proc.stdout
     low, high = ours["ci"]["m2m_coarse_map@100"]
     assert low <= ours["m2m_coarse"]["map@100"] <= high and "t2m_map@10" in ours["ci"]
     assert "t2m_map@10" not in report["systems"]["random"]["ci"]
+    assert report["bootstrap"] == {"unit": "artist", "draws": 1000, "t2m_unit": "tag"}
+    assert report["baselines_from"] == str(tiny_run) and "gain_ci" not in report["systems"][reference]
+    base = report["systems"][reference]["m2m_coarse"]["map@100"]
+    for name, system in report["systems"].items():
+        if name != reference:  # every gain's paired interval holds its point gain
+            low, high = system["gain_ci"]["m2m_coarse_map@100"]
+            assert low <= system["m2m_coarse"]["map@100"] - base <= high
+    weights = {name: system["tower_weight"] for name, system in report["systems"].items()}
+    assert weights["random"] is None and weights["mert"] is None
+    assert all(isinstance(weights[n], float) for n in ("crossmusim:run", "untrained", "probe"))
     queries = pq.read_table(out / "queries.parquet").to_pylist()
     coarse = [q for q in queries if q["system"] == "crossmusim:run" and q["level"] == "coarse"]
     by_tag = {tag: np.mean([q["ap"] for q in coarse if q["tag"] == tag]) for tag in {q["tag"] for q in coarse}}
     assert by_tag == pytest.approx(ours["m2m_coarse"]["per_tag"])  # the per-query rows add up to the table
     assert all(q["relevant_ranks"] == sorted(q["relevant_ranks"]) and q["relevant_ranks"] for q in coarse)
-    assert "95% bootstrap intervals over queries" in (out / "report.md").read_text("utf-8")
+    assert "95% bootstrap intervals, 1000 draws of the pool's artists" in (out / "report.md").read_text("utf-8")
     for name in ("gain_coarse.png", "training_run.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
     assert "![gain_coarse.png](gain_coarse.png)" in (out / "report.md").read_text("utf-8")

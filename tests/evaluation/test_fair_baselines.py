@@ -7,12 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from crossmusim.errors import UserError
 from crossmusim.evaluation.baselines import Embedder, check_system
 from crossmusim.evaluation.probe import ProbeRecipe, ProbeTrainer
 from crossmusim.evaluation.scoring import gain_rows
 from crossmusim.evaluation.validation import m2m_levels
-from crossmusim.evaluation.whole_tracks import Track, embed_tracks
-from crossmusim.model.config import HeadConfig
+from crossmusim.evaluation.whole_tracks import Standardisation, Track, embed_tracks
+from crossmusim.model.config import HeadConfig, preset
+from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.heads import ProjectionHead
 from crossmusim.training.data import Song, SplitData
 
@@ -47,12 +49,18 @@ def test_standardised_systems_take_the_training_splits_statistics(tmp_path):
 
     expected = (raw(test) - raw(train).mean(0)) / (raw(train).std(0) + 1e-8)
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
-    with_train = embed_tracks(embedder, test, cache, progress=False, reference=train).vectors
+    reference = Standardisation("the training tracks", lambda: iter(train))  # streamed, as a split is
+    with_train = embed_tracks(embedder, test, cache, progress=False, reference=reference).vectors
     assert np.allclose(with_train, expected, atol=1e-4)  # the cache keeps int16 samples
     pooled = embed_tracks(embedder, test, cache, progress=False).vectors  # no training split: the pool's own
     own = (raw(test) - raw(test).mean(0)) / (raw(test).std(0) + 1e-8)
     assert np.allclose(pooled, own / np.linalg.norm(own, axis=1, keepdims=True), atol=1e-4)
     assert np.abs(with_train - pooled).max() > 0.05
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF not audio")  # a reference that does not decode is an error, not the pool
+    unusable = Standardisation("the broken split", lambda: [Track("x", file=broken, path=str(broken))] * 3)
+    with pytest.raises(UserError, match="scaled: 0 track\\(s\\) of the broken split decode: too few"):
+        embed_tracks(embedder, test, cache, progress=False, reference=unusable)
 
 
 def _read(path):
@@ -87,12 +95,17 @@ def _split(prefix: str, count: int) -> tuple[SplitData, dict[str, int]]:
     return SplitData(songs, []), tag_of
 
 
-class _Model:  # the one part of a DualEncoder the probe trains
-    def __init__(self):
+class _Model:  # the parts of a DualEncoder the probe uses: its audio head, its config and song vectors
+    song_vector = DualEncoder.song_vector
+
+    def __init__(self, candidates: list[float] | None = None):
         import torch
 
         torch.manual_seed(0)
-        self.audio_head = ProjectionHead(64, HeadConfig().hidden, 32)
+        self.config = preset("tiny")
+        self.config.model.head.standardise_audio = candidates is not None
+        self.config.train.tower_weights = list(candidates or [])
+        self.audio_head = ProjectionHead(64, HeadConfig().hidden, 32, standardise=candidates is not None)
 
 
 def _validation_map(head, split: SplitData, features) -> float:
@@ -117,6 +130,25 @@ def test_the_probe_learns_planted_tags_and_picks_its_epoch_on_validation():
     after = _validation_map(model.audio_head, valid, features)
     assert report["tags"] == 4 and report["best_validation"] == pytest.approx(after, abs=1e-6)
     assert before < 0.45 and after > 0.75  # chance is about 0.3 here; measured 0.33 before, 0.87 after
+
+
+def test_the_probe_chooses_its_own_tower_weight_by_the_runs_rule():
+    """With the run's candidate weights, the probe keeps each weight's best epoch and chooses the weight
+    on cross-fitted validation halves; its figure is the kept embedding's (the weight it is scored with)."""
+    train, train_tags = _split("tr", 80)
+    valid, valid_tags = _split("va", 40)
+    features = PlantedFeatures({**train_tags, **valid_tags})
+    model = _Model(candidates=[0.0, 0.5])
+    report = ProbeTrainer(model, features, train, valid, ProbeRecipe(epochs=20, patience=5)).fit()
+    weight = model.config.model.head.tower_weight
+    assert report["tower_weight_from"] == "validation" and report["tower_weight"] == weight in (0.0, 0.5)
+    import torch
+
+    with torch.no_grad():
+        vectors = np.stack([model.song_vector(torch.from_numpy(features.whole(k))).numpy() for k in valid.songs])
+    songs = list(valid.songs.values())
+    kept = m2m_levels(vectors, list(valid.songs), [s.tags_coarse for s in songs], [s.tags_fine for s in songs])
+    assert report["best_validation"] == pytest.approx(kept["m2m_map@100"], abs=1e-6)
 
 
 def test_the_probe_is_refused_without_a_training_split():

@@ -49,6 +49,7 @@ def test_models_and_baselines_on_labelled_audio_with_t2m_and_captions(eval_datas
     (tmp_path / "more-tags.csv").write_text(tags.read_text() + "not-a-file,coarse,drone\n", encoding="utf-8")
     out = tmp_path / "report"
     proc = run_cli("evaluate", "--model", str(tiny_run), "--baseline", "random", "--baseline", "untrained",
+                   "--baseline", "dsp",
                    "--audio", str(inputs / "audio" / "manifest.csv"), "--tags", str(tmp_path / "more-tags.csv"),
                    "--queries", str(tmp_path / "q.csv"), "--out", str(out), env=eval_cache)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -61,6 +62,20 @@ def test_models_and_baselines_on_labelled_audio_with_t2m_and_captions(eval_datas
     assert (
         "caption-to-track retrieval" in proc.stdout and "1 tagged ids without audio" in (out / "report.md").read_text()
     )
+    # Without --std-from the standardised system took the pool's own statistics, and the report says so.
+    assert (
+        metrics["standardised_on"] == metrics["systems"]["dsp"]["standardised_on"] == "the scored pool (transductive)"
+    )
+    assert "standardised on: the scored pool (transductive)" in (out / "report.md").read_text()
+    assert metrics["systems"]["untrained"]["tower_weight"] == 0.0 and "standardised_on" not in model
+    proc = run_cli("evaluate", "--baseline", "dsp", "--audio", str(inputs / "audio" / "manifest.csv"),
+                   "--tags", str(tags), "--std-from", str(eval_dataset), "--out", str(tmp_path / "r3"),
+                   env=eval_cache)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    inductive = json.loads((tmp_path / "r3" / "metrics.json").read_text())
+    assert inductive["standardised_on"] == f"the training split of {eval_dataset}"
+    pooled, trained = (m["systems"]["dsp"]["m2m_coarse"]["map@100"] for m in (metrics, inductive))
+    assert pooled != trained  # other statistics, other vectors
     proc = run_cli("evaluate", "--baseline", "probe", "--model", str(tiny_run), "--audio", str(inputs / "audio"),
                    "--tags", str(tags), "--out", str(tmp_path / "r2"), env=eval_cache)  # fmt: skip
     assert proc.returncode != 0 and "probe" in proc.stderr  # no training split to learn the tags from

@@ -146,6 +146,27 @@ epochs = 1
         assert trained["train"]["seed"] == seed.seed
     assert [row["system"] for row in result.table] == ["crossmusim:captions", "random"]
     assert result.table[0]["seeds"] == "2"
+
+    # A rerun with another epochs stops in one line before any work, the folder untouched ...
+    def snapshot():
+        return {p: p.read_bytes() for p in (tmp_path / "exp").rglob("*") if p.is_file()}
+
+    before = snapshot()
+    evaluated = {p: p.stat().st_mtime_ns for p in (tmp_path / "exp").rglob("metrics.json")}
+    path.write_text(path.read_text("utf-8").replace("epochs = 1", "epochs = 2"), encoding="utf-8")
+    env = {"CROSSMUSIM_CACHE": str(tmp_path / "cache")}
+    proc = run_cli("experiment", str(path), env=env)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "experiment step seed0/captions: made with other settings: overrides.train.epochs (1 -> 2)" in proc.stderr
+    assert snapshot() == before
+    # ... and --redo trains again with it, then evaluates again (the evaluation reads the changed runs).
+    proc = run_cli("experiment", str(path), "--redo", env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    for seed in (0, 1):
+        trained = json.loads((tmp_path / "exp" / f"seed{seed}" / "captions" / "summary.json").read_text("utf-8"))
+        assert trained["epochs_run"] == 2
+    assert len(evaluated) == 2 and all(p.stat().st_mtime_ns > t for p, t in evaluated.items())  # made again
+    assert run_cli("experiment", str(path), env=env).returncode == 0  # now the settings match
     # The unmasked ablation needs build inputs: with a prebuilt path it is refused before any work.
     path.write_text(path.read_text("utf-8") + "\n[ablations]\nunmasked = true\n", encoding="utf-8")
     with pytest.raises(UserError, match="give build inputs, not path"):

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from crossmusim.experiment.table import cell, gain_rows, mean_spread, summary_rows
+from crossmusim.experiment.table import cell, gain_rows, mean_spread, seed_gain_rows, summary_rows
 
 
 def result(coarse: float, fine: float, same: float, r1: float | None = None) -> dict:
@@ -24,7 +24,8 @@ def test_mean_and_sample_spread():
     mean, spread = mean_spread([0.0, 10.0])
     assert mean == 5.0 and math.isclose(spread, math.sqrt(50))
     assert cell([None, None]) == "-"
-    assert cell([10.0, None, 20.0]) == "15.0 ± 7.1"
+    assert cell([10.0, None, 20.0]) == "15.0 ± 7.1 (2 of 3 seeds)"  # never fewer seeds than the row says
+    assert cell([10.0, 20.0]) == "15.0 ± 7.1"
 
 
 def test_rows_average_each_system_over_the_seeds_that_have_it():
@@ -62,3 +63,11 @@ def test_a_seed_without_the_reference_is_left_out_of_the_pairing():
 @pytest.mark.parametrize("values", [[1.0, 1.0, 1.0], [5.0]])
 def test_no_spread_without_variation(values):
     assert mean_spread(values)[1] == 0.0
+
+
+def test_each_seeds_gain_comes_with_its_paired_interval():
+    with_ci = {**result(0.35, 0.70, 0.30), "gain_ci": {"m2m_coarse_map@100": [0.01, 0.09]}}
+    seeds = [{"musicnn": result(0.30, 0.50, 0.40), "m": with_ci}, {"m": result(0.3, 0.3, 0.3)}]
+    assert seed_gain_rows(seeds, [7, 8], ["m"], "musicnn") == [
+        {"system": "m", "seed": "7", "M2M coarse mAP@100": "+5.0 [+1.0, +9.0]", "M2M fine mAP@100": "+20.0"}
+    ]

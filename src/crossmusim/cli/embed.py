@@ -12,7 +12,7 @@ from crossmusim.cli.options import BaselineSeed, CacheDir, check_device
 def embed(
     out: Path = typer.Option(..., "--out", "-o", help="Embeddings file to write: .npz or .parquet.", dir_okay=False),
     model: Path = typer.Option(
-        None, "--model", help="A train run folder (or its model/ folder), or a Hub id user/name."
+        None, "--model", help="A train run folder (or its model/ folder), or hf://user/name[@revision]."
     ),
     baseline: str = typer.Option(
         None,

@@ -12,13 +12,22 @@ from crossmusim.cli.options import BaselineSeed, CacheDir
 
 def evaluate(
     out: Path = typer.Option(..., "--out", "-o", help="The report folder to write.", file_okay=False),
-    models: list[Path] = typer.Option(None, "--model", help="A train run folder or a Hub id user/name (repeatable)."),
+    models: list[Path] = typer.Option(
+        None, "--model", help="A train run folder, or hf://user/name[@revision] (repeatable)."
+    ),
     baselines: list[str] = typer.Option(
         None,
         "--baseline",
         help="random | untrained | musicnn | musicnn-std | probe | dsp | a registered baseline (repeatable); "
-        "untrained and probe take the first --model's config.",
+        "untrained and probe are built from --baseline-from's run.",
     ),
+    baseline_from: Path = typer.Option(
+        None, "--baseline-from", help="The run untrained and probe are built from (default: the first --model)."
+    ),
+    bootstrap_unit: str = typer.Option(
+        "artist", "--bootstrap-unit", help="What the 95% intervals resample: artist | song | query."
+    ),
+    draws: int = typer.Option(1000, "--draws", help="Bootstrap draws for the intervals (at least 100)."),
     embeddings: list[Path] = typer.Option(None, "--embeddings", help="A precomputed embeddings file (repeatable)."),
     text_embeddings: list[Path] = typer.Option(
         None,
@@ -38,6 +47,12 @@ def evaluate(
     audio: Path = typer.Option(
         None, "--audio", help="With --tags: the tracks' audio (a manifest with an id column, or a folder)."
     ),
+    std_from: Path = typer.Option(
+        None,
+        "--std-from",
+        help="With --audio: musicnn-std's and dsp's statistics from this dataset's training "
+        "split or audio manifest/folder (without: the scored pool, said in the report as transductive).",
+    ),
     queries: Path = typer.Option(
         None, "--queries", help="Caption-to-track retrieval: id,text rows (or a MusicCaps CSV) about the tracks."
     ),
@@ -54,11 +69,13 @@ def evaluate(
         out=out, models=list(models or []), baselines=list(baselines or []), embeddings=list(embeddings or []),
         text_embeddings=list(text_embeddings or []), dataset=dataset, split=split, tags=tags, artists=artists,
         audio=audio, queries=queries, reference=reference, template=template, seed=seed, cache_dir=cache_dir,
+        baseline_from=baseline_from, std_from=std_from, bootstrap_unit=bootstrap_unit, draws=draws,
     )  # fmt: skip
     evaluation = evaluate(config)
     typer.echo(evaluation.table)
     if evaluation.captions:
         typer.echo(f"\ncaption-to-track retrieval:\n{evaluation.captions}")
     if evaluation.gains:
-        typer.echo(f"\ngains over {evaluation.reference} (points):\n{evaluation.gains}")
+        typer.echo(f"\ngains over {evaluation.reference} (points, paired 95% interval over "
+                   f"{config.bootstrap_unit}s):\n{evaluation.gains}")  # fmt: skip
     typer.echo(f"report: {out / 'report.html'}")

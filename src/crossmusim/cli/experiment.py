@@ -10,10 +10,13 @@ import typer
 
 def experiment(
     config_file: Path = typer.Argument(..., help="The experiment's TOML file (see crossmusim.experiment.config)."),
+    redo: bool = typer.Option(
+        False, "--redo", help="Make again the steps whose settings changed since they ran, and every step after them."
+    ),
 ) -> None:
     from crossmusim.experiment import read_experiment, run_experiment
 
     config = read_experiment(config_file)
-    run_experiment(config, on_stage=lambda stage: typer.echo(stage.line()))
+    run_experiment(config, on_stage=lambda stage: typer.echo(stage.line()), redo=redo)
     typer.echo("")
     typer.echo((config.out / "report.md").read_text("utf-8"))

@@ -18,6 +18,7 @@ from crossmusim.io import atomic_write_json, atomic_write_text
 def write_build_report(
     staging: Path, config, stats: CurationStats, masker: MaskNames, paired: Paired, audio: AudioIndex,
     tags: TagIndex, tag_problems: list[str], splits: dict[str, Any], counts, artists: dict[str, int],
+    split_conflicts: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
     """Write the three files into `staging`; returns the summary (stats.json's content)."""
     from crossmusim.curation import hf_dataset
@@ -29,6 +30,7 @@ def write_build_report(
         "audio_without_texts": sorted(str(p) for p in all_audio - paired.used_audio),
         "audio_problems": audio.problems,
         "tag_problems": tag_problems,
+        "split_conflicts": split_conflicts,  # groups --splits-from had in two splits: sent to test
     }
     summary = {
         "out": str(config.out),
@@ -46,6 +48,7 @@ def write_build_report(
         "rows": {name: len(split_rows) for name, split_rows in splits.items()},
         "split_shares": list(config.split_shares),
         "artists": artists,
+        "split_conflicts": split_conflicts,
         "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
         "unmatched_texts": len(paired.unmatched),
         "texts_with_unusable_audio": len(paired.unusable),

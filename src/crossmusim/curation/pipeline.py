@@ -175,11 +175,11 @@ def _build_in(work: WorkDir, config: BuildConfig, inputs: BuildInputs, staging: 
         raise UserError(nothing_paired(paired.texts, paired.unusable, paired.unmatched))
     unknown = inputs.tags.unknown(paired.song_ids, paired.song_keys)
     check_tags(config.tags, inputs.tags, unknown, inputs.tag_problems)
-    splits, counts, artists = split_rows(paired, config.seed, config.split_shares, config.splits_from, work)
+    splits, counts, artists, conflicts = split_rows(paired, config.seed, config.split_shares, config.splits_from, work)
     hf_dataset.write_dataset(
         splits, staging, parquet=config.parquet or bool(config.push_to_hub), embed=config.embed_audio
     )
     return write_build_report(
         staging, config, stats, masker, paired, inputs.audio, inputs.tags, inputs.tag_problems, splits, counts,
-        artists,
+        artists, conflicts,
     )  # fmt: skip

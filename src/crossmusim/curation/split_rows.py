@@ -17,16 +17,14 @@ MIN_ARTISTS_PER_SPLIT = 5  # below this a split's retrieval metrics are noise
 
 def split_rows(
     paired: Paired, seed: int, shares: tuple[float, float, float], splits_from: Path | None, work: WorkDir
-) -> tuple[dict[str, Spool[dict[str, Any]]], Any, dict[str, int]]:
-    """The rows of each split, their counts (`hf_dataset.RowCounts`) and each split's artists."""
+) -> tuple[dict[str, Spool[dict[str, Any]]], Any, dict[str, int], int]:
+    """The rows of each split, their counts (`hf_dataset.RowCounts`), each split's artists, and how many
+    groups `splits_from` placed in more than one split (`follow_reference`)."""
     from crossmusim.curation.hf_dataset import RowCounts
 
     groups = paired.groups
     assignment = assign_splits(groups.sizes(), seed=seed, shares=shares)
-    if splits_from is not None:  # the same artists in the same splits as an earlier build
-        for key, split in reference_splits(splits_from).items():
-            if key in groups.parent:
-                assignment[groups.find(key)] = split
+    conflicts = follow_reference(assignment, groups, reference_splits(splits_from)) if splits_from else 0
     splits: dict[str, Spool[dict[str, Any]]] = {name: work.spool(f"rows-{name}.jsonl") for name in SPLITS}
     counts = RowCounts(SPLITS)
     for row in paired.rows:
@@ -41,4 +39,23 @@ def split_rows(
                 "the %s split holds %d artist%s (fewer than %d): its metrics will be noisy",
                 name, count, "" if count == 1 else "s", MIN_ARTISTS_PER_SPLIT,
             )  # fmt: skip
-    return splits, counts, artists
+    return splits, counts, artists, conflicts
+
+
+def follow_reference(assignment: dict[str, str], groups, reference: dict[str, set[str]]) -> int:
+    """Put each group in the split an earlier build gave its artists (in place). A group whose keys that
+    build placed in more than one split (two of its artists now joined, by a "feat." row or a shared
+    file, that it kept apart) goes to test: never to train or validation, where it would bring a test
+    artist's songs. Returns how many groups conflicted."""
+    found: dict[str, set[str]] = {}
+    for key, where in reference.items():
+        if key in groups.parent:
+            found.setdefault(groups.find(key), set()).update(where)
+    conflicts = 0
+    for group, where in found.items():
+        conflicts += len(where) > 1
+        assignment[group] = "test" if len(where) > 1 else next(iter(where))
+    if conflicts:
+        logger.warning("%d artist group%s that --splits-from placed in more than one split went to test",
+                       conflicts, "" if conflicts == 1 else "s")  # fmt: skip
+    return conflicts

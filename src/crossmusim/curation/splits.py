@@ -115,16 +115,17 @@ def parse_shares(text: str) -> tuple[float, float, float]:
     return shares  # type: ignore[return-value]
 
 
-def reference_splits(folder: Path) -> dict[str, str]:
-    """group key (`ArtistGroups`: an artist's, else a song's) -> split in an earlier build-dataset output."""
+def reference_splits(folder: Path) -> dict[str, set[str]]:
+    """group key (`ArtistGroups`: an artist's, else a song's) -> the splits an earlier build-dataset
+    output has it in (one, unless a key of its own was in two: `split_rows.follow_reference`)."""
     import datasets
 
     if not (folder / "pairs" / "dataset_dict.json").is_file():
         raise UserError(f"--splits-from {folder}: not a build-dataset output (no pairs/dataset_dict.json)")
     pairs = datasets.load_from_disk(str(folder / "pairs"))
-    found: dict[str, str] = {}
+    found: dict[str, set[str]] = {}
     for split in pairs:
         for artist, song_id in zip(pairs[split]["artist"], pairs[split]["song_id"], strict=True):
             for key in credited_artists(artist) or [song_id]:
-                found[key] = split
+                found.setdefault(key, set()).add(split)
     return found

@@ -253,6 +253,7 @@ class DemoRun:
             "best_text_types": grid.best,
             "table": grid.table,
             "gains": grid.gains,
+            "seed_gains": grid.seed_gains,
             "search": found,
             "report_html": str(first / "evaluation" / "report.html"),
             "plots": [str(first / "evaluation" / p) for p in pictures],

@@ -4,7 +4,8 @@
 - `random`: seeded random vectors, one per track id (the chance level);
 - `untrained`: the run's model as it was before training: its towers as configured (pretrained or
   freshly initialised), its heads at their random initialisation, from the run's seed (an audio head
-  that standardises its input keeps the run's input statistics: they are set before the first step);
+  that standardises its input keeps the run's input statistics: they are set before the first step),
+  its tower weight chosen by the run's rule on the validation songs (`evaluation.own_weight`);
 - `musicnn`: the pretrained musicnn-MSD tagger's 753-d mean-pooled features as they are (the paper's
   "pretrained tagger" row);
 - `musicnn-std`: the same features standardised per dimension, then L2-normalised: the fair
@@ -40,6 +41,8 @@ class Embedder:
     window_seconds: float = 10.0
     # z-score each dimension before L2 (features of mixed scales): over the training split, else the pool
     standardise: bool = False
+    # where its tower weight came from: `validation` (chosen there), `configured`, `run` (the trained model's)
+    tower_weight_from: str | None = None
 
     @property
     def cache_name(self) -> str:
@@ -67,6 +70,11 @@ class Embedder:
 
     def share_frozen_outputs(self, memory) -> None:
         """Use `memory` (a `FrozenOutputs`) for a frozen tower's outputs, shared with other models."""
+
+    @property
+    def tower_weight(self) -> float | None:
+        """The share of tower features in its song vectors (`[model.head] tower_weight`); None: no such thing."""
+        return None
 
 
 class ModelEmbedder(Embedder):
@@ -100,6 +108,10 @@ class ModelEmbedder(Embedder):
 
     def share_frozen_outputs(self, memory) -> None:
         self.model.frozen_outputs = memory
+
+    @property
+    def tower_weight(self) -> float:
+        return self.model.config.model.head.tower_weight
 
 
 class ProbeEmbedder(ModelEmbedder):
@@ -214,7 +226,20 @@ def _probe(request: BaselineRequest) -> Embedder:
     from crossmusim.training.audio_cache import default_cache_dir
 
     folder = trained_probe(request.model, request.dataset, request.cache_dir or default_cache_dir())
-    return ProbeEmbedder(load_run_model(folder), "probe")
+    embedder = ProbeEmbedder(load_run_model(folder), "probe")
+    embedder.tower_weight_from = embedder.model.saved_extra.get("probe", {}).get("tower_weight_from")
+    return embedder
+
+
+def _untrained(request: BaselineRequest) -> Embedder:
+    from crossmusim.evaluation.own_weight import choose_own_tower_weight
+    from crossmusim.training.audio_cache import default_cache_dir
+
+    model = untrained_model(request.model)
+    embedder = ModelEmbedder(model, "untrained")
+    root = request.cache_dir or default_cache_dir()
+    embedder.tower_weight_from = choose_own_tower_weight(model, request.dataset, root)
+    return embedder
 
 
 def _dsp(request: BaselineRequest) -> Embedder:
@@ -224,8 +249,7 @@ def _dsp(request: BaselineRequest) -> Embedder:
 
 
 BASELINES.register("random", Baseline(lambda request: RandomEmbedder(request.seed)))
-BASELINES.register("untrained", Baseline(lambda request: ModelEmbedder(untrained_model(request.model), "untrained"),
-                                         uses_run=True, needs_run=True))  # fmt: skip
+BASELINES.register("untrained", Baseline(_untrained, uses_run=True, needs_run=True))
 BASELINES.register("musicnn", Baseline(lambda request: MusicnnEmbedder()))
 BASELINES.register("musicnn-std", Baseline(lambda request: MusicnnStdEmbedder()))
 # probe without a run: the cpu preset's head
@@ -265,7 +289,9 @@ def make_embedder(
     """The system to embed with: a trained model (`model` alone) or a baseline from the registry.
     `dataset` is the built dataset whose training split a `probe` learns from."""
     if model is not None and baseline is None:
-        return ModelEmbedder(load_run_model(model), f"model:{Path(model).name}").to(device)
+        embedder = ModelEmbedder(load_run_model(model), f"model:{Path(model).name}")
+        embedder.tower_weight_from = "run"  # its own training chose it (or its config set it)
+        return embedder.to(device)
     if baseline is None:
         raise UserError("give --model RUN_DIR or --baseline NAME")
     check_system(model, baseline, dataset is not None)

@@ -44,9 +44,9 @@ def embed(config: EmbedConfig) -> Embedded:
     from crossmusim.evaluation.whole_tracks import (
         WorkerSpec,
         embed_tracks,
+        standardisation,
         tracks_from_audio,
         tracks_from_dataset,
-        training_tracks,
         worker_device,
     )
 
@@ -67,8 +67,8 @@ def embed(config: EmbedConfig) -> Embedded:
     embedder = make_embedder(
         c.model, c.baseline, c.seed, worker_device(c.device, 0), dataset=c.dataset, cache_dir=c.cache_dir
     )
-    reference = training_tracks(c.dataset) if embedder.standardise else None
-    result = embed_tracks(embedder, tracks, c.cache_dir, workers=c.workers, spec=spec, reference=reference)
+    result = embed_tracks(embedder, tracks, c.cache_dir, workers=c.workers, spec=spec,
+                          reference=standardisation(c.dataset))  # fmt: skip
     problems += result.problems
     if not result.ids:
         raise UserError(f"no track could be embedded ({len(problems)} unusable): check --dataset or --audio")

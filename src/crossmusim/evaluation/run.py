@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.errors import UserError
+from crossmusim.evaluation.confidence import UNITS
 from crossmusim.evaluation.scoring import (
     REFERENCE,
     T2M_TEMPLATE,
@@ -23,7 +24,6 @@ from crossmusim.evaluation.scoring import (
     caption_rows,
     format_table,
     gain_rows,
-    interval_lines,
     table_rows,
 )
 from crossmusim.evaluation.whole_tracks import Track
@@ -43,6 +43,10 @@ class EvaluateConfig:
     audio: Path | None = None
     queries: Path | None = None
     reference: str | None = None  # default: musicnn-std when scored, else the first baseline
+    std_from: Path | None = None  # standardising systems' statistics: a dataset's train split or an audio pool
+    baseline_from: Path | None = None  # the run `untrained` and `probe` stand beside; default: models[0]
+    bootstrap_unit: str = "artist"  # what the intervals resample: artist, song or query
+    draws: int = 1000
     template: str = T2M_TEMPLATE
     seed: int = 0
     cache_dir: Path | None = None
@@ -82,9 +86,12 @@ def check_config(config: EvaluateConfig) -> None:
         )
     if not (config.models or config.baselines or config.embeddings):
         raise UserError("give at least one system: --model RUN_DIR, --baseline NAME or --embeddings FILE")
-    first_run = config.models[0] if config.models else None
     for name in config.baselines:
-        check_system(first_run, name, training_split=config.dataset is not None)
+        check_system(baseline_run(config), name, training_split=config.dataset is not None)
+    if config.bootstrap_unit not in UNITS:
+        raise UserError(f"--bootstrap-unit {config.bootstrap_unit!r}: one of {', '.join(UNITS)}")
+    if config.draws < 100:
+        raise UserError(f"--draws {config.draws}: at least 100 draws make a 95% interval")
     if (config.dataset is None) == (config.tags is None):
         raise UserError("give --dataset DIR (songs and their tags) or --tags FILE (with --embeddings)")
     if "{tag}" not in config.template:
@@ -93,6 +100,19 @@ def check_config(config: EvaluateConfig) -> None:
         raise UserError("--tags with --model or --baseline needs --audio MANIFEST|FOLDER: the tracks to embed")
     if config.audio is not None and config.tags is None:
         raise UserError("--audio needs --tags FILE: the tracks' labels")
+
+
+def baseline_run(config: EvaluateConfig) -> Path | None:
+    """The run the run-based baselines (`untrained`, `probe`) are built from: `--baseline-from`, else the
+    first `--model`."""
+    return config.baseline_from or (config.models[0] if config.models else None)
+
+
+def standardised_on(config: EvaluateConfig):
+    """Where standardising systems (musicnn-std, dsp) take their statistics (`whole_tracks.standardisation`)."""
+    from crossmusim.evaluation.whole_tracks import standardisation
+
+    return standardisation(config.dataset, config.std_from)
 
 
 def load_tracks(config: EvaluateConfig) -> tuple[list[Track], int]:
@@ -112,7 +132,7 @@ def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple
     """Embed the tracks with every model and baseline; read the embedding files."""
     from crossmusim.evaluation.baselines import make_embedder
     from crossmusim.evaluation.embeddings_io import TextVectors, normalise, read_embeddings
-    from crossmusim.evaluation.whole_tracks import embed_tracks, training_tracks
+    from crossmusim.evaluation.whole_tracks import embed_tracks
     from crossmusim.model.frozen_outputs import FrozenOutputs
 
     systems = []
@@ -124,15 +144,18 @@ def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple
         embedder.share_frozen_outputs(frozen)
         done = embed_tracks(embedder, tracks, config.cache_dir)
         label = run.name if run_names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
-        systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run))
-    first_run = config.models[0] if config.models else None
-    train_tracks = training_tracks(config.dataset)  # standardised baselines take their statistics from it
+        systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run,
+                              embedder.tower_weight, embedder.tower_weight_from))  # fmt: skip
+    first_run = baseline_run(config)
     for name in config.baselines:
         embedder = make_embedder(first_run, name, config.seed, dataset=config.dataset, cache_dir=config.cache_dir)
         embedder.share_frozen_outputs(frozen)
-        reference = train_tracks if embedder.standardise else None
+        reference = standardised_on(config)
         done = embed_tracks(embedder, tracks, config.cache_dir, reference=reference)
-        systems.append(System(name, done.ids, done.vectors, embedder.embed_texts if name == "untrained" else None))
+        text_side = embedder.embed_texts if name == "untrained" else None
+        standardised_source = reference.source if embedder.standardise else None
+        systems.append(System(name, done.ids, done.vectors, text_side, None, embedder.tower_weight,
+                              embedder.tower_weight_from, standardised_source))  # fmt: skip
     for n, path in enumerate(config.embeddings):
         ids, vectors = read_embeddings(path)
         text_side = TextVectors(config.text_embeddings[n], asked) if n < len(config.text_embeddings) else None
@@ -145,8 +168,9 @@ def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple
 
 def evaluate(config: EvaluateConfig) -> Evaluation:
     """Score every system on the same tracks; write the report folder when `config.out` is set."""
+    from crossmusim.evaluation.baselines import uses_run
     from crossmusim.evaluation.queries import caption_retrieval, read_queries
-    from crossmusim.evaluation.scoring import common_tracks, score
+    from crossmusim.evaluation.scoring import add_intervals, common_tracks, score
     from crossmusim.outputs import check_output_folder
 
     if config.out is not None:
@@ -162,6 +186,11 @@ def evaluate(config: EvaluateConfig) -> Evaluation:
     kept, missing = common_tracks(tracks, systems)
     per_query: list[dict] = []
     results = {s.name: score(kept, s, config.template, per_query) for s in systems}
+    add_intervals(results, per_query, kept, reference, config.bootstrap_unit, config.draws)
+    for system in systems:
+        results[system.name]["tower_weight"] = system.tower_weight
+        if system.standardised_on is not None:
+            results[system.name]["standardised_on"] = system.standardised_on
     for system in systems:
         if asked and system.text_embed is not None:
             found = caption_retrieval(asked, kept, system.aligned(kept), system.text_embed)
@@ -175,10 +204,22 @@ def evaluate(config: EvaluateConfig) -> Evaluation:
         f"Text-to-music queries: the template {config.template!r} per tag. Similarity: inner product of "
         "L2-normalised embeddings; ties by ascending id. M2M: mAP@100 per tag, macro-averaged; tags with "
         "fewer than two tracks skipped.",
-        "95% bootstrap intervals over queries (M2M: queries resampled within each tag, 1000 draws; T2M: tags "
-        "resampled); every query's AP and the ranks of its relevant tracks are in queries.parquet:\n\n"
-        + "\n".join(interval_lines(results)),
+        f"95% bootstrap intervals, {config.draws} draws of the pool's {config.bootstrap_unit}s (a track without an "
+        "artist is its own), paired: every system is scored on the same draw, and each gain over "
+        f"{reference} has the interval of its per-draw differences (T2M: the tag queries are resampled). "
+        "Every query's AP and the ranks of its relevant tracks are in queries.parquet.",
     ]  # fmt: skip
+    standardised = [s for s in systems if s.standardised_on is not None]
+    if standardised:
+        evaluation.notes.append(f"Standardised systems ({', '.join(s.name for s in standardised)}): standardised "
+                                f"on: {standardised[0].standardised_on}.")  # fmt: skip
+    built_from = baseline_run(config)
+    if built_from is not None and any(uses_run(b) for b in config.baselines):
+        weights = ", ".join(f"{s.name} {s.tower_weight:g} ({s.tower_weight_from})" for s in systems
+                            if s.tower_weight is not None)  # fmt: skip
+        evaluation.notes.append(
+            f"Run-based baselines built from {built_from}; each system's tower weight (from): {weights}."
+        )
     if evaluation.captions:
         evaluation.notes.append(
             f"Caption-to-track retrieval ({config.queries}): each caption ranked against every track; R@k and "
@@ -196,16 +237,21 @@ def write_report(evaluation: Evaluation, config: EvaluateConfig) -> Path:
 
     out, results, reference = Path(config.out), evaluation.results, evaluation.reference
     out.mkdir(parents=True, exist_ok=True)
+    built_from = baseline_run(config)
     summary = {"tracks": len(evaluation.tracks), "missing": evaluation.missing, "template": config.template,
-               "reference": reference, "systems": results}  # fmt: skip
+               "reference": reference, "bootstrap": {"unit": config.bootstrap_unit, "draws": config.draws,
+                                                     "t2m_unit": "tag"},
+               "baselines_from": None if built_from is None else str(built_from),
+               "standardised_on": next((s.standardised_on for s in evaluation.systems if s.standardised_on), None),
+               "systems": results}  # fmt: skip
     (out / "metrics.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
     write_queries(out / "queries.parquet", evaluation.queries)
     made = [plots.gain_plot(results, reference, level, out / f"gain_{level}.png") for level in ("coarse", "fine")]
     made += [plots.training_curves(s.run, out / f"training_{s.run.name}.png") for s in evaluation.systems if s.run]
     pictures = [p.name for p in made if p is not None]
     vectors = {s.name: s.aligned(evaluation.tracks) for s in evaluation.systems}
-    rows = table_rows(results)
-    html.write_html(out, evaluation.table, rows, pictures, evaluation.tracks, vectors, evaluation.notes)
+    rows = table_rows(results, intervals=True)
+    html.write_html(out, rows, gain_rows(results, reference), pictures, evaluation.tracks, vectors, evaluation.notes)
     gains = f"\n\n## Gains over {reference} (points)\n\n{evaluation.gains}" if evaluation.gains else ""
     (out / "report.md").write_text(
         "# crossmusim evaluation\n\n" + "\n\n".join(evaluation.notes) + "\n\n## Results (percent)\n\n"

@@ -32,6 +32,9 @@ class System:
     vectors: np.ndarray
     text_embed: Any = None  # texts -> vectors (a trained model only)
     run: Path | None = None  # the run folder, for training curves
+    tower_weight: float | None = None  # its song vectors' share of tower features; None: no such thing
+    tower_weight_from: str | None = None  # validation (chosen there), configured, run (the trained model's)
+    standardised_on: str | None = None  # where a standardising system's statistics came from
 
     def aligned(self, tracks: list[Track]) -> np.ndarray:
         """This system's vectors of `tracks`, in their order (it must cover them all)."""
@@ -42,9 +45,9 @@ class System:
 def score(
     tracks: list[Track], system: System, template: str = T2M_TEMPLATE, queries: list[dict] | None = None
 ) -> dict[str, Any]:
-    """Every metric of one system on `tracks` (in that order; the system must cover them all), with
-    95% bootstrap intervals over queries (`evaluation.confidence`) under `ci`. `queries` gets one row
-    per query: system, level (coarse, fine, t2m), query, tag, AP and the ranks of the relevant tracks."""
+    """Every metric of one system on `tracks` (in that order; the system must cover them all).
+    `queries` gets one row per query: system, level (coarse, fine, t2m), query, tag, AP and the ranks
+    of the relevant tracks (what `add_intervals` resamples)."""
     vectors = system.aligned(tracks)
     ids = [t.id for t in tracks]
     coarse, fine = [t.tags_coarse for t in tracks], [t.tags_fine for t in tracks]
@@ -55,24 +58,62 @@ def score(
         "m2m_coarse": metrics.m2m_map(vectors, ids, coarse, k=100, scores=scores, queries=rows["coarse"]),
         "m2m_fine": metrics.m2m_map(vectors, ids, fine, k=100, scores=scores, queries=rows["fine"]),
     }
-    if all(t.artist for t in tracks):
-        out["same_artist"] = metrics.same_artist(vectors, ids, [t.artist for t in tracks], both, scores=scores)
+    out["same_artist"] = metrics.same_artist(vectors, ids, artist_units(tracks), both, scores=scores)
+    if len(tracks) - 1 <= 100:  # every other track is in the top 100: the share is the pool's, not the system's
+        out["same_artist"] = {k: v for k, v in out["same_artist"].items() if not k.endswith("@100")}
     if system.text_embed is not None:
         names = sorted({tag for t in tracks for tag in t.tags_coarse + t.tags_fine})
         texts = system.text_embed([template.format(tag=name) for name in names])
         out["t2m"] = metrics.t2m_by_tag(texts, names, vectors, ids, both, queries=rows["t2m"])
-    intervals = {}
-    for level in ("coarse", "fine"):
-        by_tag: dict[str, list[float]] = {}
-        for row in rows[level]:
-            by_tag.setdefault(row["tag"], []).append(row["ap"])
-        intervals[f"m2m_{level}_map@100"] = confidence.macro_interval(by_tag)
-    if rows["t2m"]:
-        intervals["t2m_map@10"] = confidence.mean_interval([row["ap"] for row in rows["t2m"]])
-    out["ci"] = {name: list(found) for name, found in intervals.items() if found is not None}
     if queries is not None:
         queries += [{"system": system.name, "level": level, **row} for level, found in rows.items() for row in found]
     return out
+
+
+def artist_units(tracks: list[Track]) -> list[str]:
+    """Each track's artist; a track without one is its own artist (never the same as another's)."""
+    return [t.artist if t.artist else f"\0{t.id}" for t in tracks]
+
+
+INTERVAL_KEYS = {"coarse": "m2m_coarse_map@100", "fine": "m2m_fine_map@100", "t2m": "t2m_map@10"}
+
+
+def add_intervals(
+    results: dict[str, dict[str, Any]], queries: list[dict], tracks: list[Track], reference: str,
+    unit: str = "artist", draws: int = confidence.DRAWS,
+) -> None:  # fmt: skip
+    """Each system's `ci` and (but the reference's) `gain_ci` over `reference`, in place: paired
+    bootstrap intervals over `unit` (`evaluation.confidence`), from the per-query rows of `score`."""
+    position = {t.id: n for n, t in enumerate(tracks)}
+    number = {a: n for n, a in enumerate(sorted(set(artist_units(tracks))))}
+    units = [number[a] for a in artist_units(tracks)]  # the `song` and `query` units ignore these
+    for name in results:
+        results[name]["ci"], results[name]["gain_ci"] = {}, {}
+    for level, key in INTERVAL_KEYS.items():
+        by_system: dict[str, dict[tuple[str, str], float]] = {}
+        for row in queries:
+            if row["level"] == level:
+                by_system.setdefault(row["system"], {})[(row["query"], row["tag"])] = row["ap"]
+        if not by_system:
+            continue
+        order = sorted(next(iter(by_system.values())))
+        if any(sorted(found) != order for found in by_system.values()):
+            raise ValueError(f"{level}: the systems were scored on different queries")  # scoring's own slip
+        tag_number = {tag: n for n, tag in enumerate(sorted({tag for _, tag in order}))}
+        query_tags = [tag_number[tag] for _, tag in order]
+        if level == "t2m":  # one query per tag, whatever the unit: the tags are resampled
+            query_tracks, track_units, level_unit = list(range(len(order))), list(range(len(order))), "query"
+            query_tags = [0] * len(order)
+        else:
+            query_tracks, track_units, level_unit = [position[q] for q, _ in order], units, unit
+        aps = {name: np.array([found[k] for k in order]) for name, found in by_system.items()}
+        ci, gains = confidence.paired_intervals(aps, query_tracks, query_tags, track_units, reference,
+                                                level_unit, draws)  # fmt: skip
+        for name, interval in ci.items():
+            results[name]["ci"][key] = list(interval)
+        for name, interval in gains.items():
+            results[name]["gain_ci"][key] = list(interval)
+    results[reference].pop("gain_ci", None)
 
 
 def write_queries(path: Path, rows: list[dict]) -> Path:
@@ -88,18 +129,6 @@ def write_queries(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def interval_lines(results: dict[str, dict[str, Any]]) -> list[str]:
-    """One line per system: its headline figures with their 95% intervals, in percent."""
-    names = {"m2m_coarse_map@100": "M2M coarse", "m2m_fine_map@100": "M2M fine", "t2m_map@10": "T2M mAP@10"}
-    lines = []
-    for system, r in results.items():
-        parts = [f"{label} [{100 * r['ci'][key][0]:.1f}, {100 * r['ci'][key][1]:.1f}]"
-                 for key, label in names.items() if key in r.get("ci", {})]  # fmt: skip
-        if parts:
-            lines.append(f"- {system}: " + ", ".join(parts))
-    return lines
-
-
 def common_tracks(tracks: list[Track], systems: list[System]) -> tuple[list[Track], dict[str, int]]:
     """The tracks every system embedded; how many each system lacked."""
     missing = {}
@@ -113,25 +142,42 @@ def common_tracks(tracks: list[Track], systems: list[System]) -> tuple[list[Trac
     return kept, missing
 
 
-def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per system, laid out like the paper's Table I."""
+COLUMN_INTERVALS = {"T2M mAP@10": "t2m_map@10", "M2M coarse mAP@100": "m2m_coarse_map@100",
+                    "M2M fine mAP@100": "m2m_fine_map@100"}  # fmt: skip
+
+
+def table_rows(results: dict[str, dict[str, Any]], intervals: bool = False) -> list[dict[str, Any]]:
+    """One row per system, laid out like the paper's Table I; the share of queries with the same artist
+    in the top 100 is left out when the pool holds 101 tracks or fewer (it cannot differ between systems).
+    `intervals`: the headline cells as text with their 95% interval (`12.34 [10.1, 14.6]`)."""
     rows = []
     for name, r in results.items():
         t2m, sa = r.get("t2m") or {}, r.get("same_artist") or {}
-        rows.append(
-            {
-                "system": name,
-                "T2M R@1": t2m.get("r@1"),
-                "T2M R@5": t2m.get("r@5"),
-                "T2M mAP@10": t2m.get("map@10"),
-                "M2M coarse mAP@100": r["m2m_coarse"]["map@100"] if r["m2m_coarse"]["tags"] else None,
-                "M2M fine mAP@100": r["m2m_fine"]["map@100"] if r["m2m_fine"]["tags"] else None,
-                "same artist in top 100": sa.get("share_with_same_artist@100"),
-                "same artist in top 10": sa.get("same_artist_share@10"),
-                "chance (top 10)": sa.get("same_artist_chance@10"),
-            }
-        )
+        row = {
+            "system": name,
+            "T2M R@1": t2m.get("r@1"),
+            "T2M R@5": t2m.get("r@5"),
+            "T2M mAP@10": t2m.get("map@10"),
+            "M2M coarse mAP@100": r["m2m_coarse"]["map@100"] if r["m2m_coarse"]["tags"] else None,
+            "M2M fine mAP@100": r["m2m_fine"]["map@100"] if r["m2m_fine"]["tags"] else None,
+            "same artist in top 100": sa.get("share_with_same_artist@100"),
+            "same artist in top 10": sa.get("same_artist_share@10"),
+            "chance (top 10)": sa.get("same_artist_chance@10"),
+        }
+        if intervals:
+            for column, key in COLUMN_INTERVALS.items():
+                if row[column] is not None and key in r.get("ci", {}):
+                    row[column] = f"{format_cell(row[column])} {format_interval(r['ci'][key])}"
+        rows.append(row)
+    if all(row["same artist in top 100"] is None for row in rows):  # a pool of 101 tracks or fewer
+        rows = [{k: v for k, v in row.items() if k != "same artist in top 100"} for row in rows]
     return rows
+
+
+def format_interval(interval: list[float] | tuple[float, float], signed: bool = False) -> str:
+    """An interval in percent, one decimal: `[10.1, 14.6]` (`[+0.9, +2.6]` for a gain)."""
+    spec = "+.1f" if signed else ".1f"
+    return f"[{100 * interval[0]:{spec}}, {100 * interval[1]:{spec}}]"
 
 
 def caption_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,7 +193,7 @@ def caption_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def gain_rows(results: dict[str, dict[str, Any]], reference: str) -> list[dict[str, Any]]:
     """Every other system's difference from `reference` in the M2M and same-artist columns, in points
-    (for the same-artist share, lower is better)."""
+    (for the same-artist share, lower is better), each M2M gain with its paired 95% interval (`gain_ci`)."""
     rows = {row["system"]: row for row in table_rows(results)}
     base = rows[reference]
     out = []
@@ -156,8 +202,11 @@ def gain_rows(results: dict[str, dict[str, Any]], reference: str) -> list[dict[s
             continue
         gains = {"system": name, "vs": reference}
         for column in GAIN_COLUMNS:
-            mine, theirs = row[column], base[column]
+            mine, theirs = row.get(column), base.get(column)
             gains[column] = None if mine is None or theirs is None else f"{100 * (mine - theirs):+.2f}"
+            key = COLUMN_INTERVALS.get(column)
+            if gains[column] is not None and key in results[name].get("gain_ci", {}):
+                gains[column] += " " + format_interval(results[name]["gain_ci"][key], signed=True)
         out.append(gains)
     return out
 

@@ -85,6 +85,22 @@ def tower_weight_scores(
 
 
 @torch.no_grad()
+def whole_track_outputs(
+    model: DualEncoder, split: SplitData, cache: AudioCache, frozen: FrozenFeatures | None = None, device: str = "cpu"
+) -> list[torch.Tensor]:
+    """Each song's whole-track windows through the audio tower (windows x tower dim), in song order:
+    from the frozen features when the tower is frozen, else computed."""
+    found = []
+    for song in split.songs.values():
+        if frozen is not None:
+            found.append(torch.from_numpy(frozen.whole(song.audio_key)).to(device))
+            continue
+        chunks = torch.from_numpy(windows(cache.read(song.audio_key), model.crop_samples)).to(device)
+        found.append(torch.cat([model.audio_tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)]))
+    return found
+
+
+@torch.no_grad()
 def validate(
     model: DualEncoder,
     split: SplitData,
@@ -102,17 +118,8 @@ def validate(
     was_training = model.training
     model.eval()
     song_ids = list(split.songs)
-    song_vectors, song_outputs = [], []
-    for song_id in song_ids:
-        key = split.songs[song_id].audio_key
-        if frozen is not None:
-            outputs = torch.from_numpy(frozen.whole(key)).to(device)
-        else:
-            chunks = torch.from_numpy(windows(cache.read(key), model.crop_samples)).to(device)
-            outputs = torch.cat([model.audio_tower(chunks[i : i + 8]) for i in range(0, len(chunks), 8)])
-        song_vectors.append(model.song_vector(outputs))
-        song_outputs.append(outputs)
-    songs = torch.stack(song_vectors)
+    song_outputs = whole_track_outputs(model, split, cache, frozen, device)
+    songs = torch.stack([model.song_vector(outputs) for outputs in song_outputs])
     songs_np = songs.cpu().numpy()
     out = m2m_levels(songs_np, song_ids, [split.songs[s].tags_coarse for s in song_ids],
                      [split.songs[s].tags_fine for s in song_ids])  # fmt: skip

@@ -13,6 +13,7 @@ import hashlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,11 @@ class WorkerSpec:
 
 
 def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
+    return list(iter_split_tracks(dataset, split))
+
+
+def iter_split_tracks(dataset: Path, split: str) -> Iterator[Track]:
+    """A split's tracks one at a time (an embedded build's audio bytes are read as each is reached)."""
     import datasets
 
     from crossmusim.training.data import check_dataset
@@ -66,7 +72,6 @@ def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
     songs = datasets.load_from_disk(str(check_dataset(dataset) / "songs"))
     if split not in songs:
         raise UserError(f"{dataset}: no {split!r} split (it has {', '.join(songs)})")
-    tracks = []
     for row in songs[split]:
         audio = row["audio"]
         data, file, path = None, None, ""
@@ -74,28 +79,45 @@ def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
             data, path = audio.get("bytes"), audio.get("path") or ""
         else:
             file, path = Path(audio), str(audio)
-        tracks.append(
-            Track(
-                row["song_id"],
-                row["artist"] or "",
-                row["title"] or "",
-                list(row["tags_coarse"] or []),
-                list(row["tags_fine"] or []),
-                path,
-                data,
-                file,
-            )  # fmt: skip
-        )
-    return tracks
+        yield Track(row["song_id"], row["artist"] or "", row["title"] or "", list(row["tags_coarse"] or []),
+                    list(row["tags_fine"] or []), path, data, file)  # fmt: skip
 
 
-def training_tracks(dataset: Path | None) -> list[Track]:
-    """The dataset's training split (the statistics a standardised baseline uses); none without one."""
+@dataclass
+class Standardisation:
+    """Where a standardising system's per-dimension statistics come from: `tracks` (called once, its
+    tracks streamed) or, without, the scored pool itself (transductive)."""
+
+    source: str
+    tracks: Callable[[], Iterable[Track]] | None = None
+
+
+POOL = Standardisation("the scored pool (transductive)")
+
+
+def has_split(dataset: Path, split: str) -> bool:
     import datasets
 
-    if dataset is None or "train" not in datasets.load_from_disk(str(Path(dataset) / "songs")):
-        return []
-    return tracks_from_dataset(dataset, "train")
+    return (Path(dataset) / "songs").is_dir() and split in datasets.load_from_disk(str(Path(dataset) / "songs"))
+
+
+def standardisation(dataset: Path | None, std_from: Path | None = None) -> Standardisation:
+    """`std_from` (a built dataset's training split, or an audio manifest or folder), else `dataset`'s
+    training split, else the scored pool (transductive: said in the report)."""
+    source = std_from if std_from is not None else dataset
+    if source is None:
+        return POOL
+    if (Path(source) / "songs").is_dir():
+        if not has_split(source, "train"):
+            if std_from is not None:
+                raise UserError(f"--std-from {source}: the dataset has no train split to take statistics from")
+            return POOL
+        return Standardisation(f"the training split of {source}", lambda: iter_split_tracks(source, "train"))
+    if std_from is None:
+        return POOL
+    if not Path(std_from).exists():
+        raise UserError(f"--std-from {std_from}: no such dataset, manifest or folder")
+    return Standardisation(f"the tracks of {std_from}", lambda: tracks_from_audio(std_from)[0])
 
 
 def tracks_from_audio(spec: Path) -> tuple[list[Track], list[dict[str, str]]]:
@@ -139,28 +161,34 @@ def embed_tracks(
     *,
     workers: int = 1,
     spec: WorkerSpec | None = None,
-    reference: list[Track] | None = None,
+    reference: Standardisation = POOL,
 ) -> Embedded:
     """Embed `tracks` in order, L2-normalised. `workers` > 1 spreads the tracks not yet cached over
     that many processes, each building its own embedder from `spec` (`make_embedder`'s arguments).
     This process alone writes the caches: it decodes every track first, the workers only read decoded
     audio, and their vectors come back here to be stored. A standardising embedder z-scores each
-    dimension with the statistics of `reference` (the training split), or of `tracks` without one."""
+    dimension with the statistics of `reference` (streamed: no track's audio is kept), or of `tracks`
+    themselves (`POOL`). A reference of which fewer than two tracks decode is an error, not a fallback."""
     raw = _raw_vectors(embedder, tracks, cache_dir, progress, workers, spec)
     matrix = raw.vectors
     if embedder.standardise and len(matrix) > 1:
-        basis = _raw_vectors(embedder, reference, cache_dir, progress, workers, spec).vectors if reference else matrix
-        basis = basis if len(basis) > 1 else matrix
+        basis = matrix
+        if reference.tracks is not None:
+            basis = _raw_vectors(embedder, reference.tracks(), cache_dir, progress, workers, spec, keep=False).vectors
+            if len(basis) < 2:
+                raise UserError(f"{embedder.name}: {len(basis)} track(s) of {reference.source} decode: too few to "
+                                "standardise with; check that build's audio or give --std-from")  # fmt: skip
         matrix = (matrix - basis.mean(axis=0)) / (basis.std(axis=0) + 1e-8)
     raw.vectors = normalise(matrix)
     return raw
 
 
 def _raw_vectors(
-    embedder: Embedder, tracks: list[Track], cache_dir: Path | None, progress: bool, workers: int,
-    spec: WorkerSpec | None,
+    embedder: Embedder, tracks: Iterable[Track], cache_dir: Path | None, progress: bool, workers: int,
+    spec: WorkerSpec | None, keep: bool = True,
 ) -> Embedded:  # fmt: skip
-    """The tracks' vectors as the embedder gives them (cached by system and audio hash)."""
+    """The tracks' vectors as the embedder gives them (cached by system and audio hash). `keep`: the
+    result lists the tracks; without, each track (and its audio) is let go once decoded into the cache."""
     from tqdm import tqdm
 
     root = cache_dir or default_cache_dir()
@@ -168,9 +196,14 @@ def _raw_vectors(
     store_dir = root / "embeddings" / system_id(embedder)
     store = ArrayStore.existing(store_dir)
     keys: list[str | None] = []
+    ids: list[str] = []
+    kept_tracks: list[Track] = []
     problems = []
     show = progress and sys.stderr.isatty()
     for track in tqdm(tracks, desc="decoding", unit="track", file=sys.stderr, disable=not show):
+        ids.append(track.id)
+        if keep:
+            kept_tracks.append(track)
         try:
             data = track.audio if track.audio is not None else Path(track.file).read_bytes()
             keys.append(cache.add(data))
@@ -183,8 +216,8 @@ def _raw_vectors(
     for key in keys:
         if key is not None and store is not None and key in store and key not in found:
             found[key] = np.array(store.get(key)[0])
-    todo = list(dict.fromkeys(k for k, t in zip(keys, tracks, strict=True) if k is not None and k not in found))
-    track_of = {k: t.id for k, t in zip(keys, tracks, strict=True) if k is not None}
+    todo = list(dict.fromkeys(k for k in keys if k is not None and k not in found))
+    track_of = {k: i for k, i in zip(keys, ids, strict=True) if k is not None}
     processes = workers if workers > 1 and spec is not None and len(todo) > 1 else 1
     if processes > 1:
         computed = _embed_in_processes(spec, root, embedder.sample_rate, [(k, track_of[k]) for k in todo], workers)
@@ -198,14 +231,10 @@ def _raw_vectors(
         if key not in store:
             store.add(key, vector)
         found[key] = vector
-    ids, vectors, kept = [], [], []
-    for key, track in zip(keys, tracks, strict=True):
-        if key is not None:
-            ids.append(track.id)
-            vectors.append(found[key])
-            kept.append(track)
-    matrix = np.stack(vectors) if vectors else np.zeros((0, 1), np.float32)
-    return Embedded(ids, matrix, kept, problems, processes)
+    rows = [n for n, key in enumerate(keys) if key is not None]
+    matrix = np.stack([found[keys[n]] for n in rows]) if rows else np.zeros((0, 1), np.float32)
+    kept = [kept_tracks[n] for n in rows] if keep else []
+    return Embedded([ids[n] for n in rows], matrix, kept, problems, processes)
 
 
 _WORKER: dict[str, object] = {}

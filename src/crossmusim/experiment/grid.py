@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.experiment.config import ExperimentConfig, check_experiment
+from crossmusim.experiment.ledger import StepLedger, settings_digest
 from crossmusim.experiment.stages import Stage
-from crossmusim.experiment.table import gain_rows, summary_rows
+from crossmusim.experiment.table import gain_rows, seed_gain_rows, summary_rows
 
 
 @dataclass
@@ -39,28 +40,54 @@ class ExperimentResult:
     table: list[dict[str, str]]
     gains: list[dict[str, str]]
     stages: list[Stage]
+    seed_gains: list[dict[str, str]] = field(default_factory=list)  # each seed's gain with its interval
 
 
 class ExperimentRun:
-    """One experiment in `config.out`; `on_stage` hears each step as it ends (the demo prints them)."""
+    """One experiment in `config.out`; `on_stage` hears each step as it ends (the demo prints them).
+    `redo`: steps whose stored settings differ (`experiment.ledger`) are made again, with those after them."""
 
-    def __init__(self, config: ExperimentConfig, on_stage: Callable[[Stage], None] | None = None):
+    def __init__(self, config: ExperimentConfig, on_stage: Callable[[Stage], None] | None = None, redo: bool = False):
         self.config = check_experiment(config)
         self.on_stage = on_stage
         self.stages: list[Stage] = []
+        self.ledger = StepLedger(self.config.out, redo)
+        self.digests: dict[str, str] = {}  # step -> the digest of its settings (a later step's inputs)
+        self.dry = False
 
     def stage(self, stage: Stage) -> None:
         self.stages.append(stage)
         if self.on_stage is not None:
             self.on_stage(stage)
 
+    def step(self, step: str, settings: dict[str, Any], output: Path) -> bool:
+        """Compare the step's stored settings (stop, or with redo remove its output); record them unless
+        dry. True when the step's work may go ahead (not dry)."""
+        self.ledger.check(step, settings, output)
+        self.digests[step] = settings_digest(settings) if self.dry else self.ledger.record(step, settings)
+        return not self.dry
+
     def run(self) -> ExperimentResult:
+        """Every stored setting the run can know before any work is compared first (a dry walk: nothing
+        done, nothing written), then the grid. With redo there is nothing to stop for: the grid itself
+        makes the changed steps again."""
+        if not self.ledger.redo:
+            self.dry = True
+            self.walk()
+            self.dry = False
+        result = self.walk()
+        assert result is not None  # only a dry walk returns none
+        return result
+
+    def walk(self) -> ExperimentResult | None:
         cfg = self.config
         seeds = []
         for seed in cfg.seeds:
             dataset = self.dataset(seed, mask=True)
             runs = {name: self.train(dataset, seed, name, types) for name, types in cfg.variants.items()}
             seeds.append(SeedResult(seed, dataset, runs))
+        if self.dry and not all((run / "summary.json").is_file() for s in seeds for run in s.runs.values()):
+            return None  # the best variant is not known before its runs: the later steps are compared then
         # Every run is selected on the same validation metric, so the variants compare fairly there.
         best = max(cfg.variants, key=lambda name: sum(validation_score(s.runs[name]) for s in seeds))
         for entry in seeds:
@@ -69,11 +96,22 @@ class ExperimentRun:
                 name = f"{best}-unmasked"
                 entry.runs[name] = self.train(unmasked, entry.seed, name, cfg.variants[best])
             entry.metrics = self.evaluate(entry)
+        if self.dry:
+            return None
         results = [entry.metrics["systems"] for entry in seeds]
         names = list(results[0])
-        table = summary_rows(results, names)
-        gains = gain_rows(results, [n for n in names if n != cfg.reference], cfg.reference)
-        return ExperimentResult(seeds, best, table, gains, self.stages)
+        others = [n for n in names if n != cfg.reference]
+        gains = gain_rows(results, others, cfg.reference)
+        seed_gains = seed_gain_rows(results, [s.seed for s in seeds], others, cfg.reference)
+        return ExperimentResult(seeds, best, summary_rows(results, names), gains, self.stages, seed_gains)
+
+    def input_digest(self, dataset: Path) -> str:
+        """What a step reading `dataset` lists among its inputs: the build step's digest, or a prebuilt path."""
+        step = self.step_name(dataset)
+        return self.digests.get(step, str(dataset))
+
+    def step_name(self, folder: Path) -> str:
+        return f"{folder.parent.name}/{folder.name}"
 
     def dataset(self, seed: int, mask: bool, splits_from: Path | None = None) -> Path:
         from crossmusim.curation import BuildConfig, build_dataset
@@ -82,6 +120,10 @@ class ExperimentRun:
             return self.config.prebuilt
         start = time.monotonic()
         out = seed_folder(self.config, seed) / ("dataset" if mask else "dataset-unmasked")
+        settings = {"seed": seed, "mask": mask, "dataset": self.config.dataset,
+                    "inputs": [self.input_digest(splits_from)] if splits_from is not None else []}  # fmt: skip
+        if not self.step(self.step_name(out), settings, out):
+            return out
         if not (out / "stats.json").is_file():
             fields = {**self.config.dataset, "mask": mask}
             if splits_from is not None:
@@ -104,6 +146,10 @@ class ExperimentRun:
         cfg = self.config
         start = time.monotonic()
         out = seed_folder(cfg, seed) / name
+        settings = {"preset": cfg.preset, "overrides": cfg.overrides, "text_types": text_types, "seed": seed,
+                    "inputs": [self.input_digest(dataset)]}  # fmt: skip
+        if not self.step(self.step_name(out), settings, out):
+            return out
         if not (out / "summary.json").is_file():
             config = resolve_config(cfg.preset, None, TrainOverrides(text_types=text_types, seed=seed), cfg.overrides)
             resume = (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir())
@@ -126,6 +172,11 @@ class ExperimentRun:
         cfg = self.config
         start = time.monotonic()
         out = seed_folder(cfg, entry.seed) / "evaluation"
+        settings = {"baselines": cfg.baselines, "reference": cfg.reference, "models": cfg.models,
+                    "runs": list(entry.runs), "inputs": [self.input_digest(entry.dataset),
+                    *(self.digests[self.step_name(run)] for run in entry.runs.values())]}  # fmt: skip
+        if not self.step(self.step_name(out), settings, out):
+            return {}
         if not (out / "metrics.json").is_file():
             models = [*entry.runs.values(), *cfg.models]
             evaluate(EvaluateConfig(out=out, models=models, baselines=list(cfg.baselines), dataset=entry.dataset,
@@ -136,11 +187,14 @@ class ExperimentRun:
         return metrics
 
 
-def run_experiment(config: ExperimentConfig, on_stage: Callable[[Stage], None] | None = None) -> ExperimentResult:
-    """Run the grid and write `experiment.json` and `report.md` into `config.out`."""
+def run_experiment(
+    config: ExperimentConfig, on_stage: Callable[[Stage], None] | None = None, redo: bool = False
+) -> ExperimentResult:
+    """Run the grid and write `experiment.json` and `report.md` into `config.out`; `redo`: make again the
+    steps whose settings changed (else such a step stops the run before any work, exit 2)."""
     from crossmusim.experiment.report import write_report
 
-    result = ExperimentRun(config, on_stage).run()
+    result = ExperimentRun(config, on_stage, redo).run()
     write_report(config, result)
     return result
 

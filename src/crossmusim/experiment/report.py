@@ -32,6 +32,7 @@ def report_dict(config: ExperimentConfig, result: ExperimentResult) -> dict[str,
         "best_variant": result.best,
         "table": result.table,
         "gains": result.gains,
+        "seed_gains": result.seed_gains,
         "evaluations": [str(seed_folder(config, entry.seed) / "evaluation") for entry in result.seeds],
     }
 
@@ -46,6 +47,10 @@ def tables_markdown(result: ExperimentResult, reference: str) -> list[str]:
         f"## Gains over {reference}, paired by seed (mean ± spread, wins/seeds; same artist: lower wins)",
         "",
         markdown(result.gains),
+        "",
+        f"## Gains over {reference} in each seed (points, 95% interval: the test artists resampled, paired)",
+        "",
+        markdown(result.seed_gains),
         "",
     ]
 

@@ -38,11 +38,13 @@ def mean_spread(values: Sequence[float]) -> tuple[float, float]:
 
 
 def cell(values: Sequence[float | None]) -> str:
+    """mean ± spread of the known values; when some seeds lack the figure, how many it averages."""
     known = [v for v in values if v is not None]
     if not known:
         return "-"
     mean, spread = mean_spread(known)
-    return f"{mean:.1f} ± {spread:.1f}"
+    fewer = f" ({len(known)} of {len(values)} seeds)" if len(known) < len(values) else ""
+    return f"{mean:.1f} ± {spread:.1f}{fewer}"
 
 
 def summary_rows(per_seed: list[dict[str, dict[str, Any]]], systems: Sequence[str]) -> list[dict[str, str]]:
@@ -78,6 +80,31 @@ def gain_rows(
             wins = sum(d < 0 for d in deltas) if column.startswith("same artist") else sum(d > 0 for d in deltas)
             row[column] = f"{mean:+.1f} ± {spread:.1f} ({wins}/{len(deltas)})"
         rows.append(row)
+    return rows
+
+
+GAIN_INTERVALS = {"M2M coarse mAP@100": "m2m_coarse_map@100", "M2M fine mAP@100": "m2m_fine_map@100"}
+
+
+def seed_gain_rows(
+    per_seed: list[dict[str, dict[str, Any]]], seeds: Sequence[int], systems: Sequence[str], reference: str
+) -> list[dict[str, str]]:
+    """Each system's gain over `reference` in each seed, with that seed's paired 95% bootstrap interval
+    (metrics.json's `gain_ci`; "-" where the evaluation has none)."""
+    rows = []
+    for name in systems:
+        for seed, results in zip(seeds, per_seed, strict=True):
+            if name not in results or reference not in results:
+                continue
+            row = {"system": name, "seed": str(seed)}
+            for column, key in GAIN_INTERVALS.items():
+                a, b = figure(results[name], column), figure(results[reference], column)
+                interval = (results[name].get("gain_ci") or {}).get(key)
+                text = "-" if a is None or b is None else f"{a - b:+.1f}"
+                if interval is not None and text != "-":
+                    text += f" [{100 * interval[0]:+.1f}, {100 * interval[1]:+.1f}]"
+                row[column] = text
+            rows.append(row)
     return rows
 
 

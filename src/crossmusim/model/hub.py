@@ -26,6 +26,23 @@ def is_hub_id(name: str | Path) -> bool:
     return isinstance(name, str) and not Path(name).exists() and bool(HUB_ID.match(name))
 
 
+HUB_PREFIX = "hf://"
+
+
+def hub_argument(value: str | Path) -> tuple[str, str | None] | None:
+    """`hf://user/name[@revision]` as (user/name, revision); None for anything else (a local path). A
+    command's model argument names the Hub only this way, so a mistyped local path is never a download.
+    (A Path collapses `//`: `hf:/user/name` is the same argument.)"""
+    text = str(value)
+    for prefix in (HUB_PREFIX, "hf:/"):
+        if text.startswith(prefix):
+            repo, _, revision = text[len(prefix) :].partition("@")
+            if not HUB_ID.match(repo):
+                raise UserError(f"{text}: a Hub model is hf://user/name or hf://user/name@revision")
+            return repo, revision or None
+    return None
+
+
 def model_folder(name: str | Path, revision: str | None = None) -> Path:
     """A local model folder, or a Hub id's files in the local Hugging Face cache."""
     if is_hub_id(name):
@@ -38,9 +55,11 @@ def model_folder(name: str | Path, revision: str | None = None) -> Path:
 def _dataset_link(dataset: str | None) -> str:
     if not dataset:
         return "Not given when the model was pushed."
+    if hub_argument(dataset) is not None:
+        dataset = hub_argument(dataset)[0]
     if is_hub_id(dataset):
         return f"[{dataset}](https://huggingface.co/datasets/{dataset}) (its dataset card)"
-    return f"<{dataset}>" if dataset.startswith("http") else f"`{dataset}` (a local build; its card is its README.md)"
+    return f"<{dataset}>" if dataset.startswith("http") else "a local build, not published (a card names no local path)"
 
 
 def model_card(repo_id: str, config: dict[str, Any], dataset: str | None, evaluation: str | None) -> str:
@@ -85,13 +104,17 @@ def _validation_table(metrics: dict[str, Any]) -> str:
 
 
 def evaluation_text(report: Path | None) -> str | None:
-    """The tables of an `evaluate` report folder (its report.md), for the card."""
+    """The tables of an `evaluate` report folder (its report.md), for the card: from its results on,
+    without the notes above them (they name local files) or its pictures (not pushed)."""
     if report is None:
         return None
     path = Path(report) / "report.md" if Path(report).is_dir() else Path(report)
     if not path.is_file():
         raise UserError(f"{report}: no evaluate report there (a folder with report.md)")
-    return path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    start = text.find("## Results")
+    kept = text[start:] if start >= 0 else text
+    return "\n".join(line for line in kept.splitlines() if not line.startswith("![")).strip()
 
 
 def push_model(model, repo_id: str, *, dataset: str | None = None, evaluation: Path | None = None,

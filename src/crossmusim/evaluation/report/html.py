@@ -56,22 +56,27 @@ def _cell(track: Track, clip: str | None, score: float | None = None) -> str:
     return f'<div class="track"><b>{label}</b>{extra}<br><small>{tags}</small><br>{player}</div>'
 
 
+def html_table(rows: list[dict[str, Any]]) -> str:
+    """Rows as an HTML table; figures in percent, text cells (a figure with its interval) as they are."""
+    head = list(rows[0]) if rows else []
+    table = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
+    for row in rows:
+        cells = "".join(f"<td>{html.escape(format_cell(row.get(h)))}</td>" for h in head)
+        table.append(f"<tr>{cells}</tr>")
+    return "".join(table) + "</table>"
+
+
 def write_html(
     folder: Path,
-    table_md: str,
     rows: list[dict[str, Any]],
+    gains: list[dict[str, Any]],
     plots: list[str],
     tracks: list[Track],
     system_vectors: dict[str, np.ndarray],
     notes: list[str],
 ) -> Path:
     ids = [t.id for t in tracks]
-    head = list(rows[0]) if rows else []
-    table = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
-    for row in rows:
-        cells = "".join(f"<td>{html.escape(format_cell(v))}</td>" for v in row.values())
-        table.append(f"<tr>{cells}</tr>")
-    table.append("</table>")
+    reference = gains[0]["vs"] if gains else ""
     samples = []
     for q in sample_queries(tracks):
         columns = []
@@ -97,8 +102,9 @@ audio {{ width: 220px; height: 28px; }} img {{ max-width: 48%; margin: 4px; bord
 </style></head><body>
 <h1>crossmusim evaluation</h1>
 <p>{"<br>".join(html.escape(n) for n in notes)}</p>
-<h2>Results (percent)</h2>
-{"".join(table)}
+<h2>Results (percent, 95% interval)</h2>
+{html_table(rows)}
+{f"<h2>Gains over {html.escape(reference)} (points, paired 95% interval)</h2>" + html_table(gains) if gains else ""}
 <h2>Plots</h2>
 {"".join(f'<img src="{html.escape(p)}" alt="{html.escape(p)}">' for p in plots)}
 <h2>Listen: sample queries and their nearest neighbours</h2>

@@ -18,25 +18,28 @@ def _pyplot():
 
 
 def gain_plot(results: dict[str, dict[str, Any]], reference: str, level: str, path: Path) -> Path | None:
-    """Bars of mAP@100(system) - mAP@100(reference) per tag of `level`, one colour per system."""
+    """A heatmap of mAP@100(system) - mAP@100(reference) in points, tags (rows) x systems (columns),
+    each cell written in: one row per tag, however many systems (grouped bars grew with both)."""
     key = f"m2m_{level}"
     base = results[reference][key]["per_tag"]
     others = [name for name in results if name != reference]
     tags = sorted(base)
     if not tags or not others:
         return None
+    import numpy as np
+
     plt = _pyplot()
-    height = max(2.5, 0.28 * len(tags) * max(1, len(others)) + 1.2)
-    fig, ax = plt.subplots(figsize=(7.5, min(height, 40)))
-    width = 0.8 / len(others)
-    for n, name in enumerate(others):
-        gains = [results[name][key]["per_tag"].get(tag, 0.0) - base[tag] for tag in tags]
-        ax.barh([i + n * width for i in range(len(tags))], gains, height=width, label=name)
-    ax.set_yticks([i + 0.4 - width / 2 for i in range(len(tags))], tags, fontsize=8)
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel(f"M2M mAP@100 gain over {reference}")
+    gains = np.array([[100 * (results[n][key]["per_tag"].get(t, 0.0) - base[t]) for n in others] for t in tags])
+    bound = max(1.0, float(np.abs(gains).max()))
+    fig, ax = plt.subplots(figsize=(2.2 + 0.9 * len(others), min(1.6 + 0.26 * len(tags), 30)))
+    image = ax.imshow(gains, cmap="RdBu", vmin=-bound, vmax=bound, aspect="auto")
+    ax.set_xticks(range(len(others)), others, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(tags)), tags, fontsize=8)
+    for (row, column), value in np.ndenumerate(gains):
+        ax.text(column, row, f"{value:+.0f}", ha="center", va="center", fontsize=7,
+                color="white" if abs(value) > 0.6 * bound else "black")  # fmt: skip
+    fig.colorbar(image, ax=ax, label=f"M2M mAP@100 gain over {reference} (points)", shrink=0.8)
     ax.set_title(f"Per-tag gain, {level} tags")
-    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
