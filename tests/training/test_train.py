@@ -88,6 +88,7 @@ def test_cpu_preset_trains_heads_on_cached_frozen_towers(small_dataset, tmp_path
     assert best_validation_t2m(out) >= chance_t2m_map(small_dataset) + 0.3
     report = json.loads((out / "data-report.json").read_text("utf-8"))
     assert report["decoded"] == sum(report["songs"].values()) and report["reused"] == 0
+    assert set(report["songs"]) == {"train", "validation"}  # the test split's audio is never decoded in training
     assert report["songs_shorter_than_crop"] == report["songs"]["train"]  # 4 s songs, 10 s crops: padded, counted
     features = Path(cache_env["CROSSMUSIM_CACHE"]) / "features"
     assert sorted(p.name.split("-")[0] for p in features.iterdir()) == ["audio", "audio", "text"]  # whole, crops
@@ -163,6 +164,11 @@ def test_a_run_killed_with_kill_9_and_resumed_ends_with_the_same_weights(small_d
     a, b = _weights(whole / "model"), _weights(killed / "model")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert (killed / "metrics.csv").read_text().count("\n") == 5  # header + 4 epochs, none twice
+    # --keep-checkpoints 2 (the default) pruned the older epoch files; the last and the best stayed.
+    best = json.loads((whole / "summary.json").read_text("utf-8"))["best_epoch"]
+    for run in (whole, killed):
+        kept = sorted(p.name for p in (run / "checkpoints").glob("epoch-*.pt"))
+        assert len(kept) == 2 and "epoch-0004.pt" in kept and f"epoch-{best:04d}.pt" in kept, kept
 
 
 @pytest.mark.slow  # two torchrun processes and one more run (13 s)

@@ -39,6 +39,13 @@ def train(
     learning_rate: float = typer.Option(None, "--learning-rate", min=0.0),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:N."),
+    keep_checkpoints: int = typer.Option(
+        2,
+        "--keep-checkpoints",
+        min=0,
+        help="Epoch checkpoints kept: the last, the best and each candidate tower "
+        "weight's best always; others pruned beyond this count (0: keep all).",
+    ),
     cache_dir: Path = CacheDir,
 ) -> None:
     from crossmusim.evaluation.validation import validate
@@ -59,6 +66,7 @@ def train(
         cache_dir=cache_dir,
         command="crossmusim " + shlex.join(sys.argv[1:]),
         validate=validate,
+        keep_checkpoints=keep_checkpoints,
     )
     summary = run_training(config, options)
     if summary:

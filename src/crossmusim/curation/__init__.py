@@ -14,6 +14,6 @@ from __future__ import annotations
 
 from crossmusim.lazy import lazy_exports
 
-_EXPORTS = {"build_dataset": "pipeline", "BuildConfig": "pipeline"}
+_EXPORTS = {"build_dataset": "pipeline", "BuildConfig": "build_config"}
 __all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

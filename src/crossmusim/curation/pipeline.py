@@ -7,7 +7,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from crossmusim.curation import hub
 from crossmusim.curation.audio import AudioIndex, load_audio
 from crossmusim.curation.base import CurationStats, DropSink, ForRecords
 from crossmusim.curation.build_checks import check_tags, nothing_paired
+from crossmusim.curation.build_config import BuildConfig
 from crossmusim.curation.build_report import write_build_report
 from crossmusim.curation.dedup import ExactDedup
 from crossmusim.curation.filters import (
@@ -36,33 +37,6 @@ from crossmusim.outputs import check_output_folder
 from crossmusim.records import TextRecord
 
 logger = logging.getLogger("crossmusim.build")
-
-
-@dataclass
-class BuildConfig:
-    out: Path
-    crawl: list[Path] = field(default_factory=list)
-    generated: list[Path] = field(default_factory=list)
-    aspects: list[Path] = field(default_factory=list)
-    open: list[str] = field(default_factory=list)  # name=path (pairs=FILE: a user's own pairs)
-    filters: tuple[str, ...] | None = None  # None: web text filtered, pairs not; else these for all
-    audio: Path | None = None
-    tags: Path | None = None
-    mask: bool = True
-    dedup: str = "near"  # near | exact | off
-    near_threshold: float = 0.8
-    seed: int = 0
-    split_shares: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, validation, test
-    strict: bool = False
-    keep_contradicted: bool = False  # keep LLM descriptions whose fact check contradicted our metadata
-    embed_audio: bool | None = None  # None: copy crawled/open audio, link a pairs build's
-    parquet: bool = False
-    push_to_hub: str | None = None
-    splits_from: Path | None = None  # an earlier output whose artists keep their split (ablations)
-    chunk_records: int = 50_000  # records sorted in memory at once; the rest waits on disk
-    engine: str = "local"  # local | ray (the per-record steps as Ray Data batch transforms)
-    ray_address: str | None = None  # None: a local Ray instance
-    command: str = "crossmusim build-dataset"
 
 
 def _record_steps(config: BuildConfig, masker: MaskNames, work: WorkDir) -> list[Any]:

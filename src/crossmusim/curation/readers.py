@@ -16,7 +16,7 @@ from crossmusim.errors import InputFormatError, UserError
 from crossmusim.records import TextRecord
 
 if TYPE_CHECKING:
-    from crossmusim.curation.pipeline import BuildConfig
+    from crossmusim.curation.build_config import BuildConfig
 
 
 def read_inputs(

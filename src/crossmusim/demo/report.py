@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crossmusim.experiment.grid import ExperimentResult
 from crossmusim.experiment.report import tables_markdown
+from crossmusim.experiment.result import ExperimentResult
 from crossmusim.experiment.stages import Stage
 
 if TYPE_CHECKING:
-    from crossmusim.demo.runner import DemoConfig
+    from crossmusim.demo.config import DemoConfig
 
 REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline
 

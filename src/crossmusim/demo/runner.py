@@ -28,38 +28,27 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crossmusim.demo.llm_standin import MODEL, StandInRates, WorldLLM
+from crossmusim.demo.config import DemoConfig
+from crossmusim.demo.llm_standin import MODEL, WorldLLM
 from crossmusim.demo.report import REFERENCE, report_markdown
 from crossmusim.demo.site import LocalSite
 from crossmusim.demo.world.build import WorldFiles, build_world
-from crossmusim.demo.world.pages import PageRates, world_site
+from crossmusim.demo.world.pages import world_site
 from crossmusim.errors import UserError
 from crossmusim.experiment.config import ExperimentConfig, experiment_toml
-from crossmusim.experiment.grid import ExperimentResult, ExperimentRun
+from crossmusim.experiment.grid import ExperimentRun
+from crossmusim.experiment.result import ExperimentResult
 from crossmusim.experiment.stages import Stage
 from crossmusim.io import atomic_write_json, atomic_write_text
 
 TEXT_RUNS = {"captions": "caption", "aspects": "aspects", "both": "caption,aspects"}
 BASELINES = ("random", "dsp", "musicnn", "musicnn-std", "untrained", "probe")
 SPLIT_SHARES = (0.6, 0.2, 0.2)  # about 29 training artists of 48: never fewer than ~24 (issue 12)
-
-
-@dataclass
-class DemoConfig:
-    out: Path
-    songs: int = 480
-    seed: int = 0
-    seeds: int = 3  # split seeds: seed, seed+1, ...; gains are paired by seed
-    seconds: float = 10.0
-    workers: int = 2
-    keep_servers: bool = False
-    page_rates: PageRates = field(default_factory=PageRates)
-    llm_rates: StandInRates = field(default_factory=StandInRates)
 
 
 class DemoRun:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crossmusim.evaluation.baselines import Embedder
+from crossmusim.evaluation.embedder import Embedder
 from crossmusim.model.audio.mel import MelConfig, mel_filterbank
 
 DSP_MEL = MelConfig(sample_rate=22050, n_fft=2048, hop=512, n_mels=40)

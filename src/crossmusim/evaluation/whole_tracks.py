@@ -64,15 +64,16 @@ def tracks_from_dataset(dataset: Path, split: str) -> list[Track]:
 
 
 def iter_split_tracks(dataset: Path, split: str) -> Iterator[Track]:
-    """A split's tracks one at a time (an embedded build's audio bytes are read as each is reached)."""
-    import datasets
-
+    """A split's tracks one at a time, streamed from its Arrow files (`arrow_stream`): an embedded
+    build's audio bytes are read as each track is reached, and none stays held once let go."""
+    from crossmusim.arrow_stream import iter_split_rows
     from crossmusim.training.data import check_dataset
 
-    songs = datasets.load_from_disk(str(check_dataset(dataset) / "songs"))
-    if split not in songs:
-        raise UserError(f"{dataset}: no {split!r} split (it has {', '.join(songs)})")
-    for row in songs[split]:
+    songs = check_dataset(dataset) / "songs"
+    splits = json.loads((songs / "dataset_dict.json").read_text("utf-8"))["splits"]
+    if split not in splits:
+        raise UserError(f"{dataset}: no {split!r} split (it has {', '.join(splits)})")
+    for row in iter_split_rows(songs / split):
         audio = row["audio"]
         data, file, path = None, None, ""
         if isinstance(audio, dict):
@@ -96,9 +97,8 @@ POOL = Standardisation("the scored pool (transductive)")
 
 
 def has_split(dataset: Path, split: str) -> bool:
-    import datasets
-
-    return (Path(dataset) / "songs").is_dir() and split in datasets.load_from_disk(str(Path(dataset) / "songs"))
+    index = Path(dataset) / "songs" / "dataset_dict.json"
+    return index.is_file() and split in json.loads(index.read_text("utf-8"))["splits"]
 
 
 def standardisation(dataset: Path | None, std_from: Path | None = None) -> Standardisation:

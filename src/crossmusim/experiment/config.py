@@ -63,7 +63,7 @@ class ExperimentConfig:
 
 def check_experiment(config: ExperimentConfig, where: str = "the experiment") -> ExperimentConfig:
     """One line for the first thing wrong, naming the field and the fix."""
-    from crossmusim.curation.pipeline import BuildConfig
+    from crossmusim.curation.build_config import BuildConfig
     from crossmusim.evaluation.baselines import BASELINES
     from crossmusim.training.data import check_text_types
 

@@ -15,32 +15,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crossmusim.experiment.config import ExperimentConfig, check_experiment
 from crossmusim.experiment.ledger import StepLedger, settings_digest
+from crossmusim.experiment.result import ExperimentResult, SeedResult, seed_folder
 from crossmusim.experiment.stages import Stage
 from crossmusim.experiment.table import gain_rows, seed_gain_rows, summary_rows
-
-
-@dataclass
-class SeedResult:
-    seed: int
-    dataset: Path
-    runs: dict[str, Path] = field(default_factory=dict)  # variant -> run folder
-    metrics: dict[str, Any] = field(default_factory=dict)  # the evaluation's metrics.json
-
-
-@dataclass
-class ExperimentResult:
-    seeds: list[SeedResult]
-    best: str  # the variant chosen on validation
-    table: list[dict[str, str]]
-    gains: list[dict[str, str]]
-    stages: list[Stage]
-    seed_gains: list[dict[str, str]] = field(default_factory=list)  # each seed's gain with its interval
 
 
 class ExperimentRun:
@@ -197,11 +179,6 @@ def run_experiment(
     result = ExperimentRun(config, on_stage, redo).run()
     write_report(config, result)
     return result
-
-
-def seed_folder(config: ExperimentConfig, seed: int) -> Path:
-    """Where a seed's datasets, runs and evaluation go (a prebuilt dataset stays where it is)."""
-    return config.out / f"seed{seed}"
 
 
 def validation_score(run: Path) -> float:

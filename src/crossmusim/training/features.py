@@ -93,7 +93,10 @@ class FrozenFeatures:
         self.windows = TowerWindows(model.audio_tower, audio_cfg, model.crop_samples, cache, folder)
         crops_id = tower_id("audio", audio_cfg, f"{crop}:crops:{weights_digest(model.audio_tower)}")
         self.crop_store = ArrayStore(Path(folder) / crops_id, "<f4", dim)
-        self.text_store = ArrayStore(Path(folder) / tower_id("text", text_cfg), "<f4", model.text_tower.dim)
+        # Keyed by the tower's weights too: an updated folder or Hub revision under the same name is another tower.
+        text_weights = f"{weights_digest(model.text_tower)}:{model.text_tower.weights_version()}:one-at-a-time"
+        text_id = tower_id("text", text_cfg, text_weights)
+        self.text_store = ArrayStore(Path(folder) / text_id, "<f4", model.text_tower.dim)
         # In-memory copies of what this run touched: a step's lookups are dictionary hits.
         self._crops: dict[str, np.ndarray] = {}
         self._text: dict[str, np.ndarray] = {}
@@ -136,5 +139,7 @@ class FrozenFeatures:
 
     @torch.no_grad()
     def _run_text_tower(self, texts: list[str]) -> np.ndarray:
-        parts = [self.model.text_tower(texts[i : i + 256]) for i in range(0, len(texts), 256)]
-        return torch.cat(parts).float().cpu().numpy()
+        """Each text through the tower alone: a text's vector must not depend on the batch it was first
+        met in (USE and padded transformers move by ~1e-7 with their batch partners, and which texts
+        share a batch depends on what the cache held), or two runs of one experiment would differ."""
+        return torch.cat([self.model.text_tower([text]) for text in texts]).float().cpu().numpy()

@@ -15,9 +15,6 @@ validation songs have tags, else T2M mAP@10 over the validation captions), `data
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -31,6 +28,7 @@ from crossmusim.training.audio_cache import AudioCache, default_cache_dir
 from crossmusim.training.data import check_text_types, load_split_data
 from crossmusim.training.features import FrozenFeatures
 from crossmusim.training.logger import RunLogger
+from crossmusim.training.options import TrainOptions
 from crossmusim.training.trainer import Trainer, TrainerParts, TrainingDiverged
 
 __all__ = ["TrainOptions", "Trainer", "TrainerParts", "TrainingDiverged", "train"]
@@ -38,27 +36,12 @@ __all__ = ["TrainOptions", "Trainer", "TrainerParts", "TrainingDiverged", "train
 logger = logging.getLogger("crossmusim.train")
 
 
-@dataclass
-class TrainOptions:
-    """Where a run reads and writes, and how it runs (the model and recipe are the `Preset`)."""
-
-    dataset: Path
-    out: Path
-    resume: bool = False
-    device: str = "cpu"
-    cache_dir: Path | None = None
-    command: str = ""
-    # The validation metrics after each epoch: `crossmusim.evaluation.validation.validate` (the CLI passes
-    # it; training sits below evaluation, so it is handed in). None: no validation, the last epoch is kept.
-    validate: Callable[..., dict[str, float]] | None = None
-
-
 def load_data(config: Preset, options: TrainOptions, model: DualEncoder, state: distributed.Dist):
     cache = AudioCache(options.cache_dir or default_cache_dir(), model.sample_rate)
     types = check_text_types(config.train.text_types)
     if not state.main:
         state.barrier()  # rank 0 decodes into the cache first; the others then reuse it
-    data, report = load_split_data(options.dataset, cache, types)
+    data, report = load_split_data(options.dataset, cache, types, splits=("train", "validation"))  # never the test
     if state.main:
         state.barrier()
     return cache, data, report

@@ -59,6 +59,18 @@ def held_out_score(history: History, weight: float) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
+def best_epoch_of(history: History, weight: float) -> tuple[int, dict]:
+    """The (first) epoch whose score on every validation song is best at `weight`, with its scores."""
+    return max(history, key=lambda entry: entry[1][weight]["all"])
+
+
+def candidate_epochs(history: History) -> set[int]:
+    """Every epoch the choice can keep: each candidate weight's best."""
+    if not history:
+        return set()
+    return {best_epoch_of(history, w)[0] for w in history[0][1] if all(w in scores for _, scores in history)}
+
+
 def choose_tower_weight(history: History) -> TowerWeightChoice | None:
     """The weight to keep and its epoch; None without scores (no validation tags)."""
     if not history or not history[0][1]:
@@ -69,7 +81,7 @@ def choose_tower_weight(history: History) -> TowerWeightChoice | None:
     if not usable:
         return None
     weight = max(usable, key=lambda w: (held[w], -w))
-    epoch, scores = max(history, key=lambda entry: entry[1][weight]["all"])
+    epoch, scores = best_epoch_of(history, weight)
     return TowerWeightChoice(weight, epoch, scores[weight]["all"], held)
 
 

@@ -25,11 +25,12 @@ from crossmusim.training import distributed, run_folder, tower_weight
 from crossmusim.training.audio_cache import AudioCache
 from crossmusim.training.data import SplitData, epoch_batches, sample_rng, sample_text
 from crossmusim.training.features import FrozenFeatures
+from crossmusim.training.fit_state import FitState, prune_checkpoints
 from crossmusim.training.forward import Batch, HeadsForward, PairForward, lr_factor
 from crossmusim.training.logger import RunLogger, epoch_progress
 
 if TYPE_CHECKING:
-    from crossmusim.training.run import TrainOptions
+    from crossmusim.training.options import TrainOptions
 
 logger = logging.getLogger("crossmusim.train")
 
@@ -121,23 +122,6 @@ class Trainer:
         self.model.audio_tower.train()
         return torch.cat(outputs).numpy()
 
-    def _state(
-        self, epoch: int, best, best_epoch: int, stale: int, history: list, selected: str, rngs: list, weights: list
-    ):
-        return {
-            "epoch": epoch,
-            "selected": selected,
-            "weights": ckpt.trainable_weights(self.model),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "best": best,
-            "best_epoch": best_epoch,
-            "stale": stale,
-            "history": history,
-            "rng": rngs,  # every process's generators, in rank order
-            "tower_weights": weights,  # each epoch's candidate tower weights' validation scores
-        }
-
     def _restore_rng(self, saved: dict[str, Any]) -> None:
         """This rank's generators as the checkpoint left them (a checkpoint before per-rank states: torch_rng)."""
         rngs = saved.get("rng") or []
@@ -152,86 +136,92 @@ class Trainer:
                 len(rngs), self.state.world,
             )  # fmt: skip
 
+    def start_state(self, resume_from: Path | None) -> FitState:
+        """A fresh run's state (the audio head's input statistics set), or a checkpoint's, restored."""
+        if resume_from is None:
+            if self.model.audio_head.standardise:
+                self.model.audio_head.set_input_statistics(self._training_tower_outputs())
+            return FitState()
+        saved = ckpt.load_checkpoint(resume_from)
+        self.model.load_state_dict(saved["weights"], strict=False)
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        self._restore_rng(saved)
+        logger.info("resumed from %s (epoch %d done)", resume_from.name, saved["epoch"])
+        return FitState.from_checkpoint(saved)
+
     def fit(self, resume_from: Path | None) -> dict[str, Any]:
         cfg, out, main = self.cfg, self.options.out, self.state.main
-        start, best, best_epoch, stale, history = 1, None, 0, 0, []
-        selected = "no_validation"  # the selection metric's name, once validation has computed it
-        weights: tower_weight.History = []  # each epoch's scores of the candidate tower weights
-        if resume_from is None and self.model.audio_head.standardise:
-            self.model.audio_head.set_input_statistics(self._training_tower_outputs())
-        if resume_from is not None:
-            saved = ckpt.load_checkpoint(resume_from)
-            self.model.load_state_dict(saved["weights"], strict=False)
-            self.optimizer.load_state_dict(saved["optimizer"])
-            self.scheduler.load_state_dict(saved["scheduler"])
-            self._restore_rng(saved)
-            start, best, best_epoch = saved["epoch"] + 1, saved["best"], saved["best_epoch"]
-            stale, history = saved["stale"], list(saved["history"])
-            selected = saved.get("selected", selected)
-            weights = [(int(e), dict(scores)) for e, scores in saved.get("tower_weights", [])]
-            logger.info("resumed from %s (epoch %d done)", resume_from.name, saved["epoch"])
+        state = self.start_state(resume_from)
         log = RunLogger(out) if main else None
         stopped_early = False
-        for epoch in range(start, cfg.epochs + 1):
-            if cfg.early_stop_patience and stale >= cfg.early_stop_patience:
+        for epoch in range(state.epoch + 1, cfg.epochs + 1):
+            if cfg.early_stop_patience and state.stale >= cfg.early_stop_patience:
                 stopped_early = True
                 break
-            row = self._epoch(epoch)
+            row = self.train_one_epoch(epoch)
             rngs = distributed.gather_objects(self.state, ckpt.rng_states())  # every rank takes part
             if main:
-                validate = self.options.validate
-                candidates = {"tower_weights": cfg.tower_weights} if cfg.tower_weights else {}
-                metrics = (
-                    validate(self.model, self.valid, self.cache, max_aspects=cfg.max_aspects, frozen=self.features,
-                             device=self.device, **candidates)
-                    if validate is not None
-                    else {}
-                )  # fmt: skip
-                scores = metrics.pop("tower_weights", None)
-                if scores:
-                    weights.append((epoch, scores))
-                row.update({f"val_{k}": v for k, v in metrics.items()})
-                chosen = selected_metric(cfg.select_metric, metrics)
-                selected = f"val_{chosen}" if chosen else selected
-                score = metrics.get(chosen) if chosen else None
-                improved = score is None or best is None or score > best
-                if improved:
-                    best, best_epoch, stale = (score if score is not None else best), epoch, 0
-                    run_folder.save_model(self.model, out, {"trained": {"epoch": epoch, "metrics": metrics}})
-                else:
-                    stale += 1
-                history.append(row)
+                score = self.validate_and_select(state, epoch, row)
                 log.record(row)
-                state = self._state(epoch, best, best_epoch, stale, history, selected, rngs, weights)
-                ckpt.save_checkpoint(out, epoch, state)
-                logger.info(
-                    "epoch %d: loss %.4f, %.0f pairs/s, %s %s",
-                    epoch,
-                    row["loss"],
-                    row["pairs_per_s"],
-                    selected,
-                    f"{score:.4f}" if score is not None else "n/a",
-                )
-            stale = _broadcast(stale, self.state)
+                self.save_checkpoint(state, rngs)
+                logger.info("epoch %d: loss %.4f, %.0f pairs/s, %s %s", epoch, row["loss"], row["pairs_per_s"],
+                            state.selected, f"{score:.4f}" if score is not None else "n/a")  # fmt: skip
+            state.stale = distributed.broadcast_int(state.stale, self.state)
         if log is not None:
             log.close()
+        return self.finish(state, stopped_early) if main else {}
+
+    def validate_and_select(self, state: FitState, epoch: int, row: dict[str, Any]) -> float | None:
+        """Validate the epoch's model, record its row and its candidate tower weights' scores, and keep it as
+        the run's model when the selection metric improved. Returns the epoch's selection figure."""
+        cfg, validate = self.cfg, self.options.validate
+        candidates = {"tower_weights": cfg.tower_weights} if cfg.tower_weights else {}
+        metrics = {} if validate is None else validate(
+            self.model, self.valid, self.cache, max_aspects=cfg.max_aspects, frozen=self.features, device=self.device,
+            **candidates)  # fmt: skip
+        scores = metrics.pop("tower_weights", None)
+        if scores:
+            state.weights.append((epoch, scores))
+        row.update({f"val_{k}": v for k, v in metrics.items()})
+        chosen = selected_metric(cfg.select_metric, metrics)
+        state.selected = f"val_{chosen}" if chosen else state.selected
+        score = metrics.get(chosen) if chosen else None
+        if score is None or state.best is None or score > state.best:
+            state.best, state.best_epoch, state.stale = (score if score is not None else state.best), epoch, 0
+            run_folder.save_model(self.model, self.options.out, {"trained": {"epoch": epoch, "metrics": metrics}})
+        else:
+            state.stale += 1
+        state.epoch = epoch
+        state.history.append(row)
+        return score
+
+    def save_checkpoint(self, state: FitState, rngs: list) -> None:
+        """The epoch's checkpoint; then older epoch files beyond `keep_checkpoints`, never one still needed."""
+        full = {**state.as_checkpoint(), "weights": ckpt.trainable_weights(self.model), "rng": rngs,
+                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict()}  # fmt: skip
+        ckpt.save_checkpoint(self.options.out, state.epoch, full)
+        prune_checkpoints(self.options.out, self.options.keep_checkpoints, state.needed_epochs())
+
+    def finish(self, state: FitState, stopped_early: bool) -> dict[str, Any]:
+        """After the last epoch: the tower weight's choice (its epoch's weights become the model) and summary.json."""
+        out, best, best_epoch = self.options.out, state.best, state.best_epoch
         choice = None
-        if main and cfg.tower_weights:
-            choice = tower_weight.keep_tower_weight(self.model, out, weights, selected, history)
+        if self.cfg.tower_weights:
+            choice = tower_weight.keep_tower_weight(self.model, out, state.weights, state.selected, state.history)
         if choice is not None:
             best, best_epoch = choice.score, choice.epoch
         summary = {
-            "epochs_run": len(history),
+            "epochs_run": len(state.history),
             "best_epoch": best_epoch,
-            "best": {selected: best},  # the validation metric that selected the model, and its value
+            "best": {state.selected: best},  # the validation metric that selected the model, and its value
             "stopped_early": stopped_early,
             "processes": self.state.world,  # DDP processes over all nodes
             "model": str(out / "model"),
         }
         if choice is not None:
             summary["tower_weight"] = choice.as_dict()
-        if main:
-            atomic_write_json(out / "summary.json", summary)
+        atomic_write_json(out / "summary.json", summary)
         return summary
 
     def step(self, batch: Batch, epoch: int = 0, step: int = 0) -> float:
@@ -278,7 +268,7 @@ class Trainer:
                 pool.shutdown(cancel_futures=True)
         return losses
 
-    def _epoch(self, epoch: int) -> dict[str, Any]:
+    def train_one_epoch(self, epoch: int) -> dict[str, Any]:
         self.model.train()
         batches = self._batches(epoch)
         started = time.perf_counter()
@@ -304,11 +294,3 @@ class _Done:
 
     def result(self):
         return self.value
-
-
-def _broadcast(value: int, state: distributed.Dist) -> int:
-    if state.world == 1:
-        return value
-    tensor = torch.tensor([value])
-    torch.distributed.broadcast(tensor, 0)
-    return int(tensor.item())

@@ -22,7 +22,7 @@ import torch
 
 from crossmusim.errors import UserError
 from crossmusim.extras import require
-from crossmusim.model.audio.towers import AudioTower, is_transformers_folder
+from crossmusim.model.audio.base import AudioTower, is_transformers_folder
 from crossmusim.model.config import AudioTowerConfig
 
 BUNDLED = "audio"  # the model folder's subfolder holding a fine-tuned tower's config and extractor

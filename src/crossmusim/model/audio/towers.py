@@ -20,29 +20,12 @@ from torch import nn
 
 from crossmusim.errors import UserError
 from crossmusim.model.audio import mtt, musicnn
+from crossmusim.model.audio.base import AudioTower, is_transformers_folder
 from crossmusim.model.audio.mel import MUSICNN_MEL, LogMel
 from crossmusim.model.config import AudioTowerConfig
 from crossmusim.registry import Registry
 
 MUSICNN_FEATURES = {"mean_pool": 753, "penultimate": 200}
-
-
-class AudioTower(nn.Module):
-    sample_rate: int
-    dim: int
-    frozen: bool
-    min_seconds: float = 0.0
-
-    def train(self, mode: bool = True):  # a frozen tower keeps its batch-norm statistics
-        return super().train(mode and not self.frozen)
-
-    @property
-    def external_weights(self) -> bool:
-        """Whether its weights are loaded from elsewhere, not saved in the model's safetensors."""
-        return False
-
-    def save_extra(self, folder: Path) -> None:
-        """Anything the tower keeps outside the model's safetensors (a fine-tuned tower's config)."""
 
 
 class MusicnnTower(AudioTower):
@@ -140,11 +123,6 @@ AUDIO_TOWERS: Registry[Callable[[AudioTowerConfig, bool, Path | None], AudioTowe
 AUDIO_TOWERS.register("musicnn", _musicnn)
 AUDIO_TOWERS.register("mtt", _mtt)
 AUDIO_TOWERS.register("transformers", _transformers)
-
-
-def is_transformers_folder(name: str) -> bool:
-    folder = Path(name)
-    return folder.is_dir() and (folder / "config.json").is_file()
 
 
 def audio_tower_kind(name: str) -> str:
