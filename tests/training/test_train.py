@@ -45,6 +45,8 @@ def test_tiny_preset_trains_and_leaves_a_complete_run_folder(small_dataset, tmp_
     assert summary["best"] == {"val_m2m_map@100": pytest.approx(best)}
     assert float(rows[summary["best_epoch"] - 1]["val_m2m_map@100"]) == pytest.approx(best)
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
+    log = (out / "train.log").read_text("utf-8")
+    assert log.count("epoch 1: loss") == 1 and log.count("epoch 2: loss") == 1  # each line once
     saved = torch.load(out / "checkpoints" / "epoch-0002.pt", weights_only=True)
     assert saved["epoch"] == 2 and "optimizer" in saved and len(saved["rng"]) == 1
     config = json.loads((out / "config.json").read_text("utf-8"))

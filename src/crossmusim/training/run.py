@@ -108,7 +108,7 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
             if frozen_path
             else None
         )
-        parts = TrainerParts(config, options, state, model, cache, train, valid, features, device)
+        parts = TrainerParts(config, options, state, model, cache, train, valid, features, device, log)
         return Trainer(parts).fit(resume_from)
     finally:
         if log is not None:

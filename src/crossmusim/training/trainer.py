@@ -52,6 +52,7 @@ class TrainerParts:
     valid: SplitData
     features: FrozenFeatures | None  # the frozen towers' cached outputs; None when a tower trains
     device: torch.device
+    log: RunLogger | None = None  # the run's logs (train.log, metrics.csv); None: the loop opens its own
 
 
 class Trainer:
@@ -60,7 +61,7 @@ class Trainer:
     def __init__(self, parts: TrainerParts):
         self.config, self.cfg, self.options, self.state = parts.config, parts.config.train, parts.options, parts.state
         self.model, self.cache, self.features, self.device = parts.model, parts.cache, parts.features, parts.device
-        self.train_data, self.valid = parts.train, parts.valid
+        self.train_data, self.valid, self.log = parts.train, parts.valid, parts.log
         model, train, state, device, options = parts.model, parts.train, parts.state, parts.device, parts.options
         self.song_index = {song_id: i for i, song_id in enumerate(train.songs)}
         forward = HeadsForward(model) if self.features is not None else PairForward(model)
@@ -153,7 +154,8 @@ class Trainer:
     def fit(self, resume_from: Path | None) -> dict[str, Any]:
         cfg, out, main = self.cfg, self.options.out, self.state.main
         state = self.start_state(resume_from)
-        log = RunLogger(out) if main else None
+        own_log = self.log is None and main  # a run's logger writes train.log once; a bare loop opens one
+        log = RunLogger(out) if own_log else self.log
         stopped_early = False
         for epoch in range(state.epoch + 1, cfg.epochs + 1):
             if cfg.early_stop_patience and state.stale >= cfg.early_stop_patience:
@@ -168,7 +170,7 @@ class Trainer:
                 logger.info("epoch %d: loss %.4f, %.0f pairs/s, %s %s", epoch, row["loss"], row["pairs_per_s"],
                             state.selected, f"{score:.4f}" if score is not None else "n/a")  # fmt: skip
             state.stale = distributed.broadcast_int(state.stale, self.state)
-        if log is not None:
+        if own_log:
             log.close()
         return self.finish(state, stopped_early) if main else {}
 
