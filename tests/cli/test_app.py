@@ -65,3 +65,21 @@ def test_demo_crawls_the_bundled_site(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "crawl finished: 11 new songs" in proc.stdout
     assert (tmp_path / "demo" / "songs.jsonl").read_text(encoding="utf-8").count("\n") == 11
+
+
+def test_help_is_never_cut_when_piped_or_narrow():
+    """Every command's help names every option in full and never ends a text with an ellipsis."""
+    import typer
+    from typer.testing import CliRunner
+
+    from crossmusim.cli.app import app
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        result = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "40"}, terminal_width=40)
+        assert result.exit_code == 0, name
+        assert "…" not in result.output, f"{name} --help is cut"
+        for param in command.params:
+            for option in param.opts:
+                if option.startswith("--"):
+                    assert option in result.output, f"{name} --help lacks {option}"

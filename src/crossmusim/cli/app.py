@@ -35,6 +35,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain (click) help: every option name and help text in full, wrapped to the terminal, also when
+    # piped or in a narrow window (rich's boxed tables cut option names and help with an ellipsis).
+    rich_markup_mode=None,
 )
 
 
