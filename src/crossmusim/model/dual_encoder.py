@@ -106,20 +106,20 @@ class DualEncoder(nn.Module):
         return torch.cat(out).numpy() if out else np.zeros((0, self.dim), np.float32)
 
     @torch.no_grad()
-    def embed_audio(self, waves: list[np.ndarray], sample_rate: int | None = None, batch_size: int = 16) -> np.ndarray:
+    def embed_audio(self, waves: list, sample_rate: int | None = None, batch_size: int = 16) -> np.ndarray:
         """One embedding per song from its crop-length windows (`song_vector`), L2-normalised.
 
-        `waves` are mono float arrays at `sample_rate` (default: the tower's; others are resampled).
+        Each item of `waves` is an audio file's path (decoded with soundfile, any rate, mixed to mono),
+        an `(array, rate)` pair, or a mono float array at `sample_rate` (default: the tower's); other
+        rates are resampled to the tower's, as CLAP-style libraries take them.
         """
-        from crossmusim.model.audio.frontend import resample, windows
+        from crossmusim.model.audio.frontend import audio_input, windows
 
         self.eval()
         device = next(self.parameters()).device
         result = []
-        for wave in waves:
-            wave = np.asarray(wave, dtype=np.float32)
-            if sample_rate and sample_rate != self.sample_rate:
-                wave = resample(wave, sample_rate, self.sample_rate)
+        for item in waves:
+            wave = audio_input(item, sample_rate, self.sample_rate)
             chunks = torch.from_numpy(windows(wave, self.crop_samples))
             parts = [self._tower_outputs(chunks[i : i + batch_size], device) for i in range(0, len(chunks), batch_size)]
             result.append(self.song_vector(torch.cat(parts)).float().cpu())

@@ -25,6 +25,32 @@ def decode(data: bytes, target_rate: int) -> np.ndarray:
     return resample(wave.mean(axis=1), rate, target_rate)
 
 
+def audio_input(item, sample_rate: int | None, target_rate: int) -> np.ndarray:
+    """What a library caller hands `embed_audio` as mono float32 at `target_rate`: a file path (str or
+    Path), an `(array, rate)` pair, or an array at `sample_rate` (None: already at `target_rate`)."""
+    from pathlib import Path
+
+    from crossmusim.errors import UserError
+
+    if isinstance(item, str | Path):
+        path = Path(item)
+        if not path.is_file():
+            raise UserError(f"embed_audio: {path}: no such audio file")
+        try:
+            return decode(path.read_bytes(), target_rate)
+        except Exception as exc:  # soundfile's own error names the format problem
+            raise UserError(f"embed_audio: {path}: not audio soundfile can read ({exc})") from None
+    if isinstance(item, tuple) and len(item) == 2 and np.isscalar(item[1]):
+        item, sample_rate = item
+    wave = np.asarray(item, dtype=np.float32)
+    if wave.ndim == 2:  # (samples, channels) or (channels, samples): mixed to mono
+        wave = wave.mean(axis=1 if wave.shape[0] > wave.shape[1] else 0)
+    if wave.ndim != 1:
+        raise UserError(f"embed_audio: an array of shape {wave.shape}: give a mono waveform, a file path or "
+                        "(array, sample_rate)")  # fmt: skip
+    return resample(wave, sample_rate, target_rate) if sample_rate and sample_rate != target_rate else wave
+
+
 # Bumped whenever `windows` changes, so that caches of vectors made from windows are never reused stale.
 WINDOWS_VERSION = 2  # 1: the tail zero-padded (kept when at least half a window); 2: the end-aligned last window
 
