@@ -87,7 +87,9 @@ def generate_args(ctx: Ctx, songs: Path, *extra: str) -> list[str]:
             "--out", str(ctx.root / "gen"), "--retry-backoff", "0.05", *extra]  # fmt: skip
 
 
-def pairs_file(ctx: Ctx, audio_name: str = "a.wav", *, header: str = "audio,title,artist,text,type") -> Path:
+def pairs_file(
+    ctx: Ctx, audio_name: str = "a.wav", *, header: str = "audio,title,artist,text,type", text_type: str = "caption"
+) -> Path:
     """A pairs file of one caption about `audio/<audio_name>` (a real tone unless the name says nope)."""
     if not audio_name.startswith("nope"):
         tone(ctx, f"audio/{audio_name}")
@@ -96,7 +98,7 @@ def pairs_file(ctx: Ctx, audio_name: str = "a.wav", *, header: str = "audio,titl
         "title": "t",
         "artist": "a",
         "text": "A calm piano song.",
-        "type": "caption",
+        "type": text_type,
     }
     return ctx.write("pairs.csv", header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n")
 
@@ -273,6 +275,8 @@ CASES: list[Case] = [
          r".*pairs\.csv: a pairs file needs the columns audio, title, artist, text, type: artist missing \(add them; language and id are optional\)"),
     Case("build-pairs-audio-not-there", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, 'nope.wav')}"),
          r".*pairs\.csv:2: audio/nope\.wav does not exist: fix the audio paths \(relative ones are read from .*\)"),
+    Case("build-pairs-unknown-type", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, text_type='aspect')}"),
+         r".*pairs\.csv:2: type 'aspect' is not one of caption, aspects, lyrics \(fix the type column; nothing was built\)"),
     Case("build-tags-unknown-ids", lambda c: build_args(c, "--open", f"pairs={pairs_file(c)}", "--tags", str(c.write("t.csv", "song_id,level,tag\nzz,coarse,x\n"))),
          r"--tags .*t\.csv: none of its 1 songs is in the dataset \(e\.g\. 'zz'\): name songs by the id of their source \(a pairs file's id column\) or by title and artist"),
     # -- train ----------------------------------------------------------------------------------------

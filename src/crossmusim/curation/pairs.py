@@ -1,7 +1,8 @@
 """Bring your own pairs: a CSV, JSONL or Parquet file of curated text-audio pairs (`--open pairs=FILE`).
 
 Columns: `audio` (a path, absolute or relative to the file's folder), `title`, `artist`, `text`,
-`type` (`caption`, `aspects` or `lyrics`; an `aspects` text is a keyword list separated by `,` or `;`),
+`type` (`caption`, `aspects` or `lyrics`; an `aspects` text is a keyword list separated by `,` or `;`;
+any other type stops the build on its line: a curated file's typo is never data to drop),
 optional `language` and `id`. Rows naming the same audio file are one song; its id is the first `id`
 given for it (else a digest of the file's path), so `--tags` rows can name songs by that id.
 """
@@ -86,6 +87,9 @@ class PairsFile:
 
     def _add(self, line: int, row: dict[str, Any], ids_of: dict[Path, str], owner: dict[str, Path]) -> None:
         cell = {name: str(row.get(name) or "").strip() for name in (*REQUIRED, "language", "id")}
+        if cell["type"] and cell["type"] not in TYPES:  # a curated file: a typo is never data to drop
+            raise InputFormatError(self.path, line, f"type {cell['type']!r} is not one of {', '.join(TYPES)}",
+                                   "fix the type column; nothing was built")  # fmt: skip
         if not cell["audio"] or not cell["text"] or cell["type"] not in TYPES:
             self.records.append(
                 InputFormatError(self.path, line, f"needs audio, text and a type of {', '.join(TYPES)}")
