@@ -27,9 +27,11 @@ def train(dataset: Path, out: Path, env: dict[str, str], *args: str, timeout: fl
 
 def test_tiny_preset_trains_and_leaves_a_complete_run_folder(small_dataset, tmp_path, cache_env):
     out = tmp_path / "run"
-    proc = train(small_dataset, out, cache_env, "--preset", "tiny", "--epochs", "2")
+    piped = {**cache_env, "CROSSMUSIM_PROGRESS_SECONDS": "0"}  # a progress line after every song, piped
+    proc = train(small_dataset, out, piped, "--preset", "tiny", "--epochs", "2")
     assert proc.returncode == 0, proc.stderr
     assert f"model in {out / 'model'}" in proc.stdout
+    assert "decoding the train split's audio: 1 of " in proc.stderr and "decoding the test split" not in proc.stderr
     assert {p.name for p in out.iterdir()} >= {
         "config.json", "train.log", "metrics.csv", "tensorboard", "checkpoints", "model", "data-report.json",
         "summary.json",

@@ -19,6 +19,7 @@ import numpy as np
 from crossmusim.chinese import CJK as _CJK
 from crossmusim.errors import UserError
 from crossmusim.model.config import TEXT_TYPES
+from crossmusim.progress import progress
 from crossmusim.training.audio_cache import AudioCache, CacheReport
 
 SPLITS = ("train", "validation", "test")
@@ -90,7 +91,8 @@ def load_split_data(
     report, out = CacheReport(), {}
     for split in splits:
         kept: dict[str, Song] = {}
-        for row in songs[split] if split in songs else []:
+        rows = songs[split] if split in songs else []
+        for row in progress(rows, f"decoding the {split} split's audio", unit="song"):
             try:
                 data = _audio_bytes(row["audio"], dataset)
                 before = len(cache.store)

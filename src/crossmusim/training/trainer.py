@@ -20,6 +20,7 @@ from crossmusim.io import atomic_write_json
 from crossmusim.model.config import Preset, selected_metric
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.loss import NTXentLoss
+from crossmusim.progress import progress
 from crossmusim.training import checkpoint as ckpt
 from crossmusim.training import distributed, run_folder, tower_weight
 from crossmusim.training.audio_cache import AudioCache
@@ -114,7 +115,8 @@ class Trainer:
         one crop per song (seeded), for the audio head's input statistics."""
         songs = list(self.train_data.songs.values())
         if self.features is not None:
-            return np.concatenate([self.features.crops(song.audio_key) for song in songs])
+            steps = progress(songs, "audio tower features of the training songs", unit="song")
+            return np.concatenate([self.features.crops(song.audio_key) for song in steps])
         rng = sample_rng(self.cfg.seed, 0, 1 << 30)  # a draw apart from every sample's
         crops = np.stack([self.cache.crop(song.audio_key, self.model.crop_samples, rng) for song in songs])
         self.model.audio_tower.eval()
