@@ -67,6 +67,12 @@ def test_build_dataset_skips_and_counts_a_malformed_line_unless_strict(tmp_path)
     assert proc.returncode == 0, proc.stderr
     stats = json.loads((tmp_path / "ds" / "stats.json").read_text(encoding="utf-8"))
     assert stats["stats"]["by_step"]["read"] == {"dropped_malformed": 1, "kept": 1}
+    # Every drop is said on stderr with its first example, not only counted in stats.json.
+    first = (f"{generated}:2: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
+             "(char 1)) (fix or delete that line)")  # fmt: skip
+    said = [line for line in proc.stderr.splitlines() if line.startswith("dropped ")]
+    assert said == [f"dropped 1 at read: malformed (first: {first})"]
+    assert stats["drops"] == [{"step": "read", "reason": "malformed", "count": 1, "first": first}]
     strict = run_cli("build-dataset", "--out", str(tmp_path / "ds2"), *args, "--strict")
     assert strict.returncode == 1 and not (tmp_path / "ds2").exists()
     assert strict.stderr.strip().splitlines()[-1] == (

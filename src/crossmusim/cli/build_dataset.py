@@ -99,6 +99,10 @@ def build(
         else "crossmusim build-dataset",
     )
     summary = build_dataset(config)
+    from crossmusim.curation.build_report import drop_lines
+
+    for line in drop_lines(summary):
+        typer.echo(line, err=True)
     rows = ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
     typer.echo(
         f"dataset written to {out}: {rows} rows; {summary['unmatched_texts']} texts without audio, "

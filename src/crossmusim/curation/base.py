@@ -41,15 +41,30 @@ class CurationStats:
 
 
 class DropSink:
-    """Where dropped records go (`None`: count only)."""
+    """Where dropped records go (`None`: count only); the first example of each (step, reason) is kept
+    (its file:line, else the error or the record's id) so that a build can say what it dropped."""
 
     def __init__(self, writer: JsonlAppender | None) -> None:
         self.writer = writer
+        self.first: dict[tuple[str, str], str] = {}
 
     def drop(self, step: str, reason: str, record: TextRecord | dict) -> None:
+        data = asdict(record) if isinstance(record, TextRecord) else record
+        if (step, reason) not in self.first:
+            self.first[(step, reason)] = example_of(data)
         if self.writer is not None:
-            data = asdict(record) if isinstance(record, TextRecord) else record
             self.writer.write({"step": step, "reason": reason, "record": data})
+
+
+def example_of(data: dict) -> str:
+    """Where a dropped record came from, for a one-line report: its origin (file:line), else an error's
+    text, else its source and id."""
+    inner = data.get("record") if isinstance(data.get("record"), dict) else data
+    if inner.get("origin"):
+        return str(inner["origin"])
+    if data.get("error"):
+        return str(data["error"])
+    return f"{inner.get('source', '?')}:{inner.get('source_id', '?')}"
 
 
 class Filter(abc.ABC):

@@ -18,7 +18,7 @@ from crossmusim.io import atomic_write_json, atomic_write_text
 def write_build_report(
     staging: Path, config, stats: CurationStats, masker: MaskNames, paired: Paired, audio: AudioIndex,
     tags: TagIndex, tag_problems: list[str], splits: dict[str, Any], counts, artists: dict[str, int],
-    split_conflicts: int = 0,
+    split_conflicts: int = 0, first_drops: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Write the three files into `staging`; returns the summary (stats.json's content)."""
     from crossmusim.curation import hf_dataset
@@ -49,6 +49,7 @@ def write_build_report(
         "split_shares": list(config.split_shares),
         "artists": artists,
         "split_conflicts": split_conflicts,
+        "drops": drop_summary(stats, first_drops or {}, paired),
         "audio": {"files": audio.total, "usable": len(all_audio), "problems": len(audio.problems)},
         "unmatched_texts": len(paired.unmatched),
         "texts_with_unusable_audio": len(paired.unusable),
@@ -59,3 +60,26 @@ def write_build_report(
     atomic_write_json(staging / "report.json", report)
     atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts.as_dict()))
     return summary
+
+
+def drop_summary(stats: CurationStats, first: dict[tuple[str, str], str], paired: Paired) -> list[dict[str, Any]]:
+    """Every (step, reason) that dropped texts: how many, and the first example (file:line where known)."""
+    audio_first = {"no_audio": paired.unmatched, "audio_unusable": paired.unusable}
+    found = []
+    for step, outcomes in stats.as_dict()["by_step"].items():
+        for outcome, count in outcomes.items():
+            if not outcome.startswith("dropped_") or not count:
+                continue
+            reason = outcome.removeprefix("dropped_")
+            example = first.get((step, reason))
+            if example is None and audio_first.get(reason):
+                row = audio_first[reason][0]
+                example = row.get("origin") or row.get("song_id")
+            found.append({"step": step, "reason": reason, "count": count, "first": example})
+    return found
+
+
+def drop_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per drop reason, for the terminal."""
+    return [f"dropped {d['count']} at {d['step']}: {d['reason']}" + (f" (first: {d['first']})" if d["first"] else "")
+            for d in summary.get("drops", [])]  # fmt: skip

@@ -155,5 +155,5 @@ def _build_in(work: WorkDir, config: BuildConfig, inputs: BuildInputs, staging: 
     )
     return write_build_report(
         staging, config, stats, masker, paired, inputs.audio, inputs.tags, inputs.tag_problems, splits, counts,
-        artists, conflicts,
+        artists, conflicts, sink.first,
     )  # fmt: skip
