@@ -165,14 +165,45 @@ def test_index_and_search_through_the_cli(eval_dataset, tiny_run, eval_cache, tm
     hits = [json.loads(line) for line in proc.stdout.splitlines()]
     expected = [ids[j] for j in np.argsort(-(vectors[1:] @ vectors[0]))[:3] + 1]
     assert [h["id"] for h in hits] == expected and all("artist" in h for h in hits)
-    text = run_cli(
-        "search", "--index", str(tmp_path / "idx"), "--text", "a deep low bass drone", "--model", str(tiny_run)
-    )
-    assert text.returncode == 0 and len(text.stdout.splitlines()) == min(20, len(ids))
+    # The index knows its model: a text query needs no --model, and prints a table with a header.
+    text = run_cli("search", "--index", str(tmp_path / "idx"), "--text", "a deep low bass drone", "-k", "3")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == ["rank", "score", "id", "title", "artist"] and len(lines) == 4
+    assert lines[1].split()[0] == "1" and sum(line.count(lines[1].split()[2]) for line in lines) == 1  # id once
     wav = next((eval_dataset.parent / "inputs" / "audio").glob("*.wav"))
     audio = run_cli(
         "search", "--index", str(tmp_path / "idx"), "--audio", str(wav), "--model", str(tiny_run), "-k", "1"
     )
-    assert audio.returncode == 0, audio.stderr
-    missing = run_cli("search", "--index", str(tmp_path / "idx"), "--text", "x")
-    assert missing.returncode == 1 and "need --model RUN_DIR" in missing.stderr
+    assert audio.returncode == 0, audio.stderr  # the same model, named: fine
+    other = tmp_path / "other"
+    shutil.copytree(tiny_run / "model", other)  # the same weights in another folder: another model by name
+    wrong = run_cli("search", "--index", str(tmp_path / "idx"), "--text", "x", "--model", str(other))
+    assert wrong.returncode == 1 and f"this index holds vectors of {(tiny_run / 'model').resolve()}" in wrong.stderr
+    base = tmp_path / "base.npz"
+    assert run_cli("embed", "--baseline", "random", "--dataset", str(eval_dataset), "--split", "train",
+                   "--out", str(base), env=eval_cache).returncode == 0  # fmt: skip
+    assert run_cli("index", "--embeddings", str(base), "--out", str(tmp_path / "bidx")).returncode == 0
+    baseline = run_cli("search", "--index", str(tmp_path / "bidx"), "--text", "x")
+    assert baseline.returncode == 1 and "this index holds random vectors (a baseline" in baseline.stderr
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_an_embeddings_file_says_which_system_made_it(tmp_path, suffix):
+    from crossmusim.errors import UserError
+    from crossmusim.evaluation.embeddings_io import read_system
+    from crossmusim.evaluation.retrieval import format_hits, query_model
+
+    path = tmp_path / f"e{suffix}"
+    write_embeddings(path, ["a", "b"], np.eye(2), {"model": str(tmp_path / "run" / "model")})
+    assert read_system(path) == {"model": str(tmp_path / "run" / "model")}
+    write_embeddings(path, ["a", "b"], np.eye(2))
+    assert read_system(path) is None and read_embeddings(path)[0] == ["a", "b"]
+    assert query_model({"system": {"model": "/runs/x/model"}}, None) == "/runs/x/model"
+    with pytest.raises(UserError, match="does not say which model made its vectors"):
+        query_model({"system": None}, None)
+    with pytest.raises(UserError, match="holds dsp vectors \\(a baseline"):
+        query_model({"system": {"baseline": "dsp", "model": None}}, None)
+    table = format_hits([{"id": "s1", "score": 0.5, "title": "Song", "artist": "Me"}]).splitlines()
+    assert table[0].split() == ["rank", "score", "id", "title", "artist"] and table[1].split() == [
+        "1", "0.5000", "s1", "Song", "Me"]  # fmt: skip

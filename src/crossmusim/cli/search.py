@@ -12,15 +12,17 @@ from crossmusim.errors import UserError
 
 def search(
     index_dir: Path = typer.Option(..., "--index", help="An index folder (crossmusim index)."),
-    audio: Path = typer.Option(None, "--audio", help="Find tracks like this audio file (needs --model)."),
-    text: str = typer.Option(None, "--text", help="Find tracks matching this text (needs --model)."),
+    audio: Path = typer.Option(None, "--audio", help="Find tracks like this audio file."),
+    text: str = typer.Option(None, "--text", help="Find tracks matching this text."),
     item_id: str = typer.Option(None, "--id", help="Find tracks like this indexed track."),
     k: int = typer.Option(20, "-k", "--top", min=1, help="How many results."),
     max_per_artist: int = typer.Option(None, "--max-per-artist", min=1, help="At most N results by one artist."),
-    model: Path = typer.Option(None, "--model", help="The run whose model embeds --audio or --text."),
+    model: Path = typer.Option(
+        None, "--model", help="The run that embeds --audio or --text (default: the one the index was made with)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
 ) -> None:
-    from crossmusim.evaluation.retrieval import load_pool
+    from crossmusim.evaluation.retrieval import format_hits, load_pool, query_model
     from crossmusim.evaluation.retrieval import search as run_search
 
     if sum(x is not None for x in (audio, text, item_id)) != 1:
@@ -30,11 +32,9 @@ def search(
     if item_id is not None:
         query, exclude = pool.vector(item_id), {item_id}
     else:
-        if model is None:
-            raise UserError("--audio and --text queries need --model RUN_DIR (the model that embedded the pool)")
         from crossmusim.evaluation.run_models import load_run_model
 
-        encoder = load_run_model(model)
+        encoder = load_run_model(query_model(pool.info, model))
         if text is not None:
             query = encoder.embed_text([text])
         else:
@@ -58,7 +58,4 @@ def search(
         for hit in hits:
             typer.echo(json.dumps(hit, ensure_ascii=False))
         return
-    for rank, hit in enumerate(hits, 1):
-        typer.echo(
-            f"{rank:>3}  {hit['score']:.4f}  {hit['id']}  {hit.get('artist', '')}  {hit.get('title', '')}".rstrip()
-        )
+    typer.echo(format_hits(hits))

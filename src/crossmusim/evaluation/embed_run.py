@@ -38,6 +38,20 @@ class Embedded:
     texts_out: Path | None = None
 
 
+def system_record(config: EmbedConfig) -> dict:
+    """What made the vectors, kept in the embeddings file (and an index of it): a model folder (resolved)
+    or Hub id, or a baseline (with the run it was built from)."""
+    from crossmusim.evaluation.run_models import model_config_folder
+    from crossmusim.model.hub import hub_argument
+
+    def where(model: Path) -> str:
+        return str(model) if hub_argument(model) else str(model_config_folder(model).resolve())
+
+    if config.baseline is None:
+        return {"model": where(config.model)}
+    return {"baseline": config.baseline, "model": where(config.model) if config.model else None}
+
+
 def embed(config: EmbedConfig) -> Embedded:
     from crossmusim.evaluation.baselines import check_system, make_embedder, uses_run
     from crossmusim.evaluation.embeddings_io import write_embeddings
@@ -72,7 +86,7 @@ def embed(config: EmbedConfig) -> Embedded:
     problems += result.problems
     if not result.ids:
         raise UserError(f"no track could be embedded ({len(problems)} unusable): check --dataset or --audio")
-    write_embeddings(c.out, result.ids, result.vectors)
+    write_embeddings(c.out, result.ids, result.vectors, system_record(c))
     sidecar = c.out.with_name(c.out.stem + ".tracks.jsonl")
     rows = [{"id": t.id, "artist": t.artist, "title": t.title, "path": t.path, "tags_coarse": t.tags_coarse,
              "tags_fine": t.tags_fine} for t in result.tracks]  # fmt: skip

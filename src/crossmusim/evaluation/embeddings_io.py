@@ -13,6 +13,8 @@ import numpy as np
 from crossmusim.errors import UserError
 from crossmusim.io import atomic_output, open_text
 
+SYSTEM_KEY = "crossmusim.system"  # Parquet schema metadata: which system made the vectors
+
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -20,8 +22,9 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-def write_embeddings(path: Path, ids: list[str], vectors: np.ndarray) -> Path:
-    """Write atomically (a temporary file renamed into place)."""
+def write_embeddings(path: Path, ids: list[str], vectors: np.ndarray, system: dict | None = None) -> Path:
+    """Write atomically (a temporary file renamed into place). `system` (which model or baseline made the
+    vectors) is kept in the file: an .npz array `system`, Parquet schema metadata `crossmusim.system`."""
     path = Path(path)
     if len(ids) != len(vectors):
         raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
@@ -32,8 +35,9 @@ def write_embeddings(path: Path, ids: list[str], vectors: np.ndarray) -> Path:
     vectors = normalise(vectors)
     with atomic_output(path) as tmp:
         if path.suffix == ".npz":
+            extra = {"system": np.asarray(json.dumps(system))} if system is not None else {}
             with open(tmp, "wb") as handle:
-                np.savez(handle, ids=np.asarray(ids, dtype=str), embeddings=vectors)
+                np.savez(handle, ids=np.asarray(ids, dtype=str), embeddings=vectors, **extra)
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -41,6 +45,8 @@ def write_embeddings(path: Path, ids: list[str], vectors: np.ndarray) -> Path:
             table = pa.table(
                 {"id": pa.array(ids, pa.string()), "embedding": pa.array(list(vectors), pa.list_(pa.float32()))}
             )
+            if system is not None:
+                table = table.replace_schema_metadata({SYSTEM_KEY: json.dumps(system)})
             pq.write_table(table, tmp)
     return path
 
@@ -73,6 +79,23 @@ def read_embeddings(path: Path) -> tuple[list[str], np.ndarray]:
     if not np.isfinite(vectors).all():
         raise UserError(f"{path}: embeddings hold NaN or infinite values")
     return ids, vectors
+
+
+def read_system(path: Path) -> dict | None:
+    """Which model or baseline made an embeddings file's vectors (`write_embeddings`' `system`); None for
+    a file made elsewhere."""
+    path = Path(path)
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                return json.loads(str(data["system"])) if "system" in data else None
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(path).metadata or {}
+        found = metadata.get(SYSTEM_KEY.encode())
+        return json.loads(found) if found else None
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 class TextVectors:

@@ -72,11 +72,16 @@ def held_out_recall(index, pool: np.ndarray, held: np.ndarray, k: int = RECALL_K
     return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(truth, found, strict=True)]))
 
 
-def build_pool(ids: list[str], vectors: np.ndarray, meta: dict[str, dict[str, Any]], kind: str = "flat") -> Pool:
+def build_pool(
+    ids: list[str], vectors: np.ndarray, meta: dict[str, dict[str, Any]], kind: str = "flat",
+    system: dict | None = None,
+) -> Pool:  # fmt: skip
+    """The index of `vectors`; `system` (which model or baseline made them) is kept in its info, so that
+    a search embeds its queries with the same model."""
     vectors = normalise(vectors)
     order = np.arange(len(ids))
     index = _make_index(kind, vectors.shape[1])
-    info: dict[str, Any] = {"kind": kind, "dim": int(vectors.shape[1]), "count": len(ids)}
+    info: dict[str, Any] = {"kind": kind, "dim": int(vectors.shape[1]), "count": len(ids), "system": system}
     if kind == "hnsw":
         # Hold a sample out of the graph, query with it, widen the search until recall is good enough,
         # then add the sample too: the recall measured is that of tracks the graph has not seen.
@@ -119,6 +124,31 @@ def save_pool(pool: Pool, folder: Path) -> Path:
         shutil.rmtree(folder)
     os.replace(staging, folder)
     return folder
+
+
+def query_model(info: dict[str, Any], model: Path | None) -> Path | str:
+    """The model that embeds an --audio or --text query: the one that made the index's vectors. `model`
+    (optional) must be that one; an index of a baseline's vectors, or of vectors made elsewhere without
+    --model, cannot embed a query."""
+    from crossmusim.evaluation.run_models import model_config_folder
+    from crossmusim.model.hub import hub_argument
+
+    system = info.get("system") or {}
+    held = system.get("model") if not system.get("baseline") else None
+    if system.get("baseline"):
+        raise UserError(f"this index holds {system['baseline']} vectors (a baseline, no model to embed a query "
+                        "with): search it with --id, or index a model's embeddings")  # fmt: skip
+    if model is None:
+        if held is None:
+            raise UserError("this index does not say which model made its vectors (an embeddings file from "
+                            "elsewhere): give --model RUN_DIR")  # fmt: skip
+        return held
+    if held is not None:
+        given = str(model) if hub_argument(model) else str(model_config_folder(model).resolve())
+        if given != held:
+            raise UserError(f"--model {model}: this index holds vectors of {held}: search with that model (or "
+                            "leave --model out)")  # fmt: skip
+    return model
 
 
 def load_pool(folder: Path) -> Pool:
@@ -164,3 +194,12 @@ def search(
                 break
         results.append(hits)
     return results
+
+
+def format_hits(hits: list[dict[str, Any]]) -> str:
+    """Search results as a table with a header: rank, score, id, title, artist."""
+    rows = [("rank", "score", "id", "title", "artist")]
+    rows += [(str(n), f"{h['score']:.4f}", str(h["id"]), str(h.get("title") or ""), str(h.get("artist") or ""))
+             for n, h in enumerate(hits, 1)]  # fmt: skip
+    widths = [max(len(r[c]) for r in rows) for c in range(5)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows)
