@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import torch
+
 from crossmusim.evaluation.validation import tower_weight_scores, whole_track_outputs
 from crossmusim.training.audio_cache import AudioCache
 from crossmusim.training.tower_weight import choose_tower_weight
@@ -51,8 +53,9 @@ def choose_own_tower_weight(model, dataset: Path | None, cache_root: Path) -> st
     if model.config.model.audio.freeze:
         frozen = FrozenFeatures(model, cache, Path(cache_root) / "features", model.config.train.frozen_crops)
     model.eval()
-    outputs = whole_track_outputs(model, valid, cache, frozen) if len(valid.songs) >= 2 else []
-    scores = tower_weight_scores(model, outputs, valid, list(valid.songs), weights) if outputs else {}
+    with torch.no_grad():
+        outputs = whole_track_outputs(model, valid, cache, frozen) if len(valid.songs) >= 2 else []
+        scores = tower_weight_scores(model, outputs, valid, list(valid.songs), weights) if outputs else {}
     choice = choose_tower_weight([(0, scores)]) if scores else None
     if choice is None:
         logger.warning("no validation M2M to choose a tower weight on: the run's own (%s) is kept",
