@@ -50,10 +50,14 @@ class DropSink:
 
     def drop(self, step: str, reason: str, record: TextRecord | dict) -> None:
         data = asdict(record) if isinstance(record, TextRecord) else record
-        if (step, reason) not in self.first:
-            self.first[(step, reason)] = example_of(data)
+        self.replay({"step": step, "reason": reason, "record": data})
+
+    def replay(self, event: dict) -> None:
+        """One drop event (`step`, `reason`, `record`), made here or in another process (a Ray task)."""
+        if (event["step"], event["reason"]) not in self.first:
+            self.first[(event["step"], event["reason"])] = example_of(event["record"])
         if self.writer is not None:
-            self.writer.write({"step": step, "reason": reason, "record": data})
+            self.writer.write(event)
 
 
 def example_of(data: dict) -> str:

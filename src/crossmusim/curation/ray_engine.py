@@ -137,8 +137,7 @@ class RayRecordSteps:
                     if kind == "kept":
                         yield TextRecord(**data)
                     elif kind == "drop":
-                        if sink.writer is not None:
-                            sink.writer.write(data)
+                        sink.replay(data)
                     else:
                         stats.merge(data["stats"])
                         self.masker.checked += data["checked"]
