@@ -35,5 +35,9 @@ def progress(items: Iterable[Item], desc: str, total: int | None = None, unit: s
         now = time.monotonic()
         if now - last >= every:
             of = f" of {total}" if total is not None else ""
-            logger.info("%s: %d%s %ss (%.0f s)", desc, done, of, unit, now - started)
+            logger.info("%s: %d%s %s (%.0f s)", desc, done, of, plural(unit), now - started)
             last = now
+
+
+def plural(unit: str) -> str:
+    return unit + ("es" if unit.endswith(("ch", "s", "x")) else "s")

@@ -38,7 +38,8 @@ def test_embed_is_deterministic_cached_and_lists_bad_files(eval_dataset, tiny_ru
     args = ["embed", "--model", str(tiny_run), "--dataset", str(eval_dataset), "--split", "test"]
     proc = run_cli(*args, "--out", str(first), env=eval_cache)
     assert proc.returncode == 0, proc.stderr
-    assert run_cli(*args, "--out", str(second), env=eval_cache).returncode == 0
+    piped = run_cli(*args, "--out", str(second), env={**eval_cache, "CROSSMUSIM_PROGRESS_SECONDS": "0"})
+    assert piped.returncode == 0 and "decoding: 1 of " in piped.stderr  # a progress line per track, piped
     ids_a, a = read_embeddings(first)
     ids_b, b = read_embeddings(second)
     assert ids_a == ids_b and np.array_equal(a, b) and np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)

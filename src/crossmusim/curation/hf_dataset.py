@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.table import MemoryMappedTable
 
+from crossmusim.progress import progress
+
 datasets.disable_progress_bars()  # crossmusim reports its own summary; bars would flood logs
 # Two configs, as on the Hub: `pairs` (one row per text, naming its song) and `songs` (one row per
 # song with its audio, duration and tags). A song with five texts stores its audio once.
@@ -95,7 +97,8 @@ def write_split_arrow(
     digest = hashlib.sha256()
     rows = iter(rows)
     with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
-        while batch := list(islice(rows, batch_rows)):
+        batches = iter(lambda: list(islice(rows, batch_rows)), [])
+        for batch in progress(batches, f"writing {target.parent.name} ({batch_rows} rows a batch)", unit="batch"):
             if "audio" in features:
                 batch = [{**row, "audio": _audio_value(row["audio"], embed)} for row in batch]
             table = pa.Table.from_pylist(batch, schema=features.arrow_schema)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -188,8 +187,12 @@ def _raw_vectors(
     spec: WorkerSpec | None, keep: bool = True,
 ) -> Embedded:  # fmt: skip
     """The tracks' vectors as the embedder gives them (cached by system and audio hash). `keep`: the
-    result lists the tracks; without, each track (and its audio) is let go once decoded into the cache."""
-    from tqdm import tqdm
+    result lists the tracks; without, each track (and its audio) is let go once decoded into the cache.
+    `progress`: bars on a terminal, a line every 10 s when piped (`crossmusim.progress`)."""
+    from crossmusim.progress import progress as counted
+
+    def shown(items, desc: str):
+        return counted(items, desc, unit="track") if progress else items
 
     root = cache_dir or default_cache_dir()
     cache = AudioCache(root, embedder.sample_rate)
@@ -199,8 +202,7 @@ def _raw_vectors(
     ids: list[str] = []
     kept_tracks: list[Track] = []
     problems = []
-    show = progress and sys.stderr.isatty()
-    for track in tqdm(tracks, desc="decoding", unit="track", file=sys.stderr, disable=not show):
+    for track in shown(tracks, "decoding"):
         ids.append(track.id)
         if keep:
             kept_tracks.append(track)
@@ -222,9 +224,8 @@ def _raw_vectors(
     if processes > 1:
         computed = _embed_in_processes(spec, root, embedder.sample_rate, [(k, track_of[k]) for k in todo], workers)
     else:
-        bar = tqdm(todo, desc=f"embedding ({embedder.name})", unit="track", file=sys.stderr, disable=not show)
         computed = (np.asarray(embedder.embed_cached(cache, k, track_of[k], root / "features"), dtype=np.float32)
-                    for k in bar)  # fmt: skip
+                    for k in shown(todo, f"embedding ({embedder.name})"))  # fmt: skip
     for key, vector in zip(todo, computed, strict=True):
         if store is None:
             store = ArrayStore(store_dir, "<f4", len(vector))
