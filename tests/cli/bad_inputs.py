@@ -103,6 +103,13 @@ def pairs_file(
     return ctx.write("pairs.csv", header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n")
 
 
+def duplicate_ids(ctx: Ctx) -> Path:
+    """A pairs file giving one id to two recordings."""
+    tone(ctx, "audio/a.wav"), tone(ctx, "audio/b.wav")
+    rows = "".join(f"audio/{n}.wav,A calm piano song.,caption,x1\n" for n in "ab")
+    return ctx.write("pairs.csv", "audio,text,type,id\n" + rows)
+
+
 def build_args(ctx: Ctx, *extra: str) -> list[str]:
     return ["build-dataset", "--out", str(ctx.root / "ds"), *extra]
 
@@ -271,8 +278,12 @@ CASES: list[Case] = [
          keep=["other/songs.jsonl", "crawl/songs.jsonl"]),
     Case("build-read-only-out", lambda c: ["build-dataset", "--out", str(c.folder("ro") / "ds"), "--crawl", str(crawl_out(c)), "--audio", str(manifest(c))],
          r"cannot write .*ro.* \(Operation not permitted\): choose another --out or fix it", readonly="ro"),
-    Case("build-pairs-missing-column", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, header='audio,title,text,type')}"),
-         r".*pairs\.csv: a pairs file needs the columns audio, title, artist, text, type: artist missing \(add them; language and id are optional\)"),
+    Case("build-pairs-missing-column", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, header='audio,title,artist,text')}"),
+         r".*pairs\.csv: a pairs file needs the columns audio, text, type: type missing \(add them; title, artist, language, id are optional\)"),
+    Case("build-pairs-duplicate-ids", lambda c: build_args(c, "--open", f"pairs={duplicate_ids(c)}"),
+         r".*pairs\.csv:3: id 'x1' is already line 2's, for .*a\.wav \(give every audio file its own id; nothing was built\)"),
+    Case("build-tags-unknown-format", lambda c: build_args(c, "--open", f"pairs={pairs_file(c)}", "--tags", str(c.write("t.csv", "name,genre\na,rock\nb,pop\n"))),
+         r"--tags .*t\.csv: 2 of its 2 rows are not tags; it reads id,level,tag rows \(id may be song_id, or title\+artist\), a 4Q metadata\.csv, an MTG-Jamendo TSV, a MusicCaps CSV or a MuChin folder"),
     Case("build-pairs-audio-not-there", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, 'nope.wav')}"),
          r".*pairs\.csv:2: audio/nope\.wav does not exist: fix the audio paths \(relative ones are read from .*\)"),
     Case("build-pairs-unknown-type", lambda c: build_args(c, "--open", f"pairs={pairs_file(c, text_type='aspect')}"),

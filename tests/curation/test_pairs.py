@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from crossmusim.curation import BuildConfig, build_dataset
-from crossmusim.curation.pairs import PairsFile, keywords
+from crossmusim.curation.pairs import PairsFile, keywords, path_song_id
 from crossmusim.errors import UserError
 from tests.conftest import run_cli
 
@@ -119,8 +119,8 @@ def test_same_title_and_artist_on_two_recordings_stay_two_songs(tmp_path):
 
 def test_pairs_input_errors_name_the_file_and_the_fix(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("audio,title,text,type\na.wav,x,y,caption\n")
-    with pytest.raises(UserError, match=r"bad\.csv: a pairs file needs the columns .*: artist missing"):
+    bad.write_text("audio,title,artist,text\na.wav,x,y,a song\n")
+    with pytest.raises(UserError, match=r"bad\.csv: a pairs file needs the columns .*: type missing"):
         PairsFile.read(bad)
     missing = tmp_path / "missing.csv"
     missing.write_text("audio,title,artist,text,type\nnope.wav,x,y,a song,caption\n")
@@ -138,3 +138,97 @@ def test_the_cli_builds_pairs_without_audio_option(pairs_csv, tmp_path):
     )
     proc = run_cli("build-dataset", "--open", f"pairs={pairs_csv}", "--out", str(tmp_path / "d2"), "--filters", "loud")
     assert proc.returncode != 0 and "--filters 'loud': loud unknown" in proc.stderr
+
+
+def test_a_rows_id_is_its_song_id_in_both_configs_and_rows_without_one_keep_a_path_digest(pairs_csv, tmp_path):
+    with pairs_csv.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["audio"] == "audio/clip13.wav":
+            row["id"] = ""  # this song's rows give no id
+    path = tmp_path / "some-ids.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "ds"
+    build_dataset(BuildConfig(out=out, open=[f"pairs={path}"]))
+    texts, songs = _texts(out), _songs(out)
+    ids = {s["song_id"] for s in songs}
+    assert {f"t{n}" for n in range(13)} <= ids and len(ids) == 14
+    (digest,) = ids - {f"t{n}" for n in range(13)}
+    assert digest == path_song_id(tmp_path / "audio" / "clip13.wav") and digest.startswith("s")
+    assert {t["song_id"] for t in texts} == ids and all(t["source_id"] == t["song_id"] for t in texts)
+
+
+def _write_pairs(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, ["audio", "title", "artist", "text", "type", "id"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_one_id_for_two_recordings_or_two_ids_for_one_stop_naming_both_lines(tmp_path):
+    (tmp_path / "audio").mkdir()
+    rows = _pairs_rows(tmp_path / "audio")[:6]  # songs 0-2, a caption and an aspects row each
+    rows[2]["id"] = rows[4]["id"] = "same"  # lines 4 and 6: songs 1 and 2
+    rows[3]["id"] = rows[5]["id"] = "same"
+    with pytest.raises(UserError, match=r"clash\.csv:6: id 'same' is already line 4's, for .*clip1\.wav"):
+        PairsFile.read(_write_pairs(tmp_path / "clash.csv", rows))
+    rows = _pairs_rows(tmp_path / "audio")[:2]
+    rows[1]["id"] = "other"
+    with pytest.raises(UserError, match=r"two\.csv:3: clip0\.wav has the id 't0' on line 2, here 'other'"):
+        PairsFile.read(_write_pairs(tmp_path / "two.csv", rows))
+    # Across two pairs files: the build stops, nothing written.
+    first = _write_pairs(tmp_path / "a.csv", _pairs_rows(tmp_path / "audio")[:2])
+    second_rows = _pairs_rows(tmp_path / "audio")[2:4]
+    for row in second_rows:
+        row["id"] = "t0"
+    second = _write_pairs(tmp_path / "b.csv", second_rows)
+    with pytest.raises(UserError, match=r"b\.csv:2: id 't0' is already .*a\.csv:2's, for .*clip0\.wav"):
+        build_dataset(BuildConfig(out=tmp_path / "ds", open=[f"pairs={first}", f"pairs={second}"]))
+    assert not (tmp_path / "ds").exists()
+
+
+def test_songs_without_title_or_artist_are_their_own_artists_and_counted_on_the_card(tmp_path):
+    (tmp_path / "audio").mkdir()
+    rows = _pairs_rows(tmp_path / "audio")[:28]
+    for row in rows:
+        row.update(title="", artist="")  # MusicCaps-like: neither is known
+    path = tmp_path / "pairs.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:  # no title or artist column at all
+        writer = csv.DictWriter(handle, ["audio", "text", "type", "id"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "ds"
+    summary = build_dataset(BuildConfig(out=out, open=[f"pairs={path}"]))
+    songs = datasets.load_from_disk(str(out / "songs"))
+    per_split = {split: set(songs[split]["song_id"]) for split in songs}
+    assert sum(len(ids) for ids in per_split.values()) == 14 and len(per_split) == 3  # each song its own group
+    assert summary["artists"] == {split: len(ids) for split, ids in per_split.items()}
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "Songs without an artist: 14 (each counts as its own artist" in card
+    assert "songs without a title: 14" in card
+
+
+def _run_card_snippet(out: Path) -> dict:
+    card = (out / "README.md").read_text(encoding="utf-8")
+    code = card.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(code, str(out / "README.md"), "exec"), scope)  # the snippet exactly as a reader copies it
+    return scope
+
+
+@pytest.mark.parametrize("embed", [False, True], ids=["linked", "embedded"])
+def test_the_cards_snippet_runs_and_load_dataset_reads_both_configs(pairs_csv, tmp_path, embed):
+    out = tmp_path / "ds"
+    build_dataset(BuildConfig(out=out, open=[f"pairs={pairs_csv}"], embed_audio=embed))
+    scope = _run_card_snippet(out)
+    text, song, wave, rate = scope["text"], scope["song"], scope["wave"], scope["rate"]
+    assert song["song_id"] == text["song_id"] and rate == 8000
+    original, _ = sf.read(tmp_path / "audio" / f"clip{text['song_id'][1:]}.wav")
+    assert np.allclose(wave, original, atol=1e-4)
+    songs = scope["songs"]
+    assert isinstance(songs["train"].features["audio"], datasets.Audio) == embed  # embedded: an Audio feature
+    local = {c: datasets.load_from_disk(str(out / c)) for c in ("pairs", "songs")}
+    for config in ("pairs", "songs"):
+        loaded = datasets.load_dataset(str(out), config, cache_dir=str(tmp_path / "hf-cache"))  # keyed by name
+        assert {s: loaded[s]["song_id"] for s in loaded} == {s: local[config][s]["song_id"] for s in local[config]}

@@ -21,7 +21,7 @@ def write_build_report(
     split_conflicts: int = 0, first_drops: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Write the three files into `staging`; returns the summary (stats.json's content)."""
-    from crossmusim.curation import hf_dataset
+    from crossmusim.curation.dataset_card import dataset_card
 
     all_audio = {r.path for r in audio.by_id.values()} | {r.path for r in audio.by_key.values()}
     report = {
@@ -36,6 +36,7 @@ def write_build_report(
         "out": str(config.out),
         "command": config.command,
         "seed": config.seed,
+        "audio_embedded": config.embed_audio,
         "dedup": config.dedup,
         "filters": "web text only" if config.filters is None else ",".join(config.filters) or "none",
         "mask": {
@@ -54,11 +55,13 @@ def write_build_report(
         "unmatched_texts": len(paired.unmatched),
         "texts_with_unusable_audio": len(paired.unusable),
         "tags_rows": tags.rows,
+        "tag_problems": len(tag_problems),
+        "first_tag_problem": tag_problems[0] if tag_problems else None,
         "texts_shared_by_songs": paired.shared.rows,
     }
     atomic_write_json(staging / "stats.json", summary)
     atomic_write_json(staging / "report.json", report)
-    atomic_write_text(staging / "README.md", hf_dataset.dataset_card(summary, counts.as_dict()))
+    atomic_write_text(staging / "README.md", dataset_card(summary, counts.as_dict()))
     return summary
 
 
@@ -80,6 +83,10 @@ def drop_summary(stats: CurationStats, first: dict[tuple[str, str], str], paired
 
 
 def drop_lines(summary: dict[str, Any]) -> list[str]:
-    """One line per drop reason, for the terminal."""
-    return [f"dropped {d['count']} at {d['step']}: {d['reason']}" + (f" (first: {d['first']})" if d["first"] else "")
-            for d in summary.get("drops", [])]  # fmt: skip
+    """One line per drop reason, and the tag file's problems, for the terminal."""
+    lines = [f"dropped {d['count']} at {d['step']}: {d['reason']}" + (f" (first: {d['first']})" if d["first"] else "")
+             for d in summary.get("drops", [])]  # fmt: skip
+    if summary.get("tag_problems"):
+        lines.append(f"tags: {summary['tag_problems']} problems, listed in report.json's tag_problems (first: "
+                     f"{summary['first_tag_problem']})")  # fmt: skip
+    return lines

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crossmusim.curation.dataset_card import with_configs
 from crossmusim.errors import UserError
 from crossmusim.hub import commit
 
@@ -20,17 +21,9 @@ SIDE_FILES = ("stats.json", "report.json", "dropped.jsonl")
 
 
 def hub_card(card: str, files: dict[str, list[str]]) -> str:
-    """The local card with a `configs:` block (YAML front matter): `pairs` first (the default), then
-    `songs`, each naming its splits' Parquet files."""
-    if not card.startswith("---\n"):
-        raise ValueError("the dataset card has no YAML front matter")
-    end = card.index("\n---\n", 4)
-    configs = ["configs:"]
-    for config, splits in files.items():
-        configs += [f"- config_name: {config}", *(["  default: true"] if config == "pairs" else []), "  data_files:"]
-        for split in splits:
-            configs += [f"  - split: {split}", f"    path: parquet/{config}/{split}.parquet"]
-    return card[: end + 1] + "\n".join(configs) + card[end:]
+    """The local card with its `configs:` block naming the Parquet files that go up: `pairs` first (the
+    default), then `songs`."""
+    return with_configs(card, {c: {s: f"parquet/{c}/{s}.parquet" for s in splits} for c, splits in files.items()})
 
 
 def push_dataset_folder(out: Path, repo_id: str) -> str:

@@ -71,9 +71,9 @@ def pair_with_audio(
 
 
 def song_id_of(record: TextRecord) -> tuple[str, str | None]:
-    """A song's id and key: by title and artist; a pairs row's by its audio file (its source id)."""
+    """A song's id and key: by title and artist; a pairs row's is its own id (`pairs.PairsFile`)."""
     if record.source == PAIRS:
-        return "s" + hashlib.sha1(f"{PAIRS}:{record.source_id}".encode()).hexdigest()[:12], None
+        return record.source_id, None
     key = song_key(record.title, record.artist) if record.title and record.artist else None
     if key:
         return "s" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], key

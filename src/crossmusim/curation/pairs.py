@@ -1,10 +1,13 @@
 """Bring your own pairs: a CSV, JSONL or Parquet file of curated text-audio pairs (`--open pairs=FILE`).
 
-Columns: `audio` (a path, absolute or relative to the file's folder), `title`, `artist`, `text`,
-`type` (`caption`, `aspects` or `lyrics`; an `aspects` text is a keyword list separated by `,` or `;`;
-any other type stops the build on its line: a curated file's typo is never data to drop),
-optional `language` and `id`. Rows naming the same audio file are one song; its id is the first `id`
-given for it (else a digest of the file's path), so `--tags` rows can name songs by that id.
+Columns: `audio` (a path, absolute or relative to the file's folder), `text`, `type` (`caption`,
+`aspects` or `lyrics`; an `aspects` text is a keyword list separated by `,` or `;`; any other type
+stops the build on its line: a curated file's typo is never data to drop), optional `title`,
+`artist` (either may be empty: a song without an artist is its own artist), `language` and `id`.
+Rows naming the same audio file are one song. Its `id` is its `song_id` in both configs (so
+`--tags`, `evaluate --queries` and `search --id` name it by the user's own id); a song whose rows
+give no id gets a digest of its file's path. Two audio files with one id, or one file with two ids,
+stop the build naming both lines.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from crossmusim.records import TextRecord
 
 SOURCE = "pairs"  # curated text: the web-text filters leave it alone unless --filters names them
 PAIRS_INPUTS = ("pairs", "4q")  # the --open names read as pairs: a pairs file, the 4Q dataset's tag text
-REQUIRED = ("audio", "title", "artist", "text", "type")
+REQUIRED = ("audio", "text", "type")
+OPTIONAL = ("title", "artist", "language", "id")
 TYPES = ("caption", "aspects", "lyrics")
 
 
@@ -54,13 +58,14 @@ class PairsFile:
     records: list[TextRecord | InputFormatError] = field(default_factory=list)
     audio: list[AudioRef] = field(default_factory=list)
     missing_audio: list[str] = field(default_factory=list)  # "file:line: path"
+    lines: dict[str, int] = field(default_factory=dict)  # song id -> the line that named its file first
 
     @classmethod
     def from_rows(cls, origin: Path, rows: list[dict[str, Any]]) -> PairsFile:
         """Pairs made in code (`--open 4q=FOLDER`), read exactly as a file of the same rows would be."""
         pairs = cls(origin)
-        ids_of: dict[Path, str] = {}
-        owner: dict[str, Path] = {}
+        ids_of: dict[Path, tuple[str, int]] = {}
+        owner: dict[str, tuple[Path, int]] = {}
         for line, row in enumerate(rows, 2):  # the line a CSV of these rows would give
             pairs._add(line, row, ids_of, owner)
         return pairs
@@ -73,11 +78,11 @@ class PairsFile:
         if missing:
             raise UserError(
                 f"{path}: a pairs file needs the columns {', '.join(REQUIRED)}: {', '.join(missing)} missing "
-                "(add them; language and id are optional)"
+                f"(add them; {', '.join(OPTIONAL)} are optional)"
             )
         pairs = cls(path)
-        ids_of: dict[Path, str] = {}
-        owner: dict[str, Path] = {}
+        ids_of: dict[Path, tuple[str, int]] = {}
+        owner: dict[str, tuple[Path, int]] = {}
         for line, row in iter_table_rows(path):
             if isinstance(row, InputFormatError):
                 pairs.records.append(row)
@@ -85,8 +90,10 @@ class PairsFile:
             pairs._add(line, row, ids_of, owner)
         return pairs
 
-    def _add(self, line: int, row: dict[str, Any], ids_of: dict[Path, str], owner: dict[str, Path]) -> None:
-        cell = {name: str(row.get(name) or "").strip() for name in (*REQUIRED, "language", "id")}
+    def _add(
+        self, line: int, row: dict[str, Any], ids_of: dict[Path, tuple[str, int]], owner: dict[str, tuple[Path, int]]
+    ) -> None:
+        cell = {name: str(row.get(name) or "").strip() for name in (*REQUIRED, *OPTIONAL)}
         if cell["type"] and cell["type"] not in TYPES:  # a curated file: a typo is never data to drop
             raise InputFormatError(self.path, line, f"type {cell['type']!r} is not one of {', '.join(TYPES)}",
                                    "fix the type column; nothing was built")  # fmt: skip
@@ -97,19 +104,20 @@ class PairsFile:
             return
         audio = Path(cell["audio"]).expanduser()
         audio = audio if audio.is_absolute() else self.path.parent / audio
-        song = ids_of.get(audio)
-        if song is None:
-            song = cell["id"] or "audio-" + hashlib.sha1(str(audio.resolve()).encode()).hexdigest()[:12]
-            if song in owner:
-                self.records.append(InputFormatError(self.path, line, f"id {song!r} already names {owner[song]}"))
-                return
-            ids_of[audio], owner[song] = song, audio
+        song, first_line = ids_of.get(audio, ("", 0))
+        if not song:
+            song = cell["id"] or path_song_id(audio)
+            if song in owner:  # ids name songs everywhere after this: one id, one recording
+                other, other_line = owner[song]
+                raise InputFormatError(self.path, line, f"id {song!r} is already line {other_line}'s, for {other}",
+                                       "give every audio file its own id; nothing was built")  # fmt: skip
+            ids_of[audio], owner[song], self.lines[song] = (song, line), (audio, line), line
             self.audio.append(AudioRef(path=audio, title=cell["title"], artist=cell["artist"], id=song))
             if not audio.is_file():
                 self.missing_audio.append(f"{self.path}:{line}: {cell['audio']}")
         elif cell["id"] and cell["id"] != song:
-            self.records.append(InputFormatError(self.path, line, f"{audio.name} already has the id {song!r}"))
-            return
+            raise InputFormatError(self.path, line, f"{audio.name} has the id {song!r} on line {first_line}, here "
+                                   f"{cell['id']!r}", "give one id per audio file; nothing was built")  # fmt: skip
         aspects = keywords(cell["text"]) if cell["type"] == "aspects" else []
         self.records.append(
             TextRecord(
@@ -135,9 +143,16 @@ class PairsFile:
             )
 
 
+def path_song_id(audio: Path) -> str:
+    """The song id of an audio file whose rows give no id: a digest of its resolved path."""
+    digest = hashlib.sha1(str(audio.resolve()).encode()).hexdigest()[:12]
+    return "s" + hashlib.sha1(f"{SOURCE}:audio-{digest}".encode()).hexdigest()[:12]  # the ids of earlier builds
+
+
 def read_pairs_inputs(specs: list[str]) -> list[PairsFile]:
-    """The `--open` inputs that are pairs: `pairs=FILE` and `4q=FOLDER` (its tag text as pairs)."""
-    found = []
+    """The `--open` inputs that are pairs: `pairs=FILE` and `4q=FOLDER` (its tag text as pairs); one id names
+    one recording across them all."""
+    found: list[PairsFile] = []
     for spec in specs:
         name, _, value = spec.partition("=")
         if name == SOURCE:
@@ -146,4 +161,12 @@ def read_pairs_inputs(specs: list[str]) -> list[PairsFile]:
             from crossmusim.curation.four_q import tag_text_pairs
 
             found.append(PairsFile.from_rows(Path(value) / "metadata.csv", tag_text_pairs(Path(value))))
+    first: dict[str, tuple[AudioRef, PairsFile]] = {}
+    for pairs in found:
+        for ref in pairs.audio:
+            earlier, where = first.setdefault(ref.id, (ref, pairs))
+            if earlier.path != ref.path:
+                raise InputFormatError(pairs.path, pairs.lines[ref.id], f"id {ref.id!r} is already "
+                                       f"{where.path}:{where.lines[ref.id]}'s, for {earlier.path}",
+                                       "give every audio file its own id; nothing was built")  # fmt: skip
     return found

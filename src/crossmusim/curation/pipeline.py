@@ -17,6 +17,7 @@ from crossmusim.curation.base import CurationStats, DropSink, ForRecords
 from crossmusim.curation.build_checks import check_tags, nothing_paired
 from crossmusim.curation.build_config import BuildConfig
 from crossmusim.curation.build_report import write_build_report
+from crossmusim.curation.build_tags import read_build_tags
 from crossmusim.curation.dedup import ExactDedup
 from crossmusim.curation.filters import (
     filter_scope,
@@ -29,7 +30,7 @@ from crossmusim.curation.readers import read_inputs, record_from_json
 from crossmusim.curation.spill import Spool, WorkDir
 from crossmusim.curation.split_rows import split_rows
 from crossmusim.curation.steps import per_record_steps
-from crossmusim.curation.tags import TagIndex, load_tags
+from crossmusim.curation.tags import TagIndex
 from crossmusim.errors import UserError
 from crossmusim.hub import check_token
 from crossmusim.io import JsonlAppender
@@ -87,7 +88,7 @@ def build_dataset(config: BuildConfig) -> dict[str, Any]:
         check_token("--push-to-hub")  # before the build, not after it
     audio = load_audio(config.audio, strict=config.strict, extra=[ref for f in pairs for ref in f.audio])
     tag_problems: list[str] = []
-    tags = load_tags(config.tags, problems=tag_problems, strict=config.strict) if config.tags else TagIndex()
+    tags = read_build_tags(config.tags, problems=tag_problems, strict=config.strict) if config.tags else TagIndex()
     config.out.parent.mkdir(parents=True, exist_ok=True)
     staging = config.out.with_name(f".{config.out.name}.tmp-{os.getpid()}")
     if staging.exists():

@@ -14,6 +14,10 @@ from crossmusim.errors import InputFormatError, UserError
 from crossmusim.io import open_text
 
 LEVELS = ("coarse", "fine")
+TAG_FORMATS = (  # what `--tags` reads, in build-dataset and in evaluate
+    "id,level,tag rows (id may be song_id, or title+artist), a 4Q metadata.csv, an MTG-Jamendo TSV, "
+    "a MusicCaps CSV or a MuChin folder"
+)
 FOUR_Q_COLUMNS = ("Song", "Artist", "Quadrant", "MoodsStrSplit", "GenresStr")
 
 
@@ -56,19 +60,23 @@ def load_tags(path: Path, *, problems: list[str], strict: bool = False) -> TagIn
                 index.by_id[row["Song"].strip()].update(coarse=coarse, fine=fine)
                 index.rows += 1
             return index
+        bad = 0
         for line, row in enumerate(reader, start=2):
             level, tag = (row.get("level") or "").strip(), (row.get("tag") or "").strip()
-            song_id = (row.get("song_id") or row.get("song") or "").strip()
+            song_id = (row.get("song_id") or row.get("id") or row.get("song") or "").strip()
             title, artist = (row.get("title") or "").strip(), (row.get("artist") or "").strip()
             if level not in LEVELS or not tag or not (song_id or (title and artist)):
                 error = InputFormatError(path, line, "needs level (coarse|fine), tag, and song_id or title+artist")
                 if strict:
                     raise error
                 problems.append(str(error))
+                bad += 1
                 continue
             index.rows += 1
             if song_id:
                 index.by_id[song_id][level].append(tag)
             if title and artist:
                 index.by_key[song_key(title, artist)][level].append(tag)
+    if bad > index.rows:  # mostly unreadable: another format, not a few bad rows
+        raise UserError(f"--tags {path}: {bad} of its {bad + index.rows} rows are not tags; it reads {TAG_FORMATS}")
     return index

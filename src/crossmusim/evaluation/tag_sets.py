@@ -21,7 +21,7 @@ import ast
 import csv
 from pathlib import Path
 
-from crossmusim.curation.tags import FOUR_Q_COLUMNS, four_q_tags
+from crossmusim.curation.tags import FOUR_Q_COLUMNS, TAG_FORMATS, four_q_tags
 from crossmusim.errors import UserError
 from crossmusim.evaluation.whole_tracks import Track
 from crossmusim.io import open_text
@@ -138,9 +138,7 @@ def read_tag_file(tags: Path, artists: Path | None = None) -> list[Track]:
         return read_four_q(tags)
     header = ["id" if name == "song_id" and "id" not in header else name for name in header]  # build's tag files
     if not {"id", "level", "tag"} <= set(header):
-        raise UserError(
-            f"{tags}: needs columns id, level, tag (or a 4Q metadata.csv, an MTG-Jamendo TSV, a MusicCaps CSV)"
-        )
+        raise UserError(f"--tags {tags}: not a tag file; it reads {TAG_FORMATS}")
     index = {name: header.index(name) for name in ("id", "level", "tag")}
     by_id: dict[str, Track] = {}
     for line, row in enumerate(rows, start=2):
