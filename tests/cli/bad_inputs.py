@@ -384,6 +384,9 @@ CASES: list[Case] = [
          r"--tags .*t\.csv: none of its 1 ids names a track of --audio .*audio \(e\.g\. 'zz' and 'a'\): ids are the manifest's id column, else the file name without extension"),
     Case("evaluate-bad-tag-row", lambda c: ["evaluate", "--embeddings", str(bad_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,medium,x\n")), "--out", str(c.root / "rep")],
          r".*t\.csv:2: needs id, level \(coarse\|fine\) and tag"),
+    Case("evaluate-queries-match-nothing", lambda c: ["evaluate", "--embeddings", str(good_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\nb,coarse,x\n")),
+                                                      "--queries", str(c.write("q.csv", "id,text\nyt1,a calm song\nyt2,a loud song\n")), "--out", str(c.root / "rep")],
+         r"--queries .*q\.csv: none of its 2 queries names a track of the pool \(e\.g\. 'yt1', 'yt2'; the pool's ids are like 'a', 'b'\): name tracks by their song_id \(a pairs file's id\)"),
     # -- index and search -----------------------------------------------------------------------------
     Case("index-missing-embeddings", lambda c: ["index", "--embeddings", str(c.root / "e.npz"), "--out", str(c.root / "idx")],
          r".*e\.npz: no such embeddings file"),

@@ -45,6 +45,7 @@ def test_models_and_baselines_on_labelled_audio_with_t2m_and_captions(eval_datas
         writer = csv.writer(handle)
         writer.writerow(["id", "text"])
         writer.writerows((d["song_id"], d["description"]) for d in described)
+        writer.writerow(["no-such-track", "A made-up query."])
     tags = inputs / "tags.csv"
     (tmp_path / "more-tags.csv").write_text(tags.read_text() + "not-a-file,coarse,drone\n", encoding="utf-8")
     out = tmp_path / "report"
@@ -55,6 +56,14 @@ def test_models_and_baselines_on_labelled_audio_with_t2m_and_captions(eval_datas
     assert proc.returncode == 0, proc.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["tracks"] == len(described) == 36
+    # The pool is the audio the model's dataset was built from: its training songs are in it, found by content.
+    trained = len(json.loads((tiny_run / "data-report.json").read_text())["train_audio_sha256"])
+    assert 0 < trained < 36
+    assert f"{trained} of the 36 pool tracks are in the training split of crossmusim:{tiny_run.name}" in proc.stderr
+    assert "36 of 37 queries matched a track of the pool (unmatched: no-such-track)" in proc.stderr
+    report = (out / "report.md").read_text()
+    assert "36 of 37 queries matched a track of the pool. Unmatched ids: no-such-track." in report
+    assert "T2M -: no text side (random, dsp:" in proc.stdout  # untrained has the run's text side
     model = metrics["systems"][f"crossmusim:{tiny_run.name}"]
     assert set(model["t2m"]) >= {"r@1", "map@10"} and model["m2m_coarse"]["tags"] == 4
     assert model["captions"]["queries"] == 36 and 1 <= model["captions"]["median_rank"] <= 36

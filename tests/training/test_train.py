@@ -46,6 +46,10 @@ def test_tiny_preset_trains_and_leaves_a_complete_run_folder(small_dataset, tmp_
     best = max(float(r["val_m2m_map@100"]) for r in rows)
     assert summary["best"] == {"val_m2m_map@100": pytest.approx(best)}
     assert float(rows[summary["best_epoch"] - 1]["val_m2m_map@100"]) == pytest.approx(best)
+    # Two epochs of the tiny preset leave every validation song near one direction: train says so.
+    cosine = float(rows[summary["best_epoch"] - 1]["val_mean_cosine"])
+    assert summary["validation_mean_cosine"] == pytest.approx(cosine) and cosine > 0.99
+    assert f"(mean pairwise cosine {cosine:.3f}, over 0.99): its embeddings have collapsed" in proc.stderr
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
     log = (out / "train.log").read_text("utf-8")
     assert log.count("epoch 1: loss") == 1 and log.count("epoch 2: loss") == 1  # each line once

@@ -73,6 +73,8 @@ def evaluate(
     )  # fmt: skip
     evaluation = evaluate(config)
     typer.echo(evaluation.table)
+    for reason in evaluation.dashes:
+        typer.echo(f"  {reason}")
     if evaluation.captions:
         typer.echo(f"\ncaption-to-track retrieval:\n{evaluation.captions}")
     if evaluation.gains:

@@ -87,6 +87,7 @@ def drop_lines(summary: dict[str, Any]) -> list[str]:
     lines = [f"dropped {d['count']} at {d['step']}: {d['reason']}" + (f" (first: {d['first']})" if d["first"] else "")
              for d in summary.get("drops", [])]  # fmt: skip
     if summary.get("tag_problems"):
-        lines.append(f"tags: {summary['tag_problems']} problems, listed in report.json's tag_problems (first: "
-                     f"{summary['first_tag_problem']})")  # fmt: skip
+        count = summary["tag_problems"]
+        lines.append(f"tags: {count} problem{'s' if count > 1 else ''}, listed in report.json's tag_problems "
+                     f"(first: {summary['first_tag_problem']})")  # fmt: skip
     return lines

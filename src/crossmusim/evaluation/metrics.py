@@ -17,7 +17,9 @@
   share of the top 10 by the same artist beside its chance level (what a random ranking gives), and
   the share of the top 10 by the same artist that shares none of the query's tags (artist crowding).
 
-Also `t2m_metrics`: one relevant song per text query (the validation metric of training).
+Also `t2m_metrics`: one relevant song per text query (the validation metric of training), and
+`mean_pairwise_cosine`: the mean cosine over all pairs of distinct tracks; above 0.99 (`model.config.COLLAPSED`)
+the embeddings have collapsed (every track near one direction): rankings hang on tiny differences.
 """
 
 from __future__ import annotations
@@ -25,6 +27,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+
+def mean_pairwise_cosine(embeddings: np.ndarray) -> float:
+    """Mean cosine over the n(n-1) ordered pairs of distinct rows: (|sum of unit rows|^2 - n) / (n(n-1))."""
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    if len(vectors) < 2:
+        return float("nan")
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    n = len(vectors)
+    return float((np.square(vectors.sum(axis=0)).sum() - n) / (n * (n - 1)))
 
 
 def id_order(ids: Sequence[str]) -> np.ndarray:

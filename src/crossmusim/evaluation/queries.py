@@ -36,6 +36,23 @@ def read_queries(path: Path) -> list[tuple[str, str]]:
     return queries
 
 
+def match_queries(
+    queries: list[tuple[str, str]], ids: list[str], path: Path
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The queries whose id names a track of the pool, and the ids that name none. None matching stops:
+    the two files name tracks differently."""
+    known = set(ids)
+    matched = [(i, text) for i, text in queries if i in known]
+    unmatched = list(dict.fromkeys(i for i, _ in queries if i not in known))
+    if not matched:
+        raise UserError(
+            f"--queries {path}: none of its {len(queries)} queries names a track of the pool (e.g. "
+            f"{', '.join(repr(i) for i in unmatched[:2])}; the pool's ids are like "
+            f"{', '.join(repr(i) for i in sorted(known)[:2])}): name tracks by their song_id (a pairs file's id)"
+        )
+    return matched, unmatched
+
+
 def caption_retrieval(
     queries: list[tuple[str, str]], tracks: list[Track], vectors: np.ndarray, text_embed: Any
 ) -> dict[str, float] | None:

@@ -11,6 +11,7 @@ gets `metrics.json`, `queries.parquet`, `report.md`, the plots and `report.html`
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from crossmusim.evaluation.scoring import (
     table_rows,
 )
 from crossmusim.evaluation.whole_tracks import Track
+
+logger = logging.getLogger("crossmusim.evaluate")
 
 
 @dataclass
@@ -61,10 +64,19 @@ class Evaluation:
     reference: str
     missing: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said on stderr and in report.md
+    queries_matched: tuple[int, int] | None = None  # (matched, asked) of --queries
 
     @property
     def table(self) -> str:
         return format_table(table_rows(self.results))
+
+    @property
+    def dashes(self) -> list[str]:
+        """Why a cell of the table is `-`."""
+        from crossmusim.evaluation.pool_checks import dash_reasons
+
+        return dash_reasons(self.results, self.tracks)
 
     @property
     def captions(self) -> str:
@@ -128,10 +140,14 @@ def load_tracks(config: EvaluateConfig) -> tuple[list[Track], int]:
     return read_tag_file(config.tags, config.artists), 0
 
 
-def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple[str, str]]) -> list[System]:
-    """Embed the tracks with every model and baseline; read the embedding files."""
+def build_systems(
+    config: EvaluateConfig, tracks: list[Track], asked: list[tuple[str, str]], warnings: list[str]
+) -> list[System]:
+    """Embed the tracks with every model and baseline; read the embedding files. `warnings` gets a line per
+    model that trained on tracks of the pool."""
     from crossmusim.evaluation.baselines import make_embedder
     from crossmusim.evaluation.embeddings_io import TextVectors, normalise, read_embeddings
+    from crossmusim.evaluation.pool_checks import tracks_in_training, training_warning
     from crossmusim.evaluation.whole_tracks import embed_tracks
     from crossmusim.model.frozen_outputs import FrozenOutputs
 
@@ -144,6 +160,8 @@ def build_systems(config: EvaluateConfig, tracks: list[Track], asked: list[tuple
         embedder.share_frozen_outputs(frozen)
         done = embed_tracks(embedder, tracks, config.cache_dir)
         label = run.name if run_names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
+        trained_on = tracks_in_training(run, done.audio_sha256)
+        warnings += [w for w in [training_warning(f"crossmusim:{label}", trained_on, len(done.ids))] if w]
         systems.append(System(f"crossmusim:{label}", done.ids, done.vectors, embedder.embed_texts, run,
                               embedder.tower_weight, embedder.tower_weight_from))  # fmt: skip
     first_run = baseline_run(config)
@@ -176,9 +194,16 @@ def evaluate(config: EvaluateConfig) -> Evaluation:
     if config.out is not None:
         check_output_folder(config.out, "evaluate")
     check_config(config)
+    from crossmusim.evaluation.pool_checks import collapse_warning
+    from crossmusim.evaluation.queries import match_queries
+
     asked = read_queries(config.queries) if config.queries is not None else []
     tracks, untagged = load_tracks(config)
-    systems = build_systems(config, tracks, asked)
+    unmatched: list[str] = []
+    if asked:  # before any embedding: ids that name no track are a wrong file, said now
+        matched, unmatched = match_queries(asked, [t.id for t in tracks], config.queries)
+    warnings: list[str] = []
+    systems = build_systems(config, tracks, [(i, text) for i, text in asked if i not in unmatched], warnings)
     names = [s.name for s in systems]
     reference = config.reference or (REFERENCE if REFERENCE in names else next((b for b in config.baselines), names[0]))
     if reference not in names:
@@ -196,7 +221,14 @@ def evaluate(config: EvaluateConfig) -> Evaluation:
             found = caption_retrieval(asked, kept, system.aligned(kept), system.text_embed)
             if found is not None:
                 results[system.name]["captions"] = found
-    evaluation = Evaluation(kept, systems, results, per_query, reference, missing)
+    warnings += [w for w in (collapse_warning(s.name, s.aligned(kept)) for s in systems) if w]
+    evaluation = Evaluation(kept, systems, results, per_query, reference, missing, warnings=warnings)
+    for warning in warnings:
+        logger.warning(warning)
+    if asked:
+        evaluation.queries_matched = (len(matched), len(asked))
+        shown = f" (unmatched: {', '.join(unmatched[:5])}{' ...' if len(unmatched) > 5 else ''})" if unmatched else ""
+        logger.info("%d of %d queries matched a track of the pool%s", len(matched), len(asked), shown)
     evaluation.notes = [
         f"{len(kept)} tracks ({config.dataset or config.tags}, split {config.split if config.dataset else '-'}); "
         "systems missing tracks: " + (", ".join(f"{n} {m}" for n, m in missing.items() if m) or "none")
@@ -220,11 +252,17 @@ def evaluate(config: EvaluateConfig) -> Evaluation:
         evaluation.notes.append(
             f"Run-based baselines built from {built_from}; each system's tower weight (from): {weights}."
         )
-    if evaluation.captions:
+    if asked:
+        listed = f" Unmatched ids: {', '.join(unmatched)}." if unmatched else ""
         evaluation.notes.append(
-            f"Caption-to-track retrieval ({config.queries}): each caption ranked against every track; R@k and "
-            f"median rank of its own track.\n\n{evaluation.captions}"
+            f"Caption-to-track retrieval ({config.queries}): {len(matched)} of {len(asked)} queries matched a track "
+            f"of the pool.{listed} Each caption is ranked against every track; R@k and median rank of its own "
+            f"track." + (f"\n\n{evaluation.captions}" if evaluation.captions else " No system has a text side.")
         )
+    if evaluation.dashes:
+        evaluation.notes.append("Empty cells: " + "; ".join(evaluation.dashes) + ".")
+    if warnings:
+        evaluation.notes.append("Warnings: " + " ".join(f"{w}." for w in warnings))
     if config.out is not None:
         write_report(evaluation, config)
     return evaluation

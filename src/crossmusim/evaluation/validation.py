@@ -19,7 +19,7 @@ import hashlib
 import numpy as np
 import torch
 
-from crossmusim.evaluation.metrics import m2m_map, t2m_metrics
+from crossmusim.evaluation.metrics import m2m_map, mean_pairwise_cosine, t2m_metrics
 from crossmusim.model.audio.frontend import windows
 from crossmusim.model.config import M2M_METRIC
 from crossmusim.model.dual_encoder import DualEncoder
@@ -111,8 +111,9 @@ def validate(
     device: str = "cpu",
     tower_weights: list[float] | None = None,
 ) -> dict[str, float]:
-    """The validation metrics of `model` as it is; with `tower_weights`, also each candidate weight's
-    scores under the key `tower_weights` (`tower_weight_scores`), for the choice after training."""
+    """The validation metrics of `model` as it is (and its songs' `mean_cosine`); with `tower_weights`, also
+    each candidate weight's scores under the key `tower_weights` (`tower_weight_scores`), for the choice after
+    training."""
     if len(split.songs) < 2:
         return {}
     was_training = model.training
@@ -123,6 +124,7 @@ def validate(
     songs_np = songs.cpu().numpy()
     out = m2m_levels(songs_np, song_ids, [split.songs[s].tags_coarse for s in song_ids],
                      [split.songs[s].tags_fine for s in song_ids])  # fmt: skip
+    out["mean_cosine"] = mean_pairwise_cosine(songs_np)  # near 1: collapsed (`model.config.COLLAPSED`)
     queries = query_texts(split.texts)
     if queries:
         texts = [evaluation_text(item, max_aspects) for item in queries]

@@ -45,6 +45,7 @@ class Embedded:
     tracks: list[Track]
     problems: list[dict[str, str]]
     processes: int = 1  # how many processes computed the vectors not found in the cache
+    audio_sha256: dict[str, str] = field(default_factory=dict)  # id -> its audio bytes' digest (the cache key)
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,8 @@ def _raw_vectors(
     rows = [n for n, key in enumerate(keys) if key is not None]
     matrix = np.stack([found[keys[n]] for n in rows]) if rows else np.zeros((0, 1), np.float32)
     kept = [kept_tracks[n] for n in rows] if keep else []
-    return Embedded([ids[n] for n in rows], matrix, kept, problems, processes)
+    digests = {ids[n]: keys[n] for n in rows}
+    return Embedded([ids[n] for n in rows], matrix, kept, problems, processes, digests)  # type: ignore[arg-type]
 
 
 _WORKER: dict[str, object] = {}

@@ -196,6 +196,7 @@ def load_toml(path: Path, config: Preset) -> Preset:
 
 # Validation M2M mAP@100, coarse and fine averaged (evaluation.validation); the tower weight is chosen on it.
 M2M_METRIC = "m2m_map@100"
+COLLAPSED = 0.99  # songs' mean pairwise cosine above this: the embeddings have collapsed (train and evaluate warn)
 # "auto" selection: the first of these that validation computed (see TrainConfig.select_metric).
 AUTO_SELECTION = (M2M_METRIC, "t2m_map@10")
 

@@ -86,6 +86,8 @@ def _run(config: Preset, options: TrainOptions, state: distributed.Dist) -> dict
                     "songs_shorter_than_crop": sum(
                         1 for s in train.songs.values() if cache.length(s.audio_key) < model.crop_samples
                     ),
+                    # what `evaluate` finds of the training audio in a pool it scores (by content, any route)
+                    "train_audio_sha256": sorted({s.audio_key for s in train.songs.values()}),
                 },
             )
         if not train.texts:

@@ -17,7 +17,7 @@ from torch import nn
 
 from crossmusim.errors import CrossmusimError, UserError
 from crossmusim.io import atomic_write_json
-from crossmusim.model.config import Preset, selected_metric
+from crossmusim.model.config import COLLAPSED, Preset, selected_metric
 from crossmusim.model.dual_encoder import DualEncoder
 from crossmusim.model.loss import NTXentLoss
 from crossmusim.progress import progress
@@ -225,6 +225,15 @@ class Trainer:
         }
         if choice is not None:
             summary["tower_weight"] = choice.as_dict()
+        kept = next((row for row in state.history if row.get("epoch") == best_epoch), {})
+        if kept.get("val_mean_cosine") is not None:
+            summary["validation_mean_cosine"] = kept["val_mean_cosine"]
+            if kept["val_mean_cosine"] > COLLAPSED:
+                logger.warning(
+                    "the kept model's validation songs are nearly all alike (mean pairwise cosine %.3f, over %.2f): "
+                    "its embeddings have collapsed into a narrow cone, so its rankings hang on tiny differences "
+                    "(lost in a float16 or quantised index); usually too little training: train longer or on more "
+                    "songs", kept["val_mean_cosine"], COLLAPSED)  # fmt: skip
         atomic_write_json(out / "summary.json", summary)
         return summary
 
