@@ -20,6 +20,8 @@ MARKERS: dict[str, tuple[str, ...]] = {
     "train": ("checkpoints", "data-report.json"),
     "evaluate": ("metrics.json", "report.html"),
     "index": ("index.faiss",),
+    "listen": ("study.sqlite",),
+    "listen report": ("mos.json",),
 }
 
 

@@ -103,6 +103,18 @@ def pairs_file(
     return ctx.write("pairs.csv", header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n")
 
 
+def listen_study(ctx: Ctx) -> Path:
+    """A folder that passes for a study: an empty study database."""
+    from crossmusim.listen import store
+
+    folder = ctx.folder("study")
+    conn = store.create_db(store.db_path(folder))
+    store.set_meta(conn, "criteria", ["overall"])
+    store.set_meta(conn, "admin_token", "x")
+    conn.close()
+    return folder
+
+
 def duplicate_ids(ctx: Ctx) -> Path:
     """A pairs file giving one id to two recordings."""
     tone(ctx, "audio/a.wav"), tone(ctx, "audio/b.wav")
@@ -387,6 +399,17 @@ CASES: list[Case] = [
     Case("evaluate-queries-match-nothing", lambda c: ["evaluate", "--embeddings", str(good_npz(c)), "--tags", str(c.write("t.csv", "id,level,tag\na,coarse,x\nb,coarse,x\n")),
                                                       "--queries", str(c.write("q.csv", "id,text\nyt1,a calm song\nyt2,a loud song\n")), "--out", str(c.root / "rep")],
          r"--queries .*q\.csv: none of its 2 queries names a track of the pool \(e\.g\. 'yt1', 'yt2'; the pool's ids are like 'a', 'b'\): name tracks by their song_id \(a pairs file's id\)"),
+    # -- listen -------------------------------------------------------------------------------------
+    Case("listen-missing-study", lambda c: ["listen", "report", str(c.root / "nope"), "--out", str(c.root / "rep")],
+         r".*nope: not a listening study \(no study\.sqlite; make one with crossmusim listen create\)"),
+    Case("listen-serve-missing-study", lambda c: ["listen", "serve", str(c.folder("empty"))],
+         r".*empty: not a listening study \(no study\.sqlite; make one with crossmusim listen create\)"),
+    Case("listen-bad-criteria", lambda c: ["listen", "create", "--out", str(c.root / "s"), "--baseline", "random", "--dataset", str(built_dataset(c)), "--criteria", "musical,,Overall"],
+         r"--criteria 'musical,,Overall': give one to five distinct lower-case names, e\.g\. musical,acoustic,overall"),
+    Case("listen-more-queries-than-songs", lambda c: ["listen", "create", "--out", str(c.root / "s"), "--baseline", "random", "--dataset", str(built_dataset(c)), "--split", "train", "--queries", "5"],
+         r"--queries 5: the pool holds 3 songs \(ask for at most 2\)"),
+    Case("listen-no-system", lambda c: ["listen", "create", "--out", str(c.root / "s"), "--dataset", str(built_dataset(c))],
+         r"give the systems to compare: --model RUN_DIR and/or --baseline NAME"),
     # -- index and search -----------------------------------------------------------------------------
     Case("index-missing-embeddings", lambda c: ["index", "--embeddings", str(c.root / "e.npz"), "--out", str(c.root / "idx")],
          r".*e\.npz: no such embeddings file"),

@@ -22,6 +22,7 @@ from crossmusim.cli import (
     experiment,
     generate,
     index,
+    listen,
     parse_page,
     search,
     train,
@@ -70,6 +71,7 @@ app.command(name="index", help=index.__doc__)(index.index)
 app.command(name="search", help=search.__doc__)(search.search)
 app.command(name="experiment", help=experiment.__doc__)(experiment.experiment)
 app.command(name="demo", help=demo.__doc__)(demo.demo)
+app.add_typer(listen.app, name="listen")
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself
