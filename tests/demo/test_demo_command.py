@@ -22,7 +22,8 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     main(["demo", "--out", str(out), "--songs", "40", "--seeds", "2"])
     printed = capsys.readouterr().out
     for stage in ("world", "crawl", "generate", "aspects-llm", "aspects-pages", "build-dataset 0", "train 0 captions",
-                  "train 1 both", "build-dataset 1 unmasked", "evaluate 1", "index+search"):  # fmt: skip
+                  "train 1 both", "build-dataset 1 unmasked", "evaluate 1", "index+search",
+                  "listen (simulated)"):  # fmt: skip
         assert re.search(rf"^{re.escape(stage)}\s+\d+ in\s+\d+ out\s+[\d.]+ s", printed, re.M), stage
     (run,) = (out / "runs").iterdir()
     report = json.loads((run / "demo.json").read_text("utf-8"))
@@ -42,6 +43,12 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     generate = next(s for s in report["stages"] if s["name"] == "generate")
     assert generate["records_in"] == 40 and generate["records_out"] + generate["dropped"]["abstained"] <= 40
     assert all(len(hits) == 5 for hits in report["search"].values())
+    # Table II beside Table I: simulated raters through the web app's API; labelled simulated.
+    listening = report["listening"]
+    assert "Listening test, SIMULATED raters" in printed and "10 simulated raters" == listening["label"]
+    assert set(listening["mos"]) == {f"crossmusim:{report['best_text_types']}", "random", "dsp", "musicnn-std"}
+    best = listening["mos"][f"crossmusim:{report['best_text_types']}"]
+    assert best > listening["mos"]["random"] and best > listening["mos"]["dsp"]
     assert "| crossmusim:both |" in printed and (run / "report.md").is_file()
     assert all((run / "seed0" / "evaluation" / name).is_file() for name in ("report.html", "gain_coarse.png"))
     assert "report.html" in report["report_html"] and report["plots"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crossmusim.demo.listening import TOP
 from crossmusim.experiment.report import tables_markdown
 from crossmusim.experiment.result import ExperimentResult
 from crossmusim.experiment.stages import Stage
@@ -13,6 +14,10 @@ if TYPE_CHECKING:
     from crossmusim.demo.config import DemoConfig
 
 REFERENCE = "musicnn-std"  # the strongest fair audio-only baseline
+
+
+def _alpha(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def report_markdown(cfg: DemoConfig, report: dict[str, Any], grid: ExperimentResult) -> str:
@@ -35,6 +40,16 @@ def report_markdown(cfg: DemoConfig, report: dict[str, Any], grid: ExperimentRes
         f"Baselines: `{REFERENCE}` (musicnn's features standardised with the training split's statistics) is the "
         "reference; `untrained` is the models' architecture before training; `probe` is their audio head trained "
         "as a tag classifier on the training split's tags (an upper bound for tag-like text).",
+        "",
+        "## Listening test, SIMULATED raters (Table II; first seed's test songs)",
+        "",
+        f"Mean Opinion Score 1-5 of each system's top {TOP} songs for each query, 95% intervals over raters and "
+        "queries; "
+        f"{report['listening']['label']}, whose ratings follow the world's tags (they show the study's machinery "
+        "and that the ranking follows the tags, not what musicians would say). Krippendorff's alpha: "
+        f"{_alpha(report['listening']['alpha'])}. Report: {report['listening']['report']}.",
+        "",
+        report["listening"]["table"],
         "",
         "## Search (first seed's test songs, the best model)",
         "",

@@ -10,7 +10,8 @@
    run selected on the same validation metric) trained again on an unmasked build of the same split;
    then one evaluate call per seed scores the four models and the baselines (random, DSP, musicnn as
    it is, musicnn-std, untrained, probe) on the same test songs;
-6. index the first seed's test songs and search them by text and by song.
+6. index the first seed's test songs and search them by text and by song;
+7. a small listening test on the first seed's test songs, answered by simulated raters (Table II).
 
 Every stage is a library call (`run_crawl` in a process of its own, `run_generate`, `run_aspects`,
 the experiment runner for the seeds' grid, `evaluation.embed` and the retrieval pool for search), its
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from crossmusim.demo.config import DemoConfig
+from crossmusim.demo.listening import simulated_study
 from crossmusim.demo.llm_standin import MODEL, WorldLLM
 from crossmusim.demo.report import REFERENCE, report_markdown
 from crossmusim.demo.site import LocalSite
@@ -61,6 +63,7 @@ class DemoRun:
             raise UserError(f"{self.root} exists already: wait a second and run the demo again")
         self.logs = self.root / "logs"
         self.logs.mkdir(parents=True)
+        self.listening: dict[str, Any] = {}  # the simulated listening test's summary (demo.listening)
         self.cache = config.out / "cache"  # decoded audio, frozen features: shared by runs of this folder
         self.stages: list[Stage] = []
         self.stdout = sys.stdout  # the stage lines go here, also while a stage's output goes to its log
@@ -100,6 +103,10 @@ class DemoRun:
         grid = self.seeds(world)
         first = grid.seeds[0]
         search = self.search(world, first.dataset, first.runs[grid.best])
+        with self.logged("listen"):
+            stage, self.listening = simulated_study(self.root / "listen", first.dataset, first.runs[grid.best],
+                                                    self.cache, cfg.seed, cfg.seconds)  # fmt: skip
+        self.stage(stage)
         return self.report(grid, search)
 
     def wait_for_interrupt(self) -> None:
@@ -244,6 +251,7 @@ class DemoRun:
             "gains": grid.gains,
             "seed_gains": grid.seed_gains,
             "search": found,
+            "listening": self.listening,
             "report_html": str(first / "evaluation" / "report.html"),
             "plots": [str(first / "evaluation" / p) for p in pictures],
         }
