@@ -54,12 +54,17 @@ def test_no_page_url_or_reply_names_a_system_and_every_trial_can_be_answered(stu
     assert audio_ids and not (audio_ids & songs)  # opaque ids, never the songs' own
 
 
+def _first_trial(study, base: str) -> tuple[str, dict, int]:
+    """A new rater's API root, first trial and its first slot."""
+    (rater,) = invite(study, 1, base)
+    api = f"{base}/api/r/{rater['token']}"
+    trial = call(f"{api}/next")[1]
+    return api, trial, trial["items"][0]["slot"]
+
+
 def test_bad_answers_get_a_4xx_with_a_one_line_json_error_never_a_500(study):
     with running(study) as base:
-        (first,) = invite(study, 1, base)
-        api = f"{base}/api/r/{first['token']}"
-        _, trial = call(f"{api}/next")
-        slot = trial["items"][0]["slot"]
+        api, trial, slot = _first_trial(study, base)
         cases = [
             ({"trial": trial["trial"], "slot": slot, "ratings": {**RATINGS, "overall": 6}}, 422, "ratings.overall"),
             ({"trial": trial["trial"], "slot": slot, "ratings": {**RATINGS, "overall": True}}, 422, "ratings.overall"),
@@ -99,26 +104,21 @@ def test_audio_comes_only_from_the_stimuli_folder_by_opaque_id(study):
 
 def test_answering_a_slot_again_replaces_it_and_a_rater_resumes_where_they_stopped(study):
     with running(study) as base:
-        (rater,) = invite(study, 1, base)
-        api = f"{base}/api/r/{rater['token']}"
-        _, trial = call(f"{api}/next")
-        slot = trial["items"][0]["slot"]
+        api, trial, slot = _first_trial(study, base)
         call(f"{api}/answer", {"trial": trial["trial"], "slot": slot, "ratings": RATINGS})
         status, reply = call(
             f"{api}/answer", {"trial": trial["trial"], "slot": slot, "ratings": {**RATINGS, "overall": 1}}
         )
         assert status == 200 and reply["done"] == 0
     with running(study) as base:  # another server process would see the same: the state is the database
-        _, again = call(f"{base}/api/r/{rater['token']}/next")
+        api = f"{base}/api/r/{api.rsplit('/', 1)[1]}"
+        _, again = call(f"{api}/next")
         assert again["trial"] == trial["trial"] and again["done"] == 0
         answered = next(i for i in again["items"] if i["slot"] == slot)
         assert answered["ratings"] == {**RATINGS, "overall": 1}  # replaced, and shown back to the rater
         for item in again["items"]:
-            call(
-                f"{base}/api/r/{rater['token']}/answer",
-                {"trial": again["trial"], "slot": item["slot"], "ratings": RATINGS},
-            )
-        _, after = call(f"{base}/api/r/{rater['token']}/next")
+            call(f"{api}/answer", {"trial": again["trial"], "slot": item["slot"], "ratings": RATINGS})
+        _, after = call(f"{api}/next")
         assert after["done"] == 1 and after["trial"] != trial["trial"]
     with sqlite3.connect(store.db_path(study)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == len(again["items"])
@@ -169,3 +169,17 @@ def test_the_admin_page_shows_progress_only_with_the_admin_token(study, made_stu
         status, page = call(f"{base}/admin?token={admin}")
     assert status == 200 and "rater-01" in page and "1 of 8" in page
     assert not any(name in page for name in ("random", "dsp", "crossmusim:"))
+
+
+def test_simulated_raters_answer_through_a_server_already_running(study):
+    from crossmusim.listen.simulate import simulate
+
+    with running(study) as base:
+        done = simulate(study, 2, seed=4, url=base)
+        status, page = call(f"{base}/r/nobody")
+    assert done["raters"] == ["simulated-01", "simulated-02"] and status == 404
+    with store.opened(study) as conn:
+        items = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        rows = conn.execute("SELECT COUNT(*), SUM(played) FROM answers").fetchone()
+        simulated = conn.execute("SELECT COUNT(*) FROM raters WHERE simulated = 1").fetchone()[0]
+    assert tuple(rows) == (2 * items, 2 * items) == (done["answers"], done["answers"]) and simulated == 2

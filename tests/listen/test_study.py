@@ -86,3 +86,16 @@ def test_the_command_line_creates_invites_simulates_and_reports(listen_pool, tmp
     assert mos["systems"]["crossmusim:run"]["average"]["mos"] > mos["systems"]["random"]["average"]["mos"]
     assert np.isfinite(mos["systems"]["random"]["average"]["mos"])
     assert Path(study / "study.sqlite").is_file()
+
+
+def test_a_pool_of_plain_audio_without_tags_makes_a_study_with_identity_checks_only(listen_pool, tmp_path):
+    from crossmusim.listen.study import StudyConfig, create_study
+
+    audio = listen_pool["dataset"].parent / "inputs" / "audio"
+    made = create_study(StudyConfig(out=tmp_path / "study", baselines=["random", "dsp"], audio=audio, queries=3,
+                                    top=2, excerpt_seconds=1.0, cache_dir=listen_pool["cache"]))  # fmt: skip
+    assert made["queries"] == 3 and made["trials"] == 5
+    with store.opened(tmp_path / "study") as conn:
+        kinds = [row["kind"] for row in conn.execute("SELECT kind FROM items WHERE kind != 'retrieved'")]
+        tags = {row["tags_coarse"] for row in conn.execute("SELECT tags_coarse FROM songs")}
+    assert kinds == ["same", "same"] and tags == {"[]"}  # no tags: no "unrelated" song to check against
