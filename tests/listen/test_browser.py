@@ -15,6 +15,7 @@ from crossmusim.listen.server import running
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # a real Chromium through eight trials (10-20 s)
 def test_a_rater_plays_and_rates_every_trial_in_chromium_and_the_report_has_the_answers(study, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:

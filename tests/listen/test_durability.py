@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from crossmusim.listen import store
 from crossmusim.listen.raters import invite
 from tests.conftest import REPO_ROOT
@@ -41,6 +43,7 @@ def _up(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.slow  # two server processes started and killed (10-20 s)
 def test_answers_acknowledged_before_kill_9_are_all_there_after_a_restart(study):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import soundfile as sf
 
 from crossmusim.listen import store
@@ -50,6 +51,7 @@ def test_items_are_each_systems_top_songs_stored_once_without_the_querys_artist(
     assert lengths == {2.0}
 
 
+@pytest.mark.slow  # four commands in processes of their own (10-20 s)
 def test_the_command_line_creates_invites_simulates_and_reports(listen_pool, tmp_path):
     study, report = tmp_path / "study", tmp_path / "report"
     env = {"CROSSMUSIM_CACHE": str(listen_pool["cache"])}
