@@ -22,6 +22,7 @@ MARKERS: dict[str, tuple[str, ...]] = {
     "index": ("index.faiss",),
     "listen": ("study.sqlite",),
     "listen report": ("mos.json",),
+    "ab-report": ("ab.json",),
 }
 
 

@@ -103,6 +103,15 @@ def pairs_file(
     return ctx.write("pairs.csv", header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n")
 
 
+def empty_events(ctx: Ctx) -> Path:
+    """An events store the service made, before any request."""
+    from crossmusim.serve.events import SqliteEvents
+
+    store = SqliteEvents(ctx.root / "e.sqlite")
+    store.close()
+    return ctx.root / "e.sqlite"
+
+
 def listen_study(ctx: Ctx) -> Path:
     """A folder that passes for a study: an empty study database."""
     from crossmusim.listen import store
@@ -410,6 +419,23 @@ CASES: list[Case] = [
          r"--queries 5: the pool holds 3 songs \(ask for at most 2\)"),
     Case("listen-no-system", lambda c: ["listen", "create", "--out", str(c.root / "s"), "--dataset", str(built_dataset(c))],
          r"give the systems to compare: --model RUN_DIR and/or --baseline NAME"),
+    # -- serve and ab-report ------------------------------------------------------------------------
+    Case("serve-missing-index", lambda c: ["serve", "--index", str(c.root / "nope"), "--events", str(c.root / "e.sqlite")],
+         r"--index .*nope: not a crossmusim index \(run crossmusim index first\)"),
+    Case("serve-bad-split", lambda c: ["serve", "--arm", "a=x", "--arm", "b=y", "--split", "50,abc"],
+         r"--split '50,abc': give 2 positive shares, one per arm, e\.g\. 50,50"),
+    Case("serve-one-arm", lambda c: ["serve", "--arm", "a=x"],
+         r"--arm: an A/B test needs two or more arms with distinct names \(got a\)"),
+    Case("serve-bad-events-url", lambda c: ["serve", "--index", "x", "--events", "mysql://db/events"],
+         r"--events mysql://db/events: give sqlite:///PATH or a file path \(postgresql:// is not supported yet\)"),
+    Case("ab-report-missing-store", lambda c: ["ab-report", "--events", str(c.root / "nope.sqlite"), "--out", str(c.root / "r")],
+         r"--events .*nope\.sqlite: no such events store"),
+    Case("ab-report-empty-store", lambda c: ["ab-report", "--events", str(empty_events(c)), "--out", str(c.root / "r")],
+         r"--events .*e\.sqlite: the store holds no requests and no events yet"),
+    Case("ab-report-foreign-store", lambda c: ["ab-report", "--events", str(listen_study(c) / "study.sqlite"), "--out", str(c.root / "r")],
+         r"--events .*study\.sqlite: not an events store of crossmusim serve \(no requests and events tables\)"),
+    Case("ab-report-not-sqlite", lambda c: ["ab-report", "--events", str(c.write("e.sqlite", GARBAGE)), "--out", str(c.root / "r")],
+         r"--events .*e\.sqlite: not an events store \(not a SQLite database\)"),
     # -- index and search -----------------------------------------------------------------------------
     Case("index-missing-embeddings", lambda c: ["index", "--embeddings", str(c.root / "e.npz"), "--out", str(c.root / "idx")],
          r".*e\.npz: no such embeddings file"),

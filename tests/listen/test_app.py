@@ -10,7 +10,7 @@ import threading
 from crossmusim.listen import store
 from crossmusim.listen.raters import invite
 from crossmusim.listen.server import running
-from tests.listen.http import call
+from tests.support.http import call
 
 RATINGS = {"musical": 4, "acoustic": 3, "overall": 5}
 

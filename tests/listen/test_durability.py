@@ -14,7 +14,7 @@ import pytest
 from crossmusim.listen import store
 from crossmusim.listen.raters import invite
 from tests.conftest import REPO_ROOT
-from tests.listen.http import call
+from tests.support.http import call
 
 RATINGS = {"musical": 3, "acoustic": 4, "overall": 2}
 

@@ -25,6 +25,7 @@ from crossmusim.cli import (
     listen,
     parse_page,
     search,
+    serve,
     train,
 )
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
@@ -72,6 +73,8 @@ app.command(name="search", help=search.__doc__)(search.search)
 app.command(name="experiment", help=experiment.__doc__)(experiment.experiment)
 app.command(name="demo", help=demo.__doc__)(demo.demo)
 app.add_typer(listen.app, name="listen")
+app.command(name="serve", help=serve.__doc__)(serve.serve)
+app.command(name="ab-report", help=serve.ab_report.__doc__)(serve.ab_report)
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself

@@ -1,4 +1,4 @@
-"""A tiny HTTP client for the listening-test tests: (status, JSON or text) of a request, errors included."""
+"""A tiny HTTP client for the web apps' tests: (status, JSON or text) of a request, errors included."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import urllib.error
 import urllib.request
 
 
-def call(url: str, body: object | None = None, *, raw: bytes | None = None) -> tuple[int, object]:
+def call(
+    url: str, body: object | None = None, *, raw: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, object]:
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
+    sent = {**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
+    request = urllib.request.Request(url, data=data, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=30) as reply:
             status, payload, kind = reply.status, reply.read(), reply.headers.get("content-type", "")
