@@ -34,6 +34,16 @@ if ! command -v redis-server >/dev/null 2>&1; then
   fi
 fi
 
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's postgresql (the service's events tests start one on loopback)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+      || echo "setup: warning: postgresql could not be installed; its events tests will be skipped"
+  else
+    echo "setup: note: install postgresql (Debian package) to store serve's events in PostgreSQL"
+  fi
+fi
+
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # torch first, pinned to the CPU wheel this machine keeps on disk (a newer release would be a CUDA build).

@@ -103,6 +103,13 @@ def pairs_file(
     return ctx.write("pairs.csv", header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n")
 
 
+def index_folder(ctx: Ctx) -> Path:
+    """An index of two songs (crossmusim index's own writer)."""
+    from crossmusim.evaluation.retrieval import build_pool, save_pool
+
+    return save_pool(build_pool(["a", "b"], np.eye(2, dtype=np.float32), {}), ctx.root / "idx")
+
+
 def empty_events(ctx: Ctx) -> Path:
     """An events store the service made, before any request."""
     from crossmusim.serve.events import SqliteEvents
@@ -427,7 +434,9 @@ CASES: list[Case] = [
     Case("serve-one-arm", lambda c: ["serve", "--arm", "a=x"],
          r"--arm: an A/B test needs two or more arms with distinct names \(got a\)"),
     Case("serve-bad-events-url", lambda c: ["serve", "--index", "x", "--events", "mysql://db/events"],
-         r"--events mysql://db/events: give sqlite:///PATH or a file path \(postgresql:// is not supported yet\)"),
+         r"--events mysql://db/events: give sqlite:///PATH, a file path or postgresql://USER@HOST:PORT/DB"),
+    Case("serve-events-unreachable", lambda c: ["serve", "--index", str(index_folder(c)), "--events", "postgresql://me:pw@127.0.0.1:9/events"],
+         r"--events postgresql://me:\*\*\*@127\.0\.0\.1:9/events: cannot connect to PostgreSQL \(.*\)"),
     Case("ab-report-missing-store", lambda c: ["ab-report", "--events", str(c.root / "nope.sqlite"), "--out", str(c.root / "r")],
          r"--events .*nope\.sqlite: no such events store"),
     Case("ab-report-empty-store", lambda c: ["ab-report", "--events", str(empty_events(c)), "--out", str(c.root / "r")],

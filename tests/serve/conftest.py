@@ -27,3 +27,18 @@ def indexes(tmp_path_factory) -> dict[str, Path]:
     pytest.importorskip("faiss")
     root = tmp_path_factory.mktemp("serve-indexes")
     return {"a": write_index(root / "a", 0), "b": write_index(root / "b", 1)}
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL on loopback for the session (skipped where it is not installed)."""
+    pytest.importorskip("psycopg")
+    from tests.support.postgres_server import postgres_server
+
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield url
+    server.__exit__(None, None, None)

@@ -14,7 +14,10 @@ def serve(
     split: str = typer.Option(None, "--split", help="Shares of users per arm, e.g. 50,50 (default: even)."),
     salt: str = typer.Option("crossmusim", "--salt", help="Salt of the user-to-arm hash (a new salt reshuffles)."),
     events: str = typer.Option(
-        "events.sqlite", "--events", help="Where requests and events are stored: sqlite:///PATH or a file path."
+        "events.sqlite",
+        "--events",
+        help="Where requests and events go: sqlite:///PATH, a file path, or "
+        "postgresql://USER@HOST:PORT/DB (several replicas).",
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
@@ -22,11 +25,11 @@ def serve(
 ) -> None:
     from crossmusim.serve.app import ServeConfig
     from crossmusim.serve.arms import parse_arms, parse_split
-    from crossmusim.serve.events import sqlite_path
+    from crossmusim.serve.events import check_url
     from crossmusim.serve.server import serve as run
 
     parsed = parse_arms(index, list(arms or []))
-    sqlite_path(events)  # a URL it cannot use: one line now
+    check_url(events)  # a URL it cannot use: one line now
     config = ServeConfig([(name, str(path)) for name, path in parsed], parse_split(split, len(parsed)), salt, events)
 
     def said(url: str) -> None:
@@ -36,7 +39,9 @@ def serve(
 
 
 def ab_report(
-    events: str = typer.Option(..., "--events", help="The events store serve wrote: sqlite:///PATH or a path."),
+    events: str = typer.Option(
+        ..., "--events", help="The events store serve wrote: sqlite:///PATH, a path or postgresql://..."
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="The report folder.", file_okay=False),
 ) -> None:
     """Analyse an A/B test: per-arm users, plays, completion and device coverage, lifts with 95% intervals

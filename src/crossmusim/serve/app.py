@@ -16,6 +16,7 @@ and are counted apart. Bad requests get a 4xx with one-line JSON `{"error": ...}
 # No `from __future__ import annotations`: FastAPI reads the route annotations (fastapi.Request, imported
 # lazily inside create_app) as objects.
 
+import contextlib
 import os
 import secrets
 import time
@@ -28,7 +29,7 @@ import numpy as np
 
 from crossmusim.extras import require
 from crossmusim.serve.arms import Arm, assign, text_encoder, vectors
-from crossmusim.serve.events import EVENTS, SqliteEvents
+from crossmusim.serve.events import EVENTS, events_store
 
 ADMIN_ENV = "CROSSMUSIM_ADMIN_TOKEN"
 
@@ -81,7 +82,7 @@ def create_app(config: ServeConfig):
     prometheus = require("prometheus_client", "serve")
     arms = {name: Arm(name, folder) for name, folder in config.arms}
     names = list(arms)
-    store = SqliteEvents(config.events)
+    store = events_store(config.events)
     store.set_meta({"arms": names, "split": config.split, "salt": config.salt, **config.extra})
     registry = prometheus.CollectorRegistry()
     requests_total = prometheus.Counter("crossmusim_requests", "Replies by arm, endpoint and status",
@@ -92,7 +93,13 @@ def create_app(config: ServeConfig):
                                    ["arm", "endpoint"], registry=registry)  # fmt: skip
     events_total = prometheus.Counter("crossmusim_events", "Stored events by arm and type", ["arm", "event"],
                                       registry=registry)  # fmt: skip
-    app = fastapi.FastAPI(title="crossmusim: similar songs", version="1")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        store.close()  # the connections of every worker thread
+
+    app = fastapi.FastAPI(title="crossmusim: similar songs", version="1", lifespan=lifespan)
 
     @app.exception_handler(ApiError)
     def api_error(request, exc: ApiError):

@@ -1,7 +1,9 @@
 """Where the service stores what it served and what listeners did: requests (one row per reply, with its
 arm) and events (impression, play, skip, complete). SQLite (WAL) is the embedded default
-(`sqlite:///PATH` or a plain path); an event is acknowledged only after its transaction is committed
-with a full sync, so it survives `kill -9`. `read_tables` gives both tables to `ab-report`."""
+(`sqlite:///PATH` or a plain path); `postgresql://...` writes to PostgreSQL, for several replicas of
+the service on several machines (`events_pg`). An event is acknowledged only after its transaction is
+committed (SQLite: with a full sync), so it survives `kill -9`. `read_tables` gives both tables to
+`ab-report`."""
 
 from __future__ import annotations
 
@@ -24,14 +26,32 @@ CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, user TEXT NOT NULL, a
 """
 
 
+def is_postgres(url: str | Path) -> bool:
+    return str(url).startswith(("postgresql://", "postgres://"))
+
+
 def sqlite_path(url: str | Path) -> Path:
-    """`sqlite:///PATH` or a plain path -> the database file; anything else is not a SQLite store."""
+    """`sqlite:///PATH` or a plain path -> the database file; anything else but PostgreSQL is refused."""
     text = str(url)
     if text.startswith("sqlite:///"):
         return Path(text.removeprefix("sqlite:///"))
     if "://" in text:
-        raise UserError(f"--events {text}: give sqlite:///PATH or a file path (postgresql:// is not supported yet)")
+        raise UserError(f"--events {text}: give sqlite:///PATH, a file path or postgresql://USER@HOST:PORT/DB")
     return Path(text)
+
+
+def check_url(url: str | Path) -> None:
+    if not is_postgres(url):
+        sqlite_path(url)
+
+
+def events_store(url: str | Path, *, create: bool = True):
+    """The store `url` names: PostgreSQL for `postgresql://`, else SQLite."""
+    if is_postgres(url):
+        from crossmusim.serve.events_pg import PostgresEvents
+
+        return PostgresEvents(str(url))
+    return SqliteEvents(url, create=create)
 
 
 class SqliteEvents:
@@ -44,8 +64,8 @@ class SqliteEvents:
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.local = threading.local()
-        with self._connection() as conn:
-            conn.executescript(SCHEMA)
+        self.opened: list[sqlite3.Connection] = []  # every thread's connection, closed together at shutdown
+        self._connection().executescript(SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self.local, "conn", None)
@@ -54,6 +74,7 @@ class SqliteEvents:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # a commit is on disk before the 200
             self.local.conn = conn
+            self.opened.append(conn)
         return conn
 
     def set_meta(self, values: dict[str, Any]) -> None:
@@ -83,16 +104,19 @@ class SqliteEvents:
         return None if row is None else row[0]
 
     def close(self) -> None:
-        conn = getattr(self.local, "conn", None)
-        if conn is not None:
+        for conn in self.opened:
             conn.close()
-            self.local.conn = None
+        self.opened.clear()
 
 
 def read_tables(url: str | Path):
     """(meta, requests, events) of a store, as a dict and two DataFrames."""
     import pandas as pd
 
+    if is_postgres(url):
+        from crossmusim.serve.events_pg import read_pg_tables
+
+        return read_pg_tables(str(url))
     path = sqlite_path(url)
     if not path.is_file():
         raise UserError(f"--events {url}: no such events store")
