@@ -75,6 +75,7 @@ app.command(name="demo", help=demo.__doc__)(demo.demo)
 app.add_typer(listen.app, name="listen")
 app.command(name="serve", help=serve.__doc__)(serve.serve)
 app.command(name="ab-report", help=serve.ab_report.__doc__)(serve.ab_report)
+app.command(name="ab-simulate", help=serve.ab_simulate.__doc__)(serve.ab_simulate)
 
 
 try:  # typer vendors click from 0.2x on; earlier releases use click itself

@@ -51,3 +51,24 @@ def ab_report(
     summary = write_ab_report(events, out)
     typer.echo(markdown(summary, events))
     typer.echo(f"report: {out / 'report.md'}")
+
+
+def ab_simulate(
+    dataset: Path = typer.Option(..., "--dataset", help="The built dataset whose split the indexes hold."),
+    split: str = typer.Option("test", "--split", help="The split (its songs' tags are the listeners' tastes)."),
+    arms: list[str] = typer.Option(..., "--arm", help="NAME=INDEX, two or more times."),
+    users: int = typer.Option(2000, "--users", min=1, help="Simulated listeners."),
+    days: int = typer.Option(7, "--days", min=1, help="Days of the test."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the listeners."),
+    out: Path = typer.Option(..., "--out", "-o", help="The folder for events.sqlite and report/.", file_okay=False),
+) -> None:
+    """Drive the real service over HTTP with SIMULATED listeners whose plays follow their taste's tags, then
+    run ab-report on what it stored."""
+    from crossmusim.serve.ab_report import markdown
+    from crossmusim.serve.arms import parse_arms
+    from crossmusim.serve.simulate import SimulationConfig, simulate_ab
+
+    parsed = [(name, str(path)) for name, path in parse_arms(None, list(arms))]
+    summary = simulate_ab(SimulationConfig(out, parsed, dataset, split, users, days, seed))
+    typer.echo(markdown(summary, summary["events"]))
+    typer.echo(f"{summary['events_stored']} events from {users} SIMULATED listeners; report: {out / 'report'}")
