@@ -23,7 +23,7 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     printed = capsys.readouterr().out
     for stage in ("world", "crawl", "generate", "aspects-llm", "aspects-pages", "build-dataset 0", "train 0 captions",
                   "train 1 both", "build-dataset 1 unmasked", "evaluate 1", "index+search",
-                  "listen (simulated)"):  # fmt: skip
+                  "listen (simulated)", "ab-test (simulated)"):  # fmt: skip
         assert re.search(rf"^{re.escape(stage)}\s+\d+ in\s+\d+ out\s+[\d.]+ s", printed, re.M), stage
     (run,) = (out / "runs").iterdir()
     report = json.loads((run / "demo.json").read_text("utf-8"))
@@ -49,6 +49,10 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     assert set(listening["mos"]) == {f"crossmusim:{report['best_text_types']}", "random", "dsp", "musicnn-std"}
     best = listening["mos"][f"crossmusim:{report['best_text_types']}"]
     assert best > listening["mos"]["random"] and best > listening["mos"]["dsp"]
+    # Table III: the model's arm against musicnn-std's, through the real service; labelled simulated.
+    ab = report["ab_test"]
+    assert "A/B test, SIMULATED listeners" in printed and set(ab["arms"]) == {"musicnn-std", "model"}
+    assert ab["lift"]["plays_per_user"]["model"]["estimate"] > 0
     assert "| crossmusim:both |" in printed and (run / "report.md").is_file()
     assert all((run / "seed0" / "evaluation" / name).is_file() for name in ("report.html", "gain_coarse.png"))
     assert "report.html" in report["report_html"] and report["plots"]

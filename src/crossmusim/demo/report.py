@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crossmusim.demo.ab_test import DAYS, USERS, table_iii
 from crossmusim.demo.listening import TOP
 from crossmusim.experiment.report import tables_markdown
 from crossmusim.experiment.result import ExperimentResult
@@ -50,6 +51,15 @@ def report_markdown(cfg: DemoConfig, report: dict[str, Any], grid: ExperimentRes
         f"{_alpha(report['listening']['alpha'])}. Report: {report['listening']['report']}.",
         "",
         report["listening"]["table"],
+        "",
+        "## A/B test, SIMULATED listeners (Table III; first seed's test songs)",
+        "",
+        f"`crossmusim serve` with two arms (musicnn-std's index, the best model's), {USERS} simulated listeners for "
+        f"{DAYS} days over HTTP; each likes 3 songs and asks for a playlist like them; a song is played with a "
+        "probability that grows with the tags it shares with the listener's taste. Report: "
+        f"{report['ab_test']['report']}.",
+        "",
+        *table_iii(report["ab_test"]),
         "",
         "## Search (first seed's test songs, the best model)",
         "",

@@ -11,7 +11,9 @@
    then one evaluate call per seed scores the four models and the baselines (random, DSP, musicnn as
    it is, musicnn-std, untrained, probe) on the same test songs;
 6. index the first seed's test songs and search them by text and by song;
-7. a small listening test on the first seed's test songs, answered by simulated raters (Table II).
+7. a small listening test on the first seed's test songs, answered by simulated raters (Table II);
+8. an A/B test of the best model's index against musicnn-std's through the real service, with simulated
+   listeners (Table III).
 
 Every stage is a library call (`run_crawl` in a process of its own, `run_generate`, `run_aspects`,
 the experiment runner for the seeds' grid, `evaluation.embed` and the retrieval pool for search), its
@@ -34,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crossmusim.demo.ab_test import simulated_ab_test
 from crossmusim.demo.config import DemoConfig
 from crossmusim.demo.listening import simulated_study
 from crossmusim.demo.llm_standin import MODEL, WorldLLM
@@ -64,6 +67,7 @@ class DemoRun:
         self.logs = self.root / "logs"
         self.logs.mkdir(parents=True)
         self.listening: dict[str, Any] = {}  # the simulated listening test's summary (demo.listening)
+        self.ab_test: dict[str, Any] = {}  # the simulated A/B test's summary (demo.ab_test)
         self.cache = config.out / "cache"  # decoded audio, frozen features: shared by runs of this folder
         self.stages: list[Stage] = []
         self.stdout = sys.stdout  # the stage lines go here, also while a stage's output goes to its log
@@ -106,6 +110,10 @@ class DemoRun:
         with self.logged("listen"):
             stage, self.listening = simulated_study(self.root / "listen", first.dataset, first.runs[grid.best],
                                                     self.cache, cfg.seed, cfg.seconds)  # fmt: skip
+        self.stage(stage)
+        with self.logged("ab-test"):
+            stage, self.ab_test = simulated_ab_test(self.root / "ab-test", first.dataset, self.root / "index",
+                                                    self.cache, cfg.seed)  # fmt: skip
         self.stage(stage)
         return self.report(grid, search)
 
@@ -252,6 +260,7 @@ class DemoRun:
             "seed_gains": grid.seed_gains,
             "search": found,
             "listening": self.listening,
+            "ab_test": self.ab_test,
             "report_html": str(first / "evaluation" / "report.html"),
             "plots": [str(first / "evaluation" / p) for p in pictures],
         }

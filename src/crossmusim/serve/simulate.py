@@ -39,6 +39,8 @@ class SimulationConfig:
     split_shares: list[float] | None = None
     salt: str = "crossmusim"
     threads: int = 4
+    liked: int = LIKED
+    k: int = K  # songs per playlist (fewer when the split is small)
 
 
 def play_probability(song: set[str], taste: set[str]) -> float:
@@ -55,14 +57,14 @@ def _post(url: str, body: Any) -> dict:
 
 def _listener(base: str, user: int, tags: dict[str, set[str]], songs: list[str], config: SimulationConfig) -> int:
     rng = np.random.default_rng([config.seed, user])
-    liked = list(rng.choice(songs, size=LIKED, replace=False))
+    liked = list(rng.choice(songs, size=config.liked, replace=False))
     taste = set().union(*(tags[s] for s in liked))
     devices = [f"u{user}-d{n}" for n in range(int(rng.integers(1, 4)))]
     name, stored = f"user{user:05d}", 0
     for day in range(config.days):
         if rng.random() >= VISIT:
             continue
-        shown = _post(f"{base}/v1/playlist", {"user": name, "seeds": liked, "k": K})
+        shown = _post(f"{base}/v1/playlist", {"user": name, "seeds": liked, "k": config.k})
         device = devices[int(rng.integers(len(devices)))]
         events = []
         for item in shown["items"]:
@@ -87,9 +89,10 @@ def simulate_ab(config: SimulationConfig) -> dict[str, Any]:
     tracks = tracks_from_dataset(config.dataset, config.split)
     tags = {t.id: set(t.tags_coarse) | set(t.tags_fine) for t in tracks}
     songs = sorted(tags)
-    if len(songs) <= LIKED + K:
+    config.k = min(config.k, len(songs) - config.liked)  # a small split: shorter playlists
+    if config.k < 2:
         raise UserError(f"--dataset {config.dataset} --split {config.split}: {len(songs)} songs; a simulation needs "
-                        f"more than {LIKED + K}")  # fmt: skip
+                        f"at least {config.liked + 2}")  # fmt: skip
     config.out.mkdir(parents=True, exist_ok=True)
     events = config.out / "events.sqlite"
     if events.exists():
