@@ -10,20 +10,12 @@ from pathlib import Path
 import pytest
 
 from crossmusim.listen.study import StudyConfig, create_study
-from tests.conftest import run_cli
-from tests.support.small_dataset import build_small_dataset
 
 
 @pytest.fixture(scope="session")
-def listen_pool(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("listen-pool")
-    dataset = build_small_dataset(root)
-    cache = root / "cache"
-    run = root / "run"
-    proc = run_cli("train", "--dataset", str(dataset), "--out", str(run), "--preset", "tiny", "--epochs", "2",
-                   env={"CROSSMUSIM_CACHE": str(cache)})  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    return {"dataset": dataset, "run": run, "cache": cache}
+def listen_pool(eval_dataset, tiny_run, eval_cache) -> dict[str, Path]:
+    """The evaluation tests' small dataset and tiny run (tests/conftest.py), trained once per session."""
+    return {"dataset": eval_dataset, "run": tiny_run, "cache": Path(eval_cache["CROSSMUSIM_CACHE"])}
 
 
 @pytest.fixture(scope="session")
