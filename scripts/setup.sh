@@ -1,47 +1,31 @@
 #!/usr/bin/env bash
-# Set up a fresh machine for crossmusim: Debian's Chromium (for `crawl --render js`), a virtual
-# environment in .venv, and crossmusim with its development extras.
+# Set up a fresh machine for crossmusim: the Debian packages its tests and demo use (Chromium, FluidSynth,
+# redis-server, PostgreSQL), a virtual environment in .venv, and crossmusim with its development extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# apt_install "PACKAGES" "what needs them" "what is skipped without them": as root on Debian, install;
+# elsewhere, say which packages to install.
+apt_install() {
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's chromium (used by crawl --render js)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "setup: warning: chromium could not be installed; JS-rendering tests will be skipped"
+    echo "setup: installing Debian's $1 ($2)"
+    # shellcheck disable=SC2086  # the package list is meant to split
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $1 >/dev/null) \
+      || echo "setup: warning: $1 could not be installed; $3 will be skipped"
   else
-    echo "setup: note: install chromium (Debian package) to use crawl --render js"
+    echo "setup: note: install $1 (Debian packages) for $2"
   fi
-fi
+}
 
+command -v chromium >/dev/null 2>&1 \
+  || apt_install chromium "crawl --render js and the browser tests" "JS-rendering tests"
 if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's fluidsynth and fluid-soundfont-gm (the demo renders its music with them)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null) \
-      || echo "setup: warning: fluidsynth could not be installed; rendering tests will be skipped"
-  else
-    echo "setup: note: install fluidsynth and fluid-soundfont-gm (Debian packages) to render the demo's music"
-  fi
+  apt_install "fluidsynth fluid-soundfont-gm" "the demo renders its music with them" "rendering tests"
 fi
-
-if ! command -v redis-server >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's redis-server (the shared crawl's tests start one on loopback)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
-      || echo "setup: warning: redis-server could not be installed; shared-crawl tests will be skipped"
-  else
-    echo "setup: note: install redis-server (Debian package) to run a shared crawl (crawl --redis-url)"
-  fi
-fi
-
+command -v redis-server >/dev/null 2>&1 \
+  || apt_install redis-server "the shared crawl's tests start one on loopback" "shared-crawl tests"
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's postgresql (the service's events tests start one on loopback)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
-      || echo "setup: warning: postgresql could not be installed; its events tests will be skipped"
-  else
-    echo "setup: note: install postgresql (Debian package) to store serve's events in PostgreSQL"
-  fi
+  apt_install postgresql "serve's events in PostgreSQL; its tests start one on loopback" "its events tests"
 fi
 
 PYTHON=${PYTHON:-python3}

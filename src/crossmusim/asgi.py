@@ -1,6 +1,7 @@
-"""Running an ASGI app (the listening test's, the similar-songs service's) on uvicorn: in the foreground
-on a port checked first (a port in use is one line, not a traceback), or on a free loopback port in a
-thread of this process for as long as a block needs it (simulations and tests)."""
+"""What the two web apps (the listening test's, the similar-songs service's) share: one-line JSON errors
+(`ApiError` and the handlers that turn every 4xx into `{"error": ...}`), and running them on uvicorn, in
+the foreground on a port checked first (a port in use is one line, not a traceback), or on a free
+loopback port in a thread of this process for as long as a block needs it (simulations and tests)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,35 @@ from typing import Any
 
 from crossmusim.errors import UserError
 from crossmusim.extras import require
+
+
+class ApiError(Exception):
+    """A client's mistake: its status and the one line its JSON reply says."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def json_errors(app: Any, extra: str) -> None:
+    """Every error reply of `app` as one-line JSON: `ApiError`s, invalid parameters (422), unknown paths
+    (404) and methods (405)."""
+    fastapi = require("fastapi", extra)
+    responses = require("fastapi.responses", extra)
+
+    def reply(status: int, message: str):
+        return responses.JSONResponse({"error": message}, status_code=status)
+
+    app.add_exception_handler(ApiError, lambda request, exc: reply(exc.status, exc.message))
+    app.add_exception_handler(404, lambda request, exc: reply(404, "not found"))
+    app.add_exception_handler(405, lambda request, exc: reply(405, "method not allowed"))
+
+    def invalid(request, exc):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path"))
+        return reply(422, f"{where}: {first.get('msg', 'invalid')}")
+
+    app.add_exception_handler(fastapi.exceptions.RequestValidationError, invalid)
 
 
 def bound_socket(host: str, port: int) -> socket.socket:

@@ -7,45 +7,21 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-
-import pytest
 
 from crossmusim.listen import store
 from crossmusim.listen.raters import invite
 from tests.conftest import REPO_ROOT
-from tests.support.http import call
+from tests.support.http import call, free_port, start_command
 
 RATINGS = {"musical": 3, "acoustic": 4, "overall": 2}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _serve(study, port: int) -> subprocess.Popen:
-    log = (study.parent / f"serve-{port}-{time.monotonic_ns()}.log").open("wb")
-    command = [sys.executable, "-m", "crossmusim.cli.app", "listen", "serve", str(study), "--port", str(port)]
-    server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=log)
-    log.close()  # the child holds its own copy
-    deadline = time.monotonic() + 60
-    while not _up(port):
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError("listen serve did not start")
-        time.sleep(0.1)
-    return server
+    return start_command(["listen", "serve", str(study), "--port", str(port)], port, study.parent / "serve.log")
 
 
-def _up(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.mark.slow  # two server processes started and killed (10-20 s)
 def test_answers_acknowledged_before_kill_9_are_all_there_after_a_restart(study):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     (rater,) = invite(study, 1, base)
     api = f"{base}/api/r/{rater['token']}"

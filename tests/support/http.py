@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 
 def call(
@@ -21,3 +26,26 @@ def call(
     if "json" in kind:
         return status, json.loads(payload)
     return status, payload if "audio" in kind else payload.decode("utf-8", "replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_command(args: list[str], port: int, log: Path) -> subprocess.Popen:
+    """`crossmusim ARGS` in a process of its own, once it accepts connections on `port` (output in `log`)."""
+    from tests.conftest import REPO_ROOT
+
+    with log.open("ab") as handle:
+        server = subprocess.Popen([sys.executable, "-m", "crossmusim.cli.app", *args], cwd=REPO_ROOT, stdout=handle,
+                                  stderr=handle)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"crossmusim {args[0]} did not start: {log.read_text(errors='replace')[-500:]}")
+        time.sleep(0.1)

@@ -1,5 +1,5 @@
 """The demo's A/B test (Table III beside Table I): the first seed's test songs served by the real service
-with two arms, the best model's index and musicnn-std's, to 500 simulated listeners for 7 days
+with two arms, the best model's index and musicnn-std's, to 1,000 simulated listeners for 7 days
 (`serve.simulate`), and `ab-report` on what the service stored. Simulated: the listeners' plays follow
 the world's tags, and every figure says so."""
 
@@ -12,7 +12,7 @@ from typing import Any
 from crossmusim.experiment.stages import Stage
 
 REFERENCE = "musicnn-std"
-USERS, DAYS = 500, 7
+USERS, DAYS = 1000, 7
 
 
 def simulated_ab_test(root: Path, dataset: Path, model_index: Path, cache: Path, seed: int) -> tuple[Stage, dict]:

@@ -23,9 +23,7 @@ output and logs kept in `logs/<stage>.log`; the counts shown are the stages' own
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import logging
 import multiprocessing
 import sys
 import time
@@ -38,6 +36,7 @@ from typing import Any
 
 from crossmusim.demo.ab_test import simulated_ab_test
 from crossmusim.demo.config import DemoConfig
+from crossmusim.demo.isolation import crawl_in_process, logging_to
 from crossmusim.demo.listening import simulated_study
 from crossmusim.demo.llm_standin import MODEL, WorldLLM
 from crossmusim.demo.report import REFERENCE, report_markdown
@@ -77,7 +76,7 @@ class DemoRun:
     def logged(self, stage: str) -> Iterator[None]:
         """Inside: crossmusim's logs, prints and progress bars go to logs/<stage>.log (the demo prints
         its own lines)."""
-        with (self.logs / f"{stage}.log").open("a", encoding="utf-8") as log, _logging_to(log):
+        with (self.logs / f"{stage}.log").open("a", encoding="utf-8") as log, logging_to(log):
             with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
                 yield
 
@@ -161,7 +160,7 @@ class DemoRun:
         )  # fmt: skip
         # Scrapy's reactor runs once per process: the crawl gets a process of its own.
         process = multiprocessing.get_context("spawn").Process(
-            target=_crawl_in_process, args=(config, self.logs / "crawl.log"), name="crossmusim-demo-crawl"
+            target=crawl_in_process, args=(config, self.logs / "crawl.log"), name="crossmusim-demo-crawl"
         )
         process.start()
         process.join()
@@ -281,29 +280,3 @@ def _label_line(labels: dict[str, Any]) -> dict[str, Any]:
 
 def _counts(counter: Counter[str]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items()))
-
-
-@contextlib.contextmanager
-def _logging_to(stream: io.TextIOBase):
-    """Point crossmusim's terminal log handler at `stream` while inside (the demo prints its own lines)."""
-    handlers = [h for h in logging.getLogger().handlers if getattr(h, "_crossmusim", False)]
-    old = [h.setStream(stream) for h in handlers]  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for handler, previous in zip(handlers, old, strict=True):
-            handler.setStream(previous)  # type: ignore[attr-defined]
-
-
-def _crawl_in_process(config, log_path: Path) -> None:
-    """The crawl in a spawned process, its output and logs in `log_path`; failure is the exit code."""
-    from crossmusim.crawlers.runner import run_crawl
-    from crossmusim.logs import setup_logging
-
-    with log_path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        setup_logging(verbose=True)
-        try:
-            run_crawl(config)
-        except Exception as exc:  # the parent reports the exit code and points at this log
-            log.write(f"crossmusim: {exc}\n")
-            raise SystemExit(1) from None

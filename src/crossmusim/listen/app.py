@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from crossmusim.asgi import ApiError, json_errors
 from crossmusim.extras import require
 from crossmusim.listen import raters, store
 
@@ -29,12 +30,6 @@ DESCRIPTIONS = {
     "overall": "as a whole: would it fit as a similar song?",
 }
 _STIMULUS = re.compile(r"^[0-9a-f]{16}$")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 def check_answer(body: Any, criteria: list[str]) -> tuple[int, int, dict[str, int]]:
@@ -73,17 +68,7 @@ def create_app(study: Path):
         admin_token = store.meta(conn, "admin_token")
     app = fastapi.FastAPI(title="crossmusim listening test", docs_url=None, redoc_url=None, openapi_url=None)
 
-    @app.exception_handler(ApiError)
-    def api_error(request, exc: ApiError):
-        return responses.JSONResponse({"error": exc.message}, status_code=exc.status)
-
-    @app.exception_handler(404)
-    def not_found(request, exc):
-        return responses.JSONResponse({"error": "not found"}, status_code=404)
-
-    @app.exception_handler(405)
-    def not_allowed(request, exc):
-        return responses.JSONResponse({"error": "method not allowed"}, status_code=405)
+    json_errors(app, "listen")
 
     def rater(conn, token: str):
         found = raters.rater_of(conn, token)

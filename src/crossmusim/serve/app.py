@@ -27,17 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from crossmusim.asgi import ApiError, json_errors
 from crossmusim.extras import require
 from crossmusim.serve.arms import Arm, assign, text_encoder, vectors
 from crossmusim.serve.events import EVENTS, events_store
 
 ADMIN_ENV = "CROSSMUSIM_ADMIN_TOKEN"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 @dataclass
@@ -101,23 +96,7 @@ def create_app(config: ServeConfig):
 
     app = fastapi.FastAPI(title="crossmusim: similar songs", version="1", lifespan=lifespan)
 
-    @app.exception_handler(ApiError)
-    def api_error(request, exc: ApiError):
-        return responses.JSONResponse({"error": exc.message}, status_code=exc.status)
-
-    @app.exception_handler(fastapi.exceptions.RequestValidationError)
-    def invalid(request, exc):
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
-        return responses.JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}"}, status_code=422)
-
-    @app.exception_handler(404)
-    def not_found(request, exc):
-        return responses.JSONResponse({"error": "not found"}, status_code=404)
-
-    @app.exception_handler(405)
-    def not_allowed(request, exc):
-        return responses.JSONResponse({"error": "method not allowed"}, status_code=405)
+    json_errors(app, "serve")
 
     def arm_of(user: str | None) -> tuple[Arm, bool]:
         if not user:

@@ -1,7 +1,8 @@
 """`crossmusim ab-simulate`: the real service on loopback, driven over HTTP by simulated listeners (labelled
 *simulated* wherever their numbers appear). Each listener likes a few songs of the dataset's split; their
-taste is those songs' tags. On each day they visit with probability `VISIT`, from one of their devices,
-and ask `/v1/playlist` for songs like the liked ones. Each song shown is an impression; it is played
+taste is those songs' tags. They visit once a day (`VISIT`: 1; a lower chance adds visit-count noise
+that is the same in every arm and only widens the intervals), from one of their devices, and ask
+`/v1/playlist` for songs like the liked ones. Each song shown is an impression; it is played
 with a probability that grows with the share of its tags in the taste (`play_probability`), else
 skipped; a played song is completed more often the closer it is. Every event goes through `/v1/events`.
 `ab-report` then runs on what the service stored."""
@@ -22,7 +23,7 @@ from crossmusim.serve.ab_report import write_ab_report
 from crossmusim.serve.app import ServeConfig
 from crossmusim.serve.server import running
 
-VISIT, LIKED, K = 0.5, 3, 10
+VISIT, LIKED, K = 1.0, 3, 10
 BASE_PLAY, TASTE_PLAY = 0.05, 0.6  # play probability: 0.05 for a song sharing no tag, up to 0.65
 COMPLETE, TASTE_COMPLETE = 0.4, 0.4
 
