@@ -7,6 +7,8 @@ import re
 import sqlite3
 import threading
 
+import pytest
+
 from crossmusim.listen import store
 from crossmusim.listen.raters import invite
 from crossmusim.listen.server import running
@@ -171,6 +173,7 @@ def test_the_admin_page_shows_progress_only_with_the_admin_token(study, made_stu
     assert not any(name in page for name in ("random", "dsp", "crossmusim:"))
 
 
+@pytest.mark.slow  # two simulated raters through every trial (5-10 s)
 def test_simulated_raters_answer_through_a_server_already_running(study):
     from crossmusim.listen.simulate import simulate
 
@@ -183,3 +186,20 @@ def test_simulated_raters_answer_through_a_server_already_running(study):
         rows = conn.execute("SELECT COUNT(*), SUM(played) FROM answers").fetchone()
         simulated = conn.execute("SELECT COUNT(*) FROM raters WHERE simulated = 1").fetchone()[0]
     assert tuple(rows) == (2 * items, 2 * items) == (done["answers"], done["answers"]) and simulated == 2
+
+
+@pytest.mark.slow  # four simulated raters through every trial (5-10 s)
+def test_the_same_seed_gives_the_same_simulated_ratings_whatever_the_raters_orders(study, made_study, tmp_path):
+    import shutil
+
+    from crossmusim.listen.simulate import simulate
+
+    other = shutil.copytree(made_study[0], tmp_path / "other")
+    answers = []
+    for folder in (study, other):
+        simulate(folder, 2, seed=9)
+        with store.opened(folder) as conn:
+            answers.append(sorted(tuple(row) for row in conn.execute(
+                "SELECT r.name, i.stimulus, t.query, a.ratings FROM answers a JOIN raters r ON r.id = a.rater "
+                "JOIN items i ON i.id = a.item JOIN trials t ON t.id = i.trial").fetchall()))  # fmt: skip
+    assert answers[0] == answers[1] and len(answers[0]) > 10  # each rater's trial order was drawn anew

@@ -6,6 +6,7 @@ per-rater bias and per-answer noise, rounded into 1-5. It knows the tags, not th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.request
 from contextlib import nullcontext
@@ -39,6 +40,13 @@ def rating(query: dict[str, set[str]], song: dict[str, set[str]], criterion: str
     return int(np.clip(round(1 + 4 * overlap + bias + noise), 1, 5))
 
 
+def answer_noise(seed: int, rater: int, query: str, song: str, criterion: str) -> float:
+    """The noise of one answer, a function of who rates what (not of the order the trials come in, which
+    is the rater's own random order): the same seed gives the same ratings."""
+    key = int.from_bytes(hashlib.sha256(f"{query}:{song}:{criterion}".encode()).digest()[:8], "big")
+    return float(np.random.default_rng([seed, rater, key]).normal(0, NOISE_SD))
+
+
 def _request(url: str, body: dict | None = None, *, fetch_audio: bool = False) -> dict | None:
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -67,7 +75,7 @@ def simulate(study: Path, count: int = 10, seed: int = 0, url: str | None = None
                 for item in trial["items"]:
                     _request(base + item["audio"], fetch_audio=True)
                     song = item["audio"].rsplit("/", 1)[1].removesuffix(".wav")
-                    ratings = {c: rating(tags[query], tags[song], c, bias, float(rng.normal(0, NOISE_SD)))
+                    ratings = {c: rating(tags[query], tags[song], c, bias, answer_noise(seed, number, query, song, c))
                                for c in trial["criteria"]}  # fmt: skip
                     _request(f"{api}/answer", {"trial": trial["trial"], "slot": item["slot"], "ratings": ratings})
                     answers += 1
