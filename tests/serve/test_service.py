@@ -138,3 +138,40 @@ def test_a_worker_follows_an_index_written_after_it_started(indexes, tmp_path):
         write_index(folder, 6)
         after = json.dumps(call(f"{base}/v1/similar?song=song000&k=5")[1]["items"])
     assert before != after
+
+
+def test_users_reach_the_arms_by_the_split_through_http(indexes, tmp_path):
+    config = ServeConfig([("a", str(indexes["a"])), ("b", str(indexes["b"]))], [0.7, 0.3], "salt",
+                         str(tmp_path / "events.sqlite"))  # fmt: skip
+    with running(config) as base:
+        first = {f"u{n}": call(f"{base}/v1/similar?song=song000&k=1&user=u{n}")[1]["arm"] for n in range(400)}
+        again = {user: call(f"{base}/v1/similar?song=song001&k=1&user={user}")[1]["arm"] for user in list(first)[:50]}
+    assert all(first[user] == arm for user, arm in again.items())  # one user, one arm
+    share = sum(arm == "a" for arm in first.values()) / 400
+    assert abs(share - 0.7) < 0.07  # 400 users: sd 0.023
+
+
+@pytest.mark.slow  # a trained model's vectors indexed, and two worker processes (10-20 s)
+def test_text_search_and_two_workers_serve_a_models_index(tiny_run, eval_dataset, eval_cache, tmp_path):
+    from tests.support.http import free_port, start_command
+
+    vectors, folder = tmp_path / "train.npz", tmp_path / "idx"
+    from tests.conftest import run_cli
+
+    assert run_cli("embed", "--model", str(tiny_run), "--dataset", str(eval_dataset), "--split", "train", "--out",
+                   str(vectors), env=eval_cache).returncode == 0  # fmt: skip
+    assert run_cli("index", "--embeddings", str(vectors), "--out", str(folder)).returncode == 0
+    port = free_port()
+    server = start_command(["serve", "--index", str(folder), "--events", str(tmp_path / "e.sqlite"), "--port",
+                            str(port), "--workers", "2"], port, tmp_path / "serve.log")  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while call(f"{base}/healthz")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        replies = [call(f"{base}/v1/search?text=a%20deep%20low%20bass%20drone&k=3&user=u{n}") for n in range(6)]
+    finally:
+        server.terminate()
+        server.wait()
+    assert all(status == 200 and len(reply["items"]) == 3 for status, reply in replies)
+    assert len({json.dumps(reply["items"]) for _, reply in replies}) == 1  # every worker, the same answer
