@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests.support.postgres_server
+sys.path.insert(0, str(ROOT))  # tests.support: the loopback helpers the tests use
+
+from tests.support.http import free_port  # noqa: E402
 
 
 def make_index(folder: Path, songs: int, dim: int) -> list[str]:
@@ -67,12 +68,6 @@ def in_process(folder: Path, queries: list[str], clients: int) -> dict[str, floa
         return lambda: search(pool, pool.index.reconstruct(position[song])[None, :], 20, exclude={song})
 
     return timed([call(q) for q in queries], clients)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(folder: Path, events: str, workers: int) -> tuple[subprocess.Popen, str]:

@@ -24,6 +24,13 @@ from crossmusim.errors import InputFormatError
 logger = logging.getLogger("crossmusim.io")
 
 
+def utc_now() -> str:
+    """The time now, UTC, ISO 8601 to the millisecond: what the web apps store with each answer and event."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
 def to_jsonable(obj: Any) -> Any:
     """A record as JSON-ready data; shallow except for nested records (asdict deep-copies everything)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

@@ -7,13 +7,14 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support.http import free_port
 
 
 def _binary(name: str) -> str | None:
@@ -22,12 +23,6 @@ def _binary(name: str) -> str | None:
         return found
     versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))  # Debian keeps them off PATH
     return versions[-1] if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -43,7 +38,7 @@ def postgres_server() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="crossmusim-pg-"))  # not under pytest's root-only folders
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", _free_port()
+    data, port = root / "data", free_port()
     subprocess.run(_as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]),
                    check=True, capture_output=True)  # fmt: skip
     proc = subprocess.Popen(_as_postgres([postgres, "-D", str(data), "-p", str(port), "-k", str(root), "-c",

@@ -10,17 +10,13 @@ import json
 import random
 import secrets
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crossmusim.io import utc_now
 from crossmusim.listen import store
 
 INVITES = "invites.csv"
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def invite(study: Path, count: int, base_url: str, *, simulated: bool = False) -> list[dict[str, str]]:
@@ -39,7 +35,7 @@ def invite(study: Path, count: int, base_url: str, *, simulated: bool = False) -
             token = secrets.token_urlsafe(12)
             name = f"{'simulated-' if simulated else 'rater-'}{n:02d}"
             rater = conn.execute("INSERT INTO raters (token, name, simulated, created) VALUES (?, ?, ?, ?)",
-                                 (token, name, int(simulated), now())).lastrowid  # fmt: skip
+                                 (token, name, int(simulated), utc_now())).lastrowid  # fmt: skip
             rng = random.Random(token)  # the token is secret and random: so is the order
             order = trials[:]
             rng.shuffle(order)
@@ -96,7 +92,7 @@ def next_trial(conn: sqlite3.Connection, rater: int) -> dict[str, Any] | None:
 
 
 def record_play(conn: sqlite3.Connection, rater: int, stimulus: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO plays VALUES (?, ?, ?)", (rater, stimulus, now()))
+    conn.execute("INSERT OR IGNORE INTO plays VALUES (?, ?, ?)", (rater, stimulus, utc_now()))
 
 
 def answer(conn: sqlite3.Connection, rater: int, trial: int, slot: int, ratings: dict[str, int]) -> bool:
@@ -111,5 +107,5 @@ def answer(conn: sqlite3.Connection, rater: int, trial: int, slot: int, ratings:
         played = conn.execute("SELECT 1 FROM plays WHERE rater = ? AND stimulus = ?",
                               (rater, found["stimulus"])).fetchone() is not None  # fmt: skip
         conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
-                     (rater, found["item"], json.dumps(ratings, sort_keys=True), int(played), now()))  # fmt: skip
+                     (rater, found["item"], json.dumps(ratings, sort_keys=True), int(played), utc_now()))  # fmt: skip
     return True

@@ -22,13 +22,13 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from crossmusim.asgi import ApiError, json_errors
 from crossmusim.extras import require
+from crossmusim.io import utc_now
 from crossmusim.serve.arms import Arm, assign, text_encoder, vectors
 from crossmusim.serve.events import EVENTS, events_store
 
@@ -42,10 +42,6 @@ class ServeConfig:
     salt: str = "crossmusim"
     events: str = "events.sqlite"
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def check_k(k: Any, pool: int) -> int:
@@ -105,7 +101,7 @@ def create_app(config: ServeConfig):
 
     def reply(endpoint: str, user: str | None, k: int, arm: Arm, anonymous: bool, hits, start: float) -> dict:
         request = uuid.uuid4().hex
-        store.add_request((request, user, arm.name, endpoint, k, int(anonymous), _now()))
+        store.add_request((request, user, arm.name, endpoint, k, int(anonymous), utc_now()))
         requests_total.labels(arm.name, endpoint, "200").inc()
         if anonymous:
             anonymous_total.labels(endpoint).inc()
@@ -182,7 +178,7 @@ def create_app(config: ServeConfig):
         if not raws:
             raise ApiError(422, "no events in the list")
         checked = [check_event(raw, n if isinstance(body, list) else 0) for n, raw in enumerate(raws)]
-        received = _now()
+        received = utc_now()
         rows = [(e["user"], arm_of(e["user"])[0].name, e.get("request"), e["song"], e["event"], e.get("device"),
                  None if e.get("ts") is None else str(e["ts"]), received) for e in checked]  # fmt: skip
         store.add_events(rows)  # committed before the reply
