@@ -52,7 +52,10 @@ def test_demo_runs_every_stage_and_tables_every_system(tmp_path, capsys):
     # Table III: the model's arm against musicnn-std's, through the real service; labelled simulated.
     ab = report["ab_test"]
     assert "A/B test, SIMULATED listeners" in printed and set(ab["arms"]) == {"musicnn-std", "model"}
-    assert ab["lift"]["plays_per_user"]["model"]["estimate"] > 0
+    lift = ab["lift"]["plays_per_user"]["model"]
+    assert lift["ci"][0] <= lift["estimate"] <= lift["ci"][1] and ab["srm_p"] > 0.001
+    # Its sign is not asserted: 8 test songs of a 40-song world give playlists of 5 that differ little
+    # between the arms (the full demo's +1.44% [-1.36%, +4.24%] is in README and RESULTS).
     assert "| crossmusim:both |" in printed and (run / "report.md").is_file()
     assert all((run / "seed0" / "evaluation" / name).is_file() for name in ("report.html", "gain_coarse.png"))
     assert "report.html" in report["report_html"] and report["plots"]
