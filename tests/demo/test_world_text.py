@@ -67,7 +67,8 @@ def test_pages_are_found_by_the_terms_they_state():
     terms = {line.split("\t")[1] for line in world_terms().splitlines() if "\t" in line}
     assert terms == {ZH[g] for g in GENRES} | {ZH[s.name] for s in SUBGENRES} | {ZH[m.name] for m in MOODS}
     for entry in spec.entries:
-        assert entry.terms and set(entry.terms) <= terms
+        person = entry.path.split("/")[-1].startswith("9")  # an artist's page is found by their name too
+        assert entry.terms and set(entry.terms) - ({entry.title} if person else set()) <= terms
 
 
 def test_wrong_facts_are_another_genre_and_mood_and_rates_hold():

@@ -26,6 +26,7 @@ from crossmusim.cli import (
     parse_page,
     search,
     serve,
+    songs,
     train,
 )
 from crossmusim.errors import CrawlBlockedError, CrossmusimError
@@ -62,6 +63,7 @@ def main_options(
 
 app.command(name="crawl", help=crawl.__doc__)(crawl.crawl)
 app.command(name="parse-page", help=parse_page.__doc__)(parse_page.parse_page)
+app.command(name="songs", help=songs.__doc__)(songs.songs)
 app.command(name="generate", help=generate.__doc__)(generate.generate)
 app.command(name="aspects", help=aspects.__doc__)(aspects.aspects)
 app.command(name="build-dataset", help=build_dataset.__doc__)(build_dataset.build)

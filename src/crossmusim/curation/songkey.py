@@ -20,6 +20,8 @@ _VERSION = re.compile(
 )
 _FEAT = re.compile(r"\s*[\(\[（]?\s*(?:feat\.?|ft\.?|featuring|with)\s+[^\)\]）]*[\)\]）]?\s*$", re.I)
 _ARTIST_SPLIT = re.compile(r"\s*(?:[、,，/／&＆;；]|\s+(?:and|x|feat\.?|ft\.?|featuring)\s+)\s*", re.I)
+# Where the billed credit ends: 'A featuring B', 'A feat. B', 'A ft. B', 'A (with B)', 'A (feat. B)'.
+_FEATURED_CREDIT = re.compile(r"\s*[\(\[（]?\s*(?<![^\s\(\[（])(?:featuring|feat\.|feat|ft\.|ft|with)\s+", re.I)
 _PUNCT = re.compile(r"[\W_]+", re.U)
 
 
@@ -43,13 +45,36 @@ def strip_versions(title: str) -> str:
     return title or previous or ""
 
 
+def _unclosed_tail(name: str) -> str:
+    """'Social House)' (what '(with Social House)' leaves) -> 'Social House'; '周杰倫 (Jay Chou)' stays."""
+    name = name.strip()
+    while name and name[-1] in ")]）" and sum(name.count(c) for c in "([（") < sum(name.count(c) for c in ")]）"):
+        name = name[:-1].strip()
+    return name
+
+
+def billed_credit(artist: str) -> str:
+    """The credit before any featured artist: 'Lil Nas X Featuring Billy Ray Cyrus' -> 'Lil Nas X' (split
+    first, so the 'X' of a name is not read as 'A x B')."""
+    text = unicodedata.normalize("NFKC", artist or "").strip()
+    return _FEATURED_CREDIT.split(text, maxsplit=1)[0].strip(" ,;") or text
+
+
 def main_artist(artist: str) -> str:
-    parts = [p for p in _ARTIST_SPLIT.split(unicodedata.normalize("NFKC", artist or "")) if p.strip()]
+    parts = [p for p in _ARTIST_SPLIT.split(billed_credit(artist)) if p.strip()]
     return parts[0].strip() if parts else ""
 
 
 def artist_names(artist: str) -> list[str]:
-    return [p.strip() for p in _ARTIST_SPLIT.split(unicodedata.normalize("NFKC", artist or "")) if p.strip()]
+    """Every credited name, billed ones first: 'A, B & C featuring D' -> A, B, C, D."""
+    text = unicodedata.normalize("NFKC", artist or "").strip()
+    names: list[str] = []
+    for part in _FEATURED_CREDIT.split(text):
+        for name in _ARTIST_SPLIT.split(part):
+            name = _unclosed_tail(name)
+            if name and name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+    return names
 
 
 def song_key(title: str, artist: str) -> str:

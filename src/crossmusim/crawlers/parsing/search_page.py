@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -78,3 +80,16 @@ def next_page_href(sel: Selector) -> str | None:
 def _usable(href: str) -> bool:
     href = href.strip()
     return bool(href) and not href.startswith(("#", "javascript:"))
+
+
+def _folded_name(text: str) -> str:
+    """'周杰倫（華語流行樂男歌手）' -> '周杰伦': NFKC, Simplified, case and punctuation folded, a trailing
+    bracketed note (the site's disambiguation) left out."""
+    text = re.sub(r"\s*[（(][^（()）]*[)）]\s*$", "", unicodedata.normalize("NFKC", text or "").strip())
+    return re.sub(r"[\W_]+", "", ib.to_simplified(text).casefold())
+
+
+def hit_named(hits: list[SearchHit], name: str) -> SearchHit | None:
+    """The first result whose page title is `name` itself (an artist's own page, not a song about them)."""
+    wanted = _folded_name(name)
+    return next((hit for hit in hits if wanted and _folded_name(hit.title) == wanted), None)

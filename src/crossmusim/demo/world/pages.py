@@ -50,8 +50,13 @@ _PERSON = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}（�
 <dt class="basicInfo-item name">中文名</dt><dd class="basicInfo-item value">{name}</dd>
 <dt class="basicInfo-item name">职&nbsp;&nbsp;&nbsp;&nbsp;业</dt><dd class="basicInfo-item value">歌手、音乐制作人</dd>
 <dt class="basicInfo-item name">代表作品</dt><dd class="basicInfo-item value">{works}</dd>
-</dl></div><div id="open-tag"><dd id="open-tag-item"><span class="taglist">人物</span></dd></div>
+</dl></div>
+<div class="para-title level-2"><h2 class="title-text"><span class="title-prefix">{name}</span>音乐作品</h2></div>
+<table class="table-view log-set-param"><tr><th>歌曲名称</th><th>发行时间</th><th>所属专辑</th></tr>
+{works_rows}</table>
+<div id="open-tag"><dd id="open-tag-item"><span class="taglist">人物</span></dd></div>
 </div></body></html>"""
+_WORK_ROW = "<tr><td>{title}</td><td>{year}年</td><td>《{album}》</td></tr>"
 
 
 def song_page_html(
@@ -108,11 +113,15 @@ def world_page(song: Song, index: int, seed: int, rates: PageRates) -> tuple[Ent
 
 
 def person_page(songs: list[Song], index: int) -> Entry:
+    """The artist's page: three songs in the infobox's 代表作品, every song in the 音乐作品 table; found by
+    the genre searches (for the crawler to drop) and by the artist's name (for `crossmusim songs`)."""
     artist = songs[0].artist
     genres = "、".join(ZH[g] for g in artist.genres)
-    body = _PERSON.format(name=html.escape(artist.name), qname=quote(artist.name), pid=900000 + index,
-                          genres=genres, works="、".join(f"《{html.escape(s.title)}》" for s in songs[:3]))  # fmt: skip
-    return Entry(path=f"/item/{artist.name}/{900000 + index}", terms=[ZH[g] for g in artist.genres],
+    esc = html.escape
+    rows = "\n".join(_WORK_ROW.format(title=esc(s.title), year=s.year, album=esc(s.album)) for s in songs)
+    body = _PERSON.format(name=esc(artist.name), qname=quote(artist.name), pid=900000 + index, genres=genres,
+                          works="、".join(f"《{esc(s.title)}》" for s in songs[:3]), works_rows=rows)  # fmt: skip
+    return Entry(path=f"/item/{artist.name}/{900000 + index}", terms=[ZH[g] for g in artist.genres] + [artist.name],
                  abstract=f"{artist.name}，音乐人。", body=body.encode("utf-8"))  # fmt: skip
 
 
