@@ -129,6 +129,10 @@ def list_report(out: Path, name: str) -> dict:
     report = {"list": name, "songs": len(records), "status": dict(Counter(r.get("status") for r in records))}
     fact = lambda r, key: ((r.get("facts") or {}).get(key) or {}).get("result", "unknown")  # noqa: E731
     report["year_check"] = dict(Counter(fact(r, "release_year") for r in described))
+    years = sorted(int(r["year"]) for r in described if r.get("year"))
+    if years:  # a reference, not a model: the list's median year said for every song
+        median = years[len(years) // 2]
+        report["constant_year"] = {"year": median, "agree": sum(abs(y - median) <= 1 for y in years), "of": len(years)}
     report["artist_check"] = dict(Counter(fact(r, "artist") for r in described))
     genres = [((r.get("fields") or {}).get("genre") or "-") for r in described]
     report["stated_genres"] = dict(Counter(g.strip().title() for g in genres).most_common(6))
@@ -141,18 +145,36 @@ def list_report(out: Path, name: str) -> dict:
     return report
 
 
+def share(k: int, n: int) -> str:
+    """k of n as a percentage with its 95 % Wilson interval."""
+    from scipy.stats import binomtest
+
+    if not n:
+        return "-"
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return f"{100 * k / n:.0f} % [{100 * ci.low:.0f}, {100 * ci.high:.0f}]"
+
+
 def markdown(reports: list[dict]) -> str:
     def counts(d: dict, keys: tuple[str, ...]) -> str:
         return " / ".join(str(d.get(k, 0)) for k in keys)
+
+    def agree_share(d: dict) -> str:
+        known = d.get("agree", 0) + d.get("contradict", 0)
+        return f"{counts(d, ('agree', 'contradict', 'unknown'))}: {share(d.get('agree', 0), known)} agree"
 
     lines = ["| list | songs | described / abstained / failed | year check (agree / contradict / unknown) "
              "| genre check (agree / contradict / unknown) | stated genres |",
              "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for r in reports:
-        year = counts(r["year_check"], ("agree", "contradict", "unknown")) if r["list"] == "charts" else "no year held"
-        genre = counts(r["genre_check"], ("agree", "contradict", "unknown")) if "genre_check" in r else "no genre held"
+        year = agree_share(r["year_check"]) if r["list"] == "charts" else "no year held"
+        if "constant_year" in r and r["list"] == "charts":
+            c = r["constant_year"]
+            year += f"; saying {c['year']} for every song: {share(c['agree'], c['of'])}"
+        genre = agree_share(r["genre_check"]) if "genre_check" in r else "no genre held"
         stated = ", ".join(f"{g} {c}" for g, c in r["stated_genres"].items())
         status = counts(r["status"], ("described", "abstained", "failed"))
+        status += f"; abstained {share(r['status'].get('abstained', 0), r['songs'])}"
         lines.append(f"| {r['list']} | {r['songs']} | {status} | {year} | {genre} | {stated} |")
     return "\n".join(lines)
 
