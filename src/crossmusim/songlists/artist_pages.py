@@ -16,11 +16,27 @@ WORKS_HEADINGS = ("主要作品", "音乐作品", "个人作品", "歌曲作品"
                   "discography", "singles", "songs")  # fmt: skip
 WORKS_INFOBOX_KEYS = ("代表作品", "主要作品", "代表作")
 _BRACKETED = re.compile(r"《([^《》]{1,80})》")
+_ALBUM_WORDS = ("专辑", "專輯", "album")
+_YEAR_PREFIX = re.compile(r"(19|20)\d\d(年|[.\-/]\d{1,2}(月)?)?")
 
 
 def is_works_heading(text: str) -> bool:
     folded = fold_header(text)
     return any(name in folded for name in WORKS_HEADINGS)
+
+
+def works_line_title(line: str) -> str | None:
+    """The song of a works line: its first 《title》 that opens the line, follows a year ("2003年《晴天》")
+    or a label ending in a colon ("主题曲：《微酿心韵》(V.K克)"), and is not named as an album
+    ("收录于专辑：《叶惠美》" gives none). Other text before it is a table row's (title, year, 《album》)."""
+    for match in _BRACKETED.finditer(line):
+        before = line[: match.start()].strip()
+        label = before.rstrip("：:").rstrip()
+        if label.lower().endswith(_ALBUM_WORDS):
+            continue
+        if not before or before != label or _YEAR_PREFIX.fullmatch(before):
+            return match.group(1)
+    return None
 
 
 def artist_entries(html: str, url: str, artist: str, dropped: Counter[str]) -> list[ChartEntry]:
@@ -42,7 +58,7 @@ def artist_entries(html: str, url: str, artist: str, dropped: Counter[str]) -> l
     titles: list[str] = []
     for heading, text in lemma.sections:
         if is_works_heading(heading):
-            titles += [m.group(1) for line in text.splitlines() if (m := _BRACKETED.match(line.strip()))]
+            titles += [title for line in text.splitlines() if (title := works_line_title(line))]
     for key, value in lemma.infobox:
         if ib.clean_key(key) in WORKS_INFOBOX_KEYS:
             titles += _BRACKETED.findall(value) or ib.split_names(value)
