@@ -484,7 +484,7 @@ CASES: list[Case] = [
                                      c.site + "/charts/none"],
          r"--chart http://127\.0\.0\.1:\d+/charts/none: the server answered HTTP 404; check the URL.*"),
     Case("songs-url-unreachable", lambda c: ["songs", "--out", str(c.root / "s.csv"), "--timeout", "2",
-                                             "--chart", UNREACHABLE + "/chart"],
+                                             "--retry-backoff", "0.05", "--delay", "0", "--chart", UNREACHABLE + "/chart"],
          r"--chart http://127\.0\.0\.1:9/chart: .*(refused|Connection).*; check the URL.*"),
     Case("songs-unknown-file-kind", lambda c: ["songs", "--out", str(c.root / "s.csv"), "--chart",
                                                str(c.write("chart.txt", "a chart"))],

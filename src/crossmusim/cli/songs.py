@@ -25,12 +25,16 @@ def songs(
     ),
     delay: float = typer.Option(1.0, "--delay", min=0.0, help="Seconds between requests to one site."),
     timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    retry_backoff: float = typer.Option(
+        2.0, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."
+    ),
     user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
     work_dir: Path = typer.Option(None, "--work-dir", help="HTTP cache and fetch log (default: OUT.pages/)."),
 ) -> None:
     config = SongsConfig(
         charts=chart, out=out, artists=artists, max_year=max_year, min_charts=min_charts, top=top,
-        site_url=site_url, work_dir=work_dir, delay=delay, timeout=timeout, user_agent=user_agent,
+        site_url=site_url, work_dir=work_dir, delay=delay, timeout=timeout,
+        retry_backoff=retry_backoff, user_agent=user_agent,
     )  # fmt: skip
     report = build_song_list(config)
     for note in config.notes:

@@ -18,6 +18,7 @@ class SongsConfig:
     work_dir: Path | None = None  # HTTP cache and fetch log (default: OUT's name + '.pages')
     delay: float = 1.0
     timeout: float = 30.0
+    retry_backoff: float = 2.0  # first retry wait; it doubles (Retry-After wins)
     user_agent: str | None = None
     notes: list[str] = field(default_factory=list)  # one-line notes for the user (columns not used...)
 

@@ -80,7 +80,8 @@ def fetch(config: SongsConfig, urls: list[str], artists: list[str]) -> Fetched:
     from crossmusim.crawlers.spiders.pages import FetchFailure
 
     crawl = CrawlConfig(out_dir=config.pages_dir, terms=[], base_url=config.site_url, cache=True,
-                        download_delay=config.delay, timeout_s=config.timeout)  # fmt: skip
+                        download_delay=config.delay, timeout_s=config.timeout,
+                        backoff_base_s=config.retry_backoff)  # fmt: skip
     if config.user_agent:
         crawl.user_agent = config.user_agent
     result = fetch_pages(crawl, urls, artists)
