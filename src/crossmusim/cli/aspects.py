@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from crossmusim.aspects.pipeline import AspectsConfig, run_aspects
 from crossmusim.cli import options as opt
 
 
@@ -34,6 +33,8 @@ def aspects(
     retry_backoff: float = opt.RetryBackoff,
     cache: Path = opt.Cache,
 ) -> None:
+    from crossmusim.aspects.pipeline import AspectsConfig, run_aspects  # numpy and the extractors
+
     config = AspectsConfig(
         input=input,
         out_dir=out,

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from crossmusim.cli.options import OutDir
-from crossmusim.curation import BuildConfig, build_dataset
+from crossmusim.curation.build_config import BuildConfig
 from crossmusim.curation.filters import parse_filters
 from crossmusim.curation.splits import parse_shares
 from crossmusim.errors import UserError
@@ -98,6 +98,8 @@ def build(
         if "build-dataset" in sys.argv
         else "crossmusim build-dataset",
     )
+    from crossmusim.curation import build_dataset  # the whole pipeline: only when building
+
     summary = build_dataset(config)
     from crossmusim.curation.build_report import drop_lines
 

@@ -11,7 +11,6 @@ import typer
 
 from crossmusim.cli.options import OutDir
 from crossmusim.crawlers.config import CrawlConfig
-from crossmusim.crawlers.runner import run_crawl
 from crossmusim.crawlers.terms import load_terms
 from crossmusim.demo.site import LocalSite, SiteSpec, demo_site_dir, demo_terms_file
 from crossmusim.errors import UserError
@@ -93,6 +92,8 @@ def crawl(
     if demo:
         summary = _crawl_demo(config, terms_given=terms != "default")
     else:
+        from crossmusim.crawlers.runner import run_crawl  # Scrapy and Twisted: only when crawling
+
         summary = run_crawl(config)
     _print_summary(summary, out)
 
@@ -125,6 +126,8 @@ def _crawl_demo(config: CrawlConfig, *, terms_given: bool) -> dict:
             progress_interval_s=2.0,
             terms=config.terms if terms_given else load_terms(demo_terms_file()),
         )
+        from crossmusim.crawlers.runner import run_crawl
+
         return run_crawl(demo_config)
 
 

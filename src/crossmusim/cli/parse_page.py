@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from crossmusim import __version__
-from crossmusim.crawlers import inspect_page
 from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.errors import UserError
 
@@ -23,6 +22,8 @@ def parse_page(
 ) -> None:
     if render not in (None, "js"):
         raise UserError(f"--render {render!r} is not supported: use --render js")
+    from crossmusim.crawlers import inspect_page  # the page parsers: only when a page is read
+
     agent = user_agent or CrawlConfig.user_agent.format(version=__version__)
     status, location = 200, None
     if inspect_page.is_url(source):

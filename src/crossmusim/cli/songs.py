@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from crossmusim.songlists.build import build_song_list, format_summary
 from crossmusim.songlists.config import SongsConfig
 
 
@@ -31,6 +30,8 @@ def songs(
     user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
     work_dir: Path = typer.Option(None, "--work-dir", help="HTTP cache and fetch log (default: OUT.pages/)."),
 ) -> None:
+    from crossmusim.songlists.build import build_song_list, format_summary  # the page parsers
+
     config = SongsConfig(
         charts=chart, out=out, artists=artists, max_year=max_year, min_charts=min_charts, top=top,
         site_url=site_url, work_dir=work_dir, delay=delay, timeout=timeout,

@@ -48,16 +48,19 @@ def train(
     ),
     cache_dir: Path = CacheDir,
 ) -> None:
-    from crossmusim.evaluation.validation import validate
-    from crossmusim.training import TrainOptions, TrainOverrides, resolve_config
-    from crossmusim.training import train as run_training
+    from crossmusim.training import TrainOverrides, resolve_config
 
+    # What can be checked without torch is checked first: a bad input is said in a moment.
     check_device(device)
     check_dataset(dataset)
     overrides = TrainOverrides(
         text_encoder, audio_encoder, audio_checkpoint, freeze, text_types, epochs, batch_size, seed, learning_rate
     )
     config = resolve_config(preset_name, config_file, overrides)
+    from crossmusim.evaluation.validation import validate
+    from crossmusim.training import TrainOptions
+    from crossmusim.training import train as run_training
+
     options = TrainOptions(
         dataset=dataset,
         out=out,
