@@ -22,10 +22,13 @@ def songs(
     site_url: str = typer.Option(
         None, "--site-url", help="Encyclopedia for --artists (a mirror; default: the real site)."
     ),
-    delay: float = typer.Option(1.0, "--delay", min=0.0, help="Seconds between requests to one site."),
-    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    delay: float = typer.Option(SongsConfig.delay, "--delay", min=0.0, help="Seconds between requests to one site."),
+    timeout: float = typer.Option(SongsConfig.timeout, "--timeout", min=0.1, help="Per-request timeout in seconds."),
     retry_backoff: float = typer.Option(
-        2.0, "--retry-backoff", min=0.0, help="First retry wait in seconds (doubles; Retry-After wins)."
+        SongsConfig.retry_backoff,
+        "--retry-backoff",
+        min=0.0,
+        help="First retry wait in seconds (doubles; Retry-After wins).",
     ),
     user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
     work_dir: Path = typer.Option(None, "--work-dir", help="HTTP cache and fetch log (default: OUT.pages/)."),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crossmusim.crawlers.config import CrawlConfig
+
 
 @dataclass
 class SongsConfig:
@@ -16,9 +18,10 @@ class SongsConfig:
     top: int | None = None
     site_url: str | None = None  # the encyclopedia of the artists' pages (None: the real site)
     work_dir: Path | None = None  # HTTP cache and fetch log (default: OUT's name + '.pages')
-    delay: float = 1.0
-    timeout: float = 30.0
-    retry_backoff: float = 2.0  # first retry wait; it doubles (Retry-After wins)
+    # The crawl's politeness defaults, so `songs` and `crawl` treat a site alike.
+    delay: float = CrawlConfig.download_delay
+    timeout: float = CrawlConfig.timeout_s
+    retry_backoff: float = CrawlConfig.backoff_base_s  # first retry wait; it doubles (Retry-After wins)
     user_agent: str | None = None
     notes: list[str] = field(default_factory=list)  # one-line notes for the user (columns not used...)
 
