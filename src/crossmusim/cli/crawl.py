@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from crossmusim.cli import options as opt
 from crossmusim.cli.options import OutDir
 from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.crawlers.terms import load_terms
@@ -28,17 +29,10 @@ def crawl(
     cache: bool = typer.Option(False, "--cache", help="Keep an HTTP cache of successful pages."),
     render: str = typer.Option(None, "--render", help="'js': render item pages in Chromium."),
     chromium: str = typer.Option(CrawlConfig.chromium_path, "--chromium", help="Chromium executable for --render js."),
-    user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
-    delay: float = typer.Option(
-        CrawlConfig.download_delay, "--delay", min=0.0, help="Seconds between requests to the site."
-    ),
-    timeout: float = typer.Option(CrawlConfig.timeout_s, "--timeout", min=0.1, help="Per-request timeout in seconds."),
-    retry_backoff: float = typer.Option(
-        CrawlConfig.backoff_base_s,
-        "--retry-backoff",
-        min=0.0,
-        help="First retry wait in seconds (doubles; Retry-After wins).",
-    ),
+    user_agent: str = opt.CrawlUserAgent,
+    delay: float = opt.CrawlDelay,
+    timeout: float = opt.CrawlTimeout,
+    retry_backoff: float = opt.CrawlRetryBackoff,
     block_backoff: float = typer.Option(
         CrawlConfig.block_backoff_s, "--block-backoff", min=0.0, help="First wait after a challenge page (doubles)."
     ),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from crossmusim.crawlers.config import CrawlConfig
 from crossmusim.errors import UserError
 from crossmusim.llm.session import LLMOptions
 
@@ -83,3 +84,15 @@ def check_device(device: str) -> str:
         if not torch.cuda.is_available():
             raise UserError(f"--device {device}: no CUDA GPU is visible to torch here; use --device cpu")
     return device
+
+
+# A site's politeness, for the commands that fetch web pages (crawl, songs).
+CrawlUserAgent = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself).")
+CrawlDelay = typer.Option(CrawlConfig.download_delay, "--delay", min=0.0, help="Seconds between requests to one site.")
+CrawlTimeout = typer.Option(CrawlConfig.timeout_s, "--timeout", min=0.1, help="Per-request timeout in seconds.")
+CrawlRetryBackoff = typer.Option(
+    CrawlConfig.backoff_base_s,
+    "--retry-backoff",
+    min=0.0,
+    help="First retry wait in seconds (doubles; Retry-After wins).",
+)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from crossmusim.cli import options as opt
 from crossmusim.songlists.config import SongsConfig
 
 
@@ -22,15 +23,10 @@ def songs(
     site_url: str = typer.Option(
         None, "--site-url", help="Encyclopedia for --artists (a mirror; default: the real site)."
     ),
-    delay: float = typer.Option(SongsConfig.delay, "--delay", min=0.0, help="Seconds between requests to one site."),
-    timeout: float = typer.Option(SongsConfig.timeout, "--timeout", min=0.1, help="Per-request timeout in seconds."),
-    retry_backoff: float = typer.Option(
-        SongsConfig.retry_backoff,
-        "--retry-backoff",
-        min=0.0,
-        help="First retry wait in seconds (doubles; Retry-After wins).",
-    ),
-    user_agent: str = typer.Option(None, "--user-agent", help="User-Agent header (identify yourself)."),
+    delay: float = opt.CrawlDelay,
+    timeout: float = opt.CrawlTimeout,
+    retry_backoff: float = opt.CrawlRetryBackoff,
+    user_agent: str = opt.CrawlUserAgent,
     work_dir: Path = typer.Option(None, "--work-dir", help="HTTP cache and fetch log (default: OUT.pages/)."),
 ) -> None:
     from crossmusim.songlists.build import build_song_list, format_summary  # the page parsers
